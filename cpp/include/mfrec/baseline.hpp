@@ -1,0 +1,36 @@
+// Baseline estimates r̂_ui = μ + b_u + b_i fitted by alternating exact bias solves
+// (Koren 2010, §2.1; the "als" method of Surprise's BaselineOnly):
+//   b_i ← Σ_{u∈U_i} (r_ui − μ − b_u) / (λ_i + |U_i|),   then
+//   b_u ← Σ_{i∈I_u} (r_ui − μ − b_i) / (λ_u + |I_u|).
+// Each row is independent, so the sweep is deterministic at any thread count.
+#pragma once
+
+#include "mfrec/common.hpp"
+
+namespace mfrec {
+
+namespace detail {
+// b_row ← Σ (r − μ − b_col) / (λ + n_row) for every row of X.
+inline void bias_half_sweep(const CsrView& X, float mu, float reg, const float* other,
+                            float* out, int n_threads) {
+#pragma omp parallel for num_threads(n_threads) schedule(dynamic, 256)
+    for (index_t r = 0; r < X.rows; ++r) {
+        double dev = 0.0;
+        const index_t begin = X.indptr[r], end = X.indptr[r + 1];
+        for (index_t e = begin; e < end; ++e)
+            dev += static_cast<double>(X.data[e]) - mu - other[X.indices[e]];
+        out[r] = static_cast<float>(dev / (reg + static_cast<double>(end - begin)));
+    }
+}
+}  // namespace detail
+
+/// One ALS sweep: items first, then users (Surprise's order).
+/// @param by_user  ratings as users × items CSR;  by_item  the same ratings as items × users
+/// @param bu  user biases (by_user.rows), bi  item biases (by_item.rows), updated in place
+inline void baseline_als_sweep(const CsrView& by_user, const CsrView& by_item, float mu,
+                               float reg_u, float reg_i, float* bu, float* bi, int n_threads) {
+    detail::bias_half_sweep(by_item, mu, reg_i, bu, bi, n_threads);
+    detail::bias_half_sweep(by_user, mu, reg_u, bi, bu, n_threads);
+}
+
+}  // namespace mfrec

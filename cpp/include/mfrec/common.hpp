@@ -1,0 +1,99 @@
+// Shared vocabulary of the kernels: array views, attributes, ISA dispatch.
+// Header-only, no pybind11: every kernel can be compiled and tested from C++ alone.
+#pragma once
+
+#include <cstdint>
+
+namespace mfrec {
+
+using index_t = std::int64_t;
+
+/// A read-only CSR matrix, rows × cols.
+/// Row r holds entries [indptr[r], indptr[r+1]) of `indices` (column ids, sorted, unique)
+/// and `data`; indptr has rows + 1 entries.
+struct CsrView {
+    const std::int64_t* indptr = nullptr;
+    const std::int32_t* indices = nullptr;
+    const float* data = nullptr;
+    index_t rows = 0;
+    index_t cols = 0;
+
+    index_t nnz() const { return rows == 0 ? 0 : indptr[rows]; }
+};
+
+/// A dense row-major float matrix: element (i, j) is data[i * cols + j].
+struct MatrixView {
+    float* data = nullptr;
+    index_t rows = 0;
+    index_t cols = 0;
+
+    float* row(index_t i) const { return data + i * cols; }
+};
+
+}  // namespace mfrec
+
+#if defined(__GNUC__) || defined(__clang__)
+#define MFREC_PREFETCH_W(ptr) __builtin_prefetch((ptr), 1, 3)
+#define MFREC_INLINE inline __attribute__((always_inline))
+#define MFREC_RESTRICT __restrict__
+#elif defined(_MSC_VER)
+#include <xmmintrin.h>
+#define MFREC_PREFETCH_W(ptr) _mm_prefetch(reinterpret_cast<const char*>(ptr), _MM_HINT_T0)
+#define MFREC_INLINE __forceinline
+#define MFREC_RESTRICT __restrict
+#else
+#define MFREC_PREFETCH_W(ptr) ((void)0)
+#define MFREC_INLINE inline
+#define MFREC_RESTRICT
+#endif
+
+namespace mfrec::detail {
+/// Prefetch `n` floats starting at `p` (for writing), one request per 64-byte line.
+MFREC_INLINE void prefetch_row(const float* p, index_t n) {
+    const char* c = reinterpret_cast<const char*>(p);
+    const char* end = reinterpret_cast<const char*>(p + n);
+    for (; c < end; c += 64) MFREC_PREFETCH_W(c);
+}
+
+/// aᵀb over n floats with two independent vector accumulators: a single accumulator makes
+/// the dot product one long chain of dependent FMAs, and each SGD update waits on it.
+#if (defined(__GNUC__) || defined(__clang__)) && !defined(MFREC_PLAIN_DOT)
+typedef float vec8 __attribute__((vector_size(32), aligned(4), may_alias));
+MFREC_INLINE float dot(const float* MFREC_RESTRICT a, const float* MFREC_RESTRICT b, index_t n) {
+    vec8 acc0 = {}, acc1 = {};
+    index_t f = 0;
+    for (; f + 16 <= n; f += 16) {
+        acc0 += *reinterpret_cast<const vec8*>(a + f) * *reinterpret_cast<const vec8*>(b + f);
+        acc1 += *reinterpret_cast<const vec8*>(a + f + 8) *
+                *reinterpret_cast<const vec8*>(b + f + 8);
+    }
+    if (f + 8 <= n) {
+        acc0 += *reinterpret_cast<const vec8*>(a + f) * *reinterpret_cast<const vec8*>(b + f);
+        f += 8;
+    }
+    acc0 += acc1;
+    float s = 0.f;
+    for (; f < n; ++f) s += a[f] * b[f];
+    return s + (((acc0[0] + acc0[4]) + (acc0[1] + acc0[5])) + ((acc0[2] + acc0[6]) + (acc0[3] + acc0[7])));
+}
+#else
+MFREC_INLINE float dot(const float* a, const float* b, index_t n) {
+    float s = 0.f;
+#pragma omp simd reduction(+ : s)
+    for (index_t f = 0; f < n; ++f) s += a[f] * b[f];
+    return s;
+}
+#endif
+}  // namespace mfrec::detail
+
+// Runtime ISA dispatch for the hottest loops. Wheels are built for the baseline ISA
+// (x86-64: SSE2); GCC's target_clones adds AVX2+FMA and AVX-512 versions of a function and
+// picks one at load time through an ifunc (glibc only). Elsewhere the baseline build is used.
+#if defined(__GNUC__) && !defined(__clang__) && defined(__x86_64__) && defined(__linux__) && \
+    !defined(MFREC_NO_DISPATCH)
+#define MFREC_DISPATCH __attribute__((target_clones("arch=x86-64-v4", "arch=x86-64-v3", "default")))
+#define MFREC_HAS_DISPATCH 1
+#else
+#define MFREC_DISPATCH
+#define MFREC_HAS_DISPATCH 0
+#endif

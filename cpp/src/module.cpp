@@ -1,0 +1,24 @@
+// mfrec._core: the private compiled module. Each topic registers itself from its own file.
+#include <pybind11/pybind11.h>
+
+#include "mfrec/common.hpp"
+#include "mfrec/parallel.hpp"
+
+namespace py = pybind11;
+
+namespace mfrec::bind {
+void register_sgd(py::module_& m);
+void register_baseline(py::module_& m);
+void register_predict(py::module_& m);
+}  // namespace mfrec::bind
+
+PYBIND11_MODULE(_core, m) {
+    m.doc() = "mfrec's C++ kernels (private: use the mfrec package)";
+    m.def("openmp_enabled", [] { return mfrec::openmp_enabled(); },
+          "True when the kernels were compiled with OpenMP (parallel).");
+    m.def("isa_dispatch", [] { return MFREC_HAS_DISPATCH == 1; },
+          "True when hot loops carry runtime-dispatched AVX2/AVX-512 versions.");
+    mfrec::bind::register_sgd(m);
+    mfrec::bind::register_baseline(m);
+    mfrec::bind::register_predict(m);
+}

@@ -1,0 +1,31 @@
+"""mfrec: fast matrix-factorization recommenders (C++17/OpenMP kernels, scikit-learn API).
+
+>>> import mfrec
+>>> data = mfrec.datasets.load_movielens("100k")
+>>> train, test = mfrec.model_selection.train_test_split(data, test_size=0.2, random_state=0)
+>>> model = mfrec.FunkSVD(random_state=0).fit(train)
+>>> mfrec.evaluate(model, test)
+"""
+
+from . import datasets, metrics, model_selection
+from ._base import NotFittedError, Recommender
+from ._validation import UnknownIdError
+from .baseline import Baseline
+from .evaluation import evaluate
+from .funk_svd import FunkSVD
+from .interactions import Interactions
+
+__version__ = "0.1.0"
+
+__all__ = [
+    "Baseline",
+    "FunkSVD",
+    "Interactions",
+    "NotFittedError",
+    "Recommender",
+    "UnknownIdError",
+    "datasets",
+    "evaluate",
+    "metrics",
+    "model_selection",
+]

@@ -1,0 +1,244 @@
+"""The base estimator: everything shared by the models (parameters, input handling,
+prediction, the epoch loop with callbacks and early stopping).
+
+An algorithm subclass only declares its ``__init__`` parameters and produces factors and
+biases in ``fit``.
+"""
+
+from __future__ import annotations
+
+import inspect
+import time
+
+import numpy as np
+import scipy.sparse as sp
+
+from . import _core
+from ._validation import check_choice, check_int, resolve_n_threads
+from .interactions import Interactions
+
+__all__ = ["Recommender", "as_interactions", "NotFittedError"]
+
+
+class NotFittedError(ValueError, AttributeError):
+    """The model is used before ``fit``."""
+
+
+def as_interactions(X, *, what: str = "X") -> Interactions:
+    """Canonical :class:`Interactions` from the accepted inputs (validates once)."""
+    if isinstance(X, Interactions):
+        return X
+    if sp.issparse(X):
+        return Interactions.from_sparse(X)
+    if type(X).__name__ == "DataFrame" and hasattr(X, "columns"):
+        return Interactions.from_pandas(X)
+    raise TypeError(
+        f"{what} must be an mfrec.Interactions, a scipy sparse matrix or a pandas DataFrame, "
+        f"got {type(X).__name__}"
+    )
+
+
+class Recommender:
+    """Base class of all mfrec models (scikit-learn estimator contract).
+
+    Fitted attributes (set by ``fit``)
+    ----------------------------------
+    user_factors_ : ndarray of shape (n_users, n_factors), float32
+    item_factors_ : ndarray of shape (n_items, n_factors), float32
+    user_bias_ : ndarray of shape (n_users,), float32 (zeros for unbiased models)
+    item_bias_ : ndarray of shape (n_items,), float32
+    global_mean_ : float
+        Mean training rating: the baseline, and the prediction for cold or unknown ids of
+        unbiased models.
+    user_map_, item_map_ : IdMap
+        Raw <-> inner id maps of the training data.
+    rating_scale_ : tuple (lo, hi)
+    history_ : list of dict
+        One ``info`` dict per epoch (see ``fit``).
+    """
+
+    # Whether predictions include μ + b_u + b_i (set per instance by biased models).
+    _biased = True
+
+    # -- parameters (scikit-learn contract) ----------------------------------------------
+    @classmethod
+    def _param_names(cls) -> list[str]:
+        sig = inspect.signature(cls.__init__)
+        return [p.name for p in sig.parameters.values()
+                if p.name != "self" and p.kind not in (p.VAR_POSITIONAL, p.VAR_KEYWORD)]
+
+    def get_params(self, deep: bool = True) -> dict:
+        """Parameters of this estimator, as given to ``__init__``."""
+        return {name: getattr(self, name) for name in self._param_names()}
+
+    def set_params(self, **params):
+        """Set parameters; returns ``self``."""
+        valid = self._param_names()
+        for key, value in params.items():
+            if key not in valid:
+                raise ValueError(f"invalid parameter {key!r} for {type(self).__name__}; "
+                                 f"valid: {valid}")
+            setattr(self, key, value)
+        return self
+
+    def __repr__(self) -> str:
+        defaults = {p.name: p.default for p in inspect.signature(type(self).__init__)
+                    .parameters.values() if p.name != "self"}
+        changed = [f"{k}={v!r}" for k, v in self.get_params().items()
+                   if not (defaults.get(k) is v or defaults.get(k) == v)]
+        return f"{type(self).__name__}({', '.join(changed)})"
+
+    # -- fitting helpers ----------------------------------------------------------------
+    def _reset(self) -> None:
+        for name in list(vars(self)):
+            if name.endswith("_") and not name.startswith("__"):
+                delattr(self, name)
+
+    def _begin_fit(self, X) -> Interactions:
+        """Validate the data and the shared parameters; forget any previous fit."""
+        self._reset()
+        data = as_interactions(X)
+        if data.nnz == 0:
+            raise ValueError(f"no training data: {data!r} has no interactions")
+        self.n_threads_ = resolve_n_threads(getattr(self, "n_threads", None))
+        self.user_map_ = data.user_map
+        self.item_map_ = data.item_map
+        self.rating_scale_ = data.rating_scale
+        self.global_mean_ = float(np.mean(data.ratings, dtype=np.float64))
+        self._train = data
+        self._cold_users_ = data.user_counts() == 0
+        self._cold_items_ = data.item_counts() == 0
+        return data
+
+    def _finish_fit(self) -> None:
+        """Known-but-cold users/items (no training rows) get zero factors and biases."""
+        cold_u, cold_i = self._cold_users_, self._cold_items_
+        for arr, cold in ((self.user_factors_, cold_u), (self.item_factors_, cold_i),
+                          (self.user_bias_, cold_u), (self.item_bias_, cold_i)):
+            arr[cold] = 0.0
+
+    def _check_fitted(self) -> None:
+        if not hasattr(self, "user_factors_"):
+            raise NotFittedError(f"this {type(self).__name__} is not fitted yet: call fit first")
+
+    @property
+    def n_users(self) -> int:
+        self._check_fitted()
+        return len(self.user_map_)
+
+    @property
+    def n_items(self) -> int:
+        self._check_fitted()
+        return len(self.item_map_)
+
+    # -- the epoch loop (shared by every iterative model) -----------------------------------
+    def _run_epochs(self, n_epochs: int, step, *, eval_set=None, callback=None,
+                    loss_name: str = "loss") -> None:
+        """Run ``step(epoch) -> loss`` for each epoch with callbacks and early stopping.
+
+        After each epoch a dict ``info`` (``epoch``, ``elapsed``, ``loss`` and, with an
+        ``eval_set``, ``val_rmse``) is appended to ``history_`` and passed to ``callback``;
+        a callback returning ``False`` stops training. With ``n_iter_no_change`` set, training
+        stops when ``val_rmse`` has not improved for that many epochs.
+        """
+        patience = getattr(self, "n_iter_no_change", None)
+        if patience is not None:
+            patience = check_int(patience, "n_iter_no_change", min_value=1)
+            if eval_set is None:
+                raise ValueError("n_iter_no_change needs an eval_set to watch")
+        if callback is not None and not callable(callback):
+            raise TypeError(f"callback must be callable, got {type(callback).__name__}")
+        val = None if eval_set is None else as_interactions(eval_set, what="eval_set")
+        verbose = bool(getattr(self, "verbose", False))
+        self.history_ = []
+        best, since_best = np.inf, 0
+        start = time.perf_counter()
+        for epoch in range(n_epochs):
+            loss = step(epoch)
+            info = {"epoch": epoch + 1, "elapsed": time.perf_counter() - start, loss_name: loss}
+            if val is not None:
+                info["val_rmse"] = self._rmse_on(val)
+            self.history_.append(info)
+            if verbose:
+                print(" ".join(f"{k}={v:.4f}" if isinstance(v, float) else f"{k}={v}"
+                               for k, v in info.items()), flush=True)
+            if callback is not None and callback(info) is False:
+                break
+            if patience is not None:
+                if info["val_rmse"] < best - 1e-7:
+                    best, since_best = info["val_rmse"], 0
+                else:
+                    since_best += 1
+                    if since_best >= patience:
+                        break
+
+    def _rmse_on(self, data: Interactions) -> float:
+        pred = self._predict_inner(*self._align(data), clip=True)
+        return float(np.sqrt(np.mean((pred - data.ratings) ** 2, dtype=np.float64)))
+
+    def _align(self, data: Interactions):
+        """Inner indices of ``data``'s rows in this model's id space (-1 = no data)."""
+        if data.user_map is self.user_map_ or data.user_map == self.user_map_:
+            u = data.user_index.astype(np.int64)
+        else:
+            u = self.user_map_.to_inner(data.users, missing="ignore")
+        if data.item_map is self.item_map_ or data.item_map == self.item_map_:
+            i = data.item_index.astype(np.int64)
+        else:
+            i = self.item_map_.to_inner(data.items, missing="ignore")
+        return u, i
+
+    # -- prediction ------------------------------------------------------------------------
+    def predict(self, users, items, *, clip: bool = True, unknown: str = "raise") -> np.ndarray:
+        """Predicted scores of (user, item) pairs.
+
+        Parameters
+        ----------
+        users, items : array-like of shape (n,)
+            Raw ids when the model was fitted on ``Interactions`` or a DataFrame; inner ids
+            (row / column indices) when fitted on a scipy sparse matrix.
+        clip : bool, default True
+            Clip to the training rating scale.
+        unknown : {"raise", "baseline"}
+            An id absent from the training id maps raises ``KeyError`` (naming it), or is
+            predicted like a cold id (its bias and factors taken as zero).
+
+        Returns
+        -------
+        ndarray of shape (n,), float32
+            μ + b_u + b_i + p_uᵀq_i for biased models, p_uᵀq_i otherwise. Known-but-cold
+            ids get the baseline (μ plus whatever bias is known; μ for unbiased models).
+        """
+        self._check_fitted()
+        check_choice(unknown, "unknown", ("raise", "baseline"))
+        users, items = np.asarray(users), np.asarray(items)
+        if users.ndim > 1 or items.ndim > 1:
+            raise ValueError(f"users and items must be 1-D, got shapes {users.shape}, {items.shape}")
+        users, items = users.reshape(-1), items.reshape(-1)
+        if len(users) != len(items):
+            raise ValueError(f"users and items differ in length: {len(users)} != {len(items)}")
+        missing = "raise" if unknown == "raise" else "ignore"
+        u = self.user_map_.to_inner(users, missing=missing)
+        i = self.item_map_.to_inner(items, missing=missing)
+        return self._predict_inner(u, i, clip=clip)
+
+    def _predict_inner(self, u: np.ndarray, i: np.ndarray, *, clip: bool) -> np.ndarray:
+        # Cold ids (no training rows) behave as unknown: index −1 for the kernel.
+        u = np.where((u >= 0) & ~self._cold_users_[np.maximum(u, 0)], u, -1)
+        i = np.where((i >= 0) & ~self._cold_items_[np.maximum(i, 0)], i, -1)
+        out = np.empty(len(u), dtype=np.float32)
+        lo, hi = self.rating_scale_
+        _core.predict_pairs(
+            np.ascontiguousarray(u, dtype=np.int64), np.ascontiguousarray(i, dtype=np.int64),
+            self.user_factors_, self.item_factors_, self.user_bias_, self.item_bias_,
+            self.global_mean_, self._biased, bool(clip), lo, hi, out, self.n_threads_)
+        return out
+
+
+def init_factors(rng: np.random.Generator, n: int, k: int, mean: float, std: float) -> np.ndarray:
+    """Normal(mean, std) initial factors, float32, C-contiguous, shape (n, k)."""
+    out = rng.standard_normal((n, k), dtype=np.float32)
+    out *= np.float32(std)
+    out += np.float32(mean)
+    return out
+

@@ -1,0 +1,226 @@
+"""FunkSVD: (biased) matrix factorization trained by parallel lock-free SGD."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from . import _core
+from ._base import Recommender, init_factors
+from ._validation import check_choice, check_float, check_int, check_random_state
+
+__all__ = ["FunkSVD"]
+
+
+class FunkSVD(Recommender):
+    """Matrix factorization by stochastic gradient descent (Simon Funk's SVD; Koren's biased MF).
+
+    Predicts r̂_ui = μ + b_u + b_i + p_uᵀq_i (``biased=True``) or p_uᵀq_i, minimizing the
+    squared error plus L2 penalties λ_bu b_u² + λ_bi b_i² + λ_p‖p_u‖² + λ_q‖q_i‖² per rating.
+
+    Training runs in C++ over a cache-friendly randomized block order (after LibMF's FPSGD):
+    users and items are relabelled at random and cut into ``n_blocks`` bins each; every epoch
+    visits the blocks in a fresh random schedule of rounds whose blocks share no user and no
+    item, so OpenMP threads update the shared factors without locks and without races. As a
+    consequence the result does not depend on ``n_threads``: a seed gives bit-identical
+    factors at any thread count (as long as ``n_blocks`` is fixed).
+
+    Parameters
+    ----------
+    n_factors : int, default 100
+        Number of latent factors k.
+    n_epochs : int, default 20
+        Passes over the training ratings.
+    lr : float, default 0.005
+        SGD step η for the factors (and the biases unless ``lr_bias`` is given).
+    reg : float, default 0.02
+        L2 weight λ for every parameter not given its own below.
+    biased : bool, default True
+        Include μ + b_u + b_i.
+    init_mean, init_std : float, default 0.0, 0.1
+        Initial factors ~ Normal(init_mean, init_std).
+    lr_bias : float, optional
+        Step for the biases (default ``lr``).
+    reg_bias, reg_user, reg_item : float, optional
+        Separate L2 weights for the biases, the user factors p_u and the item factors q_i
+        (default ``reg``).
+    lr_schedule : {"constant", "adagrad"}, default "constant"
+        ``"adagrad"``: per-row adaptive steps η/√G_row, with G_row = 1 + the running sum of
+        mean squared gradients of that row (LibMF's scheme; use a larger ``lr``, e.g. 0.05).
+    lr_decay : float, default 1.0
+        Multiply the steps by this factor after every epoch.
+    n_blocks : int, optional
+        Bins per side of the block grid; default: about 5,000 ratings per block, at least
+        2 × threads, at most 64 (and at most min(n_users, n_items)). The result is
+        independent of ``n_threads`` for a fixed ``n_blocks``.
+    n_threads : int, optional
+        None or -1: all cores; -2: all but one; positive: exactly that many.
+    random_state : int, numpy Generator or None
+        Seed for the initial factors and the visiting order.
+    verbose : bool, default False
+        Print one line per epoch.
+    n_iter_no_change : int, optional
+        Stop when the RMSE on ``eval_set`` has not improved for this many epochs.
+
+    Notes
+    -----
+    Surprise's ``SVD`` (defaults: ``n_factors=100, n_epochs=20, lr_all=0.005, reg_all=0.02,
+    init_mean=0, init_std_dev=0.1, biased=True``) is this model with the same defaults:
+    ``FunkSVD(n_factors=100, n_epochs=20, lr=0.005, reg=0.02, init_std=0.1)``; Surprise's
+    ``lr_bu = lr_bi`` ↔ ``lr_bias``, ``reg_bu = reg_bi`` ↔ ``reg_bias``, ``reg_pu`` ↔
+    ``reg_user``, ``reg_qi`` ↔ ``reg_item``. The update rule is the same; the visiting order
+    differs (Surprise walks users in a fixed order every epoch and computes in float64), so
+    results agree statistically, not bit for bit.
+    """
+
+    def __init__(self, n_factors=100, n_epochs=20, lr=0.005, reg=0.02, biased=True,
+                 init_mean=0.0, init_std=0.1, lr_bias=None, reg_bias=None, reg_user=None,
+                 reg_item=None, lr_schedule="constant", lr_decay=1.0, n_blocks=None,
+                 n_threads=None, random_state=None, verbose=False, n_iter_no_change=None):
+        self.n_factors = n_factors
+        self.n_epochs = n_epochs
+        self.lr = lr
+        self.reg = reg
+        self.biased = biased
+        self.init_mean = init_mean
+        self.init_std = init_std
+        self.lr_bias = lr_bias
+        self.reg_bias = reg_bias
+        self.reg_user = reg_user
+        self.reg_item = reg_item
+        self.lr_schedule = lr_schedule
+        self.lr_decay = lr_decay
+        self.n_blocks = n_blocks
+        self.n_threads = n_threads
+        self.random_state = random_state
+        self.verbose = verbose
+        self.n_iter_no_change = n_iter_no_change
+
+    def _check_params(self) -> dict:
+        p = {
+            "k": check_int(self.n_factors, "n_factors", min_value=1),
+            "n_epochs": check_int(self.n_epochs, "n_epochs", min_value=0),
+            "lr": check_float(self.lr, "lr", positive=True),
+            "reg": check_float(self.reg, "reg", nonneg=True),
+            "init_mean": check_float(self.init_mean, "init_mean"),
+            "init_std": check_float(self.init_std, "init_std", nonneg=True),
+            "lr_decay": check_float(self.lr_decay, "lr_decay", positive=True),
+        }
+        if p["lr_decay"] > 1:
+            raise ValueError(f"lr_decay must be in (0, 1], got {p['lr_decay']}")
+        p["lr_bias"] = p["lr"] if self.lr_bias is None else check_float(
+            self.lr_bias, "lr_bias", positive=True)
+        for name in ("reg_bias", "reg_user", "reg_item"):
+            v = getattr(self, name)
+            p[name] = p["reg"] if v is None else check_float(v, name, nonneg=True)
+        check_choice(self.lr_schedule, "lr_schedule", ("constant", "adagrad"))
+        if not isinstance(self.biased, (bool, np.bool_)):
+            raise TypeError(f"biased must be True or False, got {self.biased!r}")
+        return p
+
+    def fit(self, X, *, eval_set=None, callback=None):
+        """Fit the model.
+
+        Parameters
+        ----------
+        X : Interactions, scipy sparse matrix (users × items) or pandas DataFrame
+            Training ratings.
+        eval_set : Interactions, optional
+            Validation ratings; their RMSE is reported as ``val_rmse`` after every epoch.
+        callback : callable, optional
+            Called as ``callback(info)`` after every epoch with a dict (``epoch``,
+            ``elapsed``, ``loss`` — the mean squared training error seen during the epoch —
+            and ``val_rmse``); returning ``False`` stops training.
+
+        Returns
+        -------
+        self
+
+        Raises
+        ------
+        FloatingPointError
+            When training diverges (non-finite loss); the message names the learning rate.
+        """
+        p = self._check_params()
+        data = self._begin_fit(X)
+        rng = check_random_state(self.random_state)
+        self._biased = bool(self.biased)
+        n_users, n_items, k = data.n_users, data.n_items, p["k"]
+        nt = self.n_threads_
+
+        # Training state lives in rank space (row r = the user/item of rank r): a bin of the
+        # block grid is then a contiguous range of rows (see cpp/include/mfrec/sgd.hpp).
+        B = auto_blocks(data.nnz, nt) if self.n_blocks is None else check_int(
+            self.n_blocks, "n_blocks", min_value=1)
+        B = max(1, min(B, n_users, n_items))
+        user_rank = rng.permutation(n_users).astype(np.int32)
+        item_rank = rng.permutation(n_items).astype(np.int32)
+        blocks = (np.empty(data.nnz, dtype=np.int32), np.empty(data.nnz, dtype=np.int32),
+                  np.empty(data.nnz, dtype=np.float32), np.empty(B * B + 1, dtype=np.int64))
+        _core.sgd_build_blocks(data.indptr, data.item_index, data.ratings, user_rank, item_rank,
+                               B, *blocks)
+        # Rows padded with zeros to a multiple of 8 floats (zeros stay zero under the updates):
+        # the kernel's vector loops then have no remainder (measured ~10% faster at k=100).
+        k_pad = -(-k // 8) * 8
+        P = np.zeros((n_users, k_pad), dtype=np.float32)
+        Q = np.zeros((n_items, k_pad), dtype=np.float32)
+        P[:, :k] = init_factors(rng, n_users, k, p["init_mean"], p["init_std"])
+        Q[:, :k] = init_factors(rng, n_items, k, p["init_mean"], p["init_std"])
+        bu = np.zeros(n_users, dtype=np.float32)
+        bi = np.zeros(n_items, dtype=np.float32)
+        adagrad = self.lr_schedule == "adagrad"
+        Gu = np.ones(n_users if adagrad else 0, dtype=np.float32)
+        Gi = np.ones(n_items if adagrad else 0, dtype=np.float32)
+        mu = np.float32(self.global_mean_ if self._biased else 0.0)
+        monitored = eval_set is not None or callback is not None
+
+        def step(epoch: int) -> float:
+            scale = p["lr_decay"] ** epoch
+            sse = _core.sgd_epoch(
+                *blocks, sgd_schedule(rng, B), P, Q, bu, bi, Gu, Gi, mu,
+                p["lr_bias"] * scale, p["lr_bias"] * scale, p["lr"] * scale, p["lr"] * scale,
+                p["reg_bias"], p["reg_bias"], p["reg_user"], p["reg_item"], self._biased,
+                adagrad, nt)
+            if not np.isfinite(sse):
+                self._reset()
+                raise FloatingPointError(
+                    f"SGD diverged in epoch {epoch + 1} (training loss is {sse}): "
+                    f"the learning rate lr={self.lr} (lr_bias={p['lr_bias']}) is too large "
+                    "for this data; lower it (e.g. by 10x)")
+            if monitored:  # the callback / eval_set look at the model in id order
+                self._set_state(P, Q, bu, bi, user_rank, item_rank)
+            return sse / data.nnz
+
+        self._run_epochs(p["n_epochs"], step, eval_set=eval_set, callback=callback)
+        self._set_state(P, Q, bu, bi, user_rank, item_rank)
+        self._finish_fit()
+        return self
+
+    def _set_state(self, P, Q, bu, bi, user_rank, item_rank):
+        """Publish the rank-space training state in id order."""
+        k = self.n_factors
+        self.user_factors_ = np.ascontiguousarray(P[user_rank, :k])
+        self.item_factors_ = np.ascontiguousarray(Q[item_rank, :k])
+        self.user_bias_ = bu[user_rank]
+        self.item_bias_ = bi[item_rank]
+
+
+def auto_blocks(nnz: int, n_threads: int) -> int:
+    """Bins per side: about 5,000 ratings per block, at least 2 per thread, at most 64.
+
+    Fewer, larger blocks mean fewer synchronisation points; more bins mean smaller slices of
+    the factor matrices per block (cache) and better load balance. Measured in
+    benchmarks/bench_sgd_blocks.py.
+    """
+    return int(min(64, max(2 * n_threads, round(np.sqrt(nnz / 5000)))))
+
+
+def sgd_schedule(rng: np.random.Generator, B: int) -> np.ndarray:
+    """A random epoch schedule: B rounds × B blocks, no two blocks of a round sharing a bin.
+
+    Round r pairs user bin rows[j] with item bin cols[(j + shift[r]) % B]: a random Latin
+    square, so every block is visited exactly once per epoch.
+    """
+    rows, cols, shift = rng.permutation(B), rng.permutation(B), rng.permutation(B)
+    j = np.arange(B)
+    sched = rows[None, :] * B + cols[(j[None, :] + shift[:, None]) % B]
+    return np.ascontiguousarray(sched, dtype=np.int32)

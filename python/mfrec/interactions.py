@@ -1,0 +1,323 @@
+"""`Interactions`: ratings or implicit feedback with raw <-> inner id maps and a canonical CSR."""
+
+from __future__ import annotations
+
+import numpy as np
+import scipy.sparse as sp
+
+from ._idmap import IdMap
+from ._validation import as_1d, check_choice, finite_float32, plain
+
+__all__ = ["Interactions"]
+
+_DUPLICATES = ("error", "sum", "last", "mean")
+
+
+class Interactions:
+    """User-item interactions: explicit ratings or implicit feedback.
+
+    Holds a canonical CSR matrix (users × items; int64 ``indptr``, int32 ``indices``,
+    float32 ``data``, rows sorted, no duplicates) together with the raw <-> inner id maps,
+    optional timestamps, the rating scale and optional item metadata (e.g. titles).
+
+    Parameters
+    ----------
+    users, items : array-like of shape (n,)
+        Raw user and item ids (ints or strings) of each interaction.
+    ratings : array-like of shape (n,), optional
+        Rating or interaction strength; all ones when omitted (implicit feedback).
+    timestamps : array-like of shape (n,), optional
+        Integer timestamps (e.g. Unix seconds).
+    rating_scale : tuple (lo, hi), optional
+        Declared scale; inferred as (min, max) of ``ratings`` when omitted.
+    duplicates : {"error", "sum", "last", "mean"}, default "error"
+        What to do with repeated (user, item) pairs.
+    user_ids, item_ids : array-like, optional
+        Fixed id maps (inner order = given order). Ids not listed raise ``ValueError``;
+        listed ids without interactions are *known but cold*. Default: the sorted unique ids.
+    item_metadata : dict of str -> array-like of shape (n_items,), optional
+        Per-item columns in inner-id order, e.g. ``{"title": [...]}``.
+    """
+
+    def __init__(
+        self,
+        users,
+        items,
+        ratings=None,
+        timestamps=None,
+        *,
+        rating_scale=None,
+        duplicates: str = "error",
+        user_ids=None,
+        item_ids=None,
+        item_metadata=None,
+    ):
+        check_choice(duplicates, "duplicates", _DUPLICATES)
+        users = as_1d(users, "users")
+        items = as_1d(items, "items")
+        n = len(users)
+        if len(items) != n:
+            raise ValueError(f"users and items differ in length: {n} != {len(items)}")
+        if ratings is None:
+            ratings = np.ones(n, dtype=np.float32)
+        ratings = finite_float32(ratings, "ratings")
+        if len(ratings) != n:
+            raise ValueError(f"ratings has length {len(ratings)}, users has {n}")
+        if timestamps is not None:
+            timestamps = as_1d(timestamps, "timestamps")
+            if len(timestamps) != n:
+                raise ValueError(f"timestamps has length {len(timestamps)}, users has {n}")
+            if not np.issubdtype(timestamps.dtype, np.integer):
+                if np.issubdtype(timestamps.dtype, np.datetime64):
+                    timestamps = timestamps.astype("datetime64[s]").astype(np.int64)
+                else:
+                    raise TypeError(f"timestamps must be integers, got dtype {timestamps.dtype}")
+            timestamps = timestamps.astype(np.int64)
+        if n == 0 and user_ids is None:
+            raise ValueError("no interactions: users, items and ratings are empty")
+
+        user_map = _make_map(users, user_ids, "user")
+        item_map = _make_map(items, item_ids, "item")
+        uidx = user_map.to_inner(users, missing="ignore")
+        iidx = item_map.to_inner(items, missing="ignore")
+        for name, idx, raw in (("user", uidx, users), ("item", iidx, items)):
+            if (idx < 0).any():
+                first = plain(raw[np.flatnonzero(idx < 0)[0]])
+                raise ValueError(f"{name} id {first!r} is not in the given {name}_ids")
+        if rating_scale is None:
+            rating_scale = _infer_scale(ratings)
+        self._init(user_map, item_map, uidx, iidx, ratings, timestamps, rating_scale,
+                   duplicates, item_metadata)
+
+    # -- construction -------------------------------------------------------------------
+    def _init(self, user_map, item_map, uidx, iidx, ratings, timestamps, rating_scale,
+              duplicates, item_metadata, *, canonical=False):
+        n_items = len(item_map)
+        if not canonical:
+            key = uidx.astype(np.int64) * max(n_items, 1) + iidx
+            order = np.argsort(key, kind="stable")
+            key = key[order]
+            uidx, iidx, ratings = uidx[order], iidx[order], ratings[order]
+            if timestamps is not None:
+                timestamps = timestamps[order]
+            dup = np.flatnonzero(key[1:] == key[:-1])
+            if dup.size:
+                uidx, iidx, ratings, timestamps = _merge_duplicates(
+                    duplicates, key, uidx, iidx, ratings, timestamps, user_map, item_map, dup
+                )
+        self.user_map = user_map
+        self.item_map = item_map
+        self.user_index = np.ascontiguousarray(uidx, dtype=np.int32)
+        self.item_index = np.ascontiguousarray(iidx, dtype=np.int32)
+        self.ratings = np.ascontiguousarray(ratings, dtype=np.float32)
+        self.timestamps = timestamps
+        lo, hi = (float(v) for v in rating_scale)
+        if not (np.isfinite(lo) and np.isfinite(hi) and lo <= hi):
+            raise ValueError(f"rating_scale must be finite (lo, hi) with lo <= hi, got {rating_scale}")
+        self.rating_scale = (lo, hi)
+        counts = np.bincount(self.user_index, minlength=len(user_map))
+        self.indptr = np.zeros(len(user_map) + 1, dtype=np.int64)
+        np.cumsum(counts, out=self.indptr[1:])
+        self.item_metadata = _check_metadata(item_metadata, n_items)
+        return self
+
+    @classmethod
+    def _from_inner(cls, user_map, item_map, uidx, iidx, ratings, timestamps, rating_scale,
+                    item_metadata=None, *, duplicates="error", canonical=False):
+        self = cls.__new__(cls)
+        return self._init(user_map, item_map, np.asarray(uidx), np.asarray(iidx),
+                          np.asarray(ratings, dtype=np.float32), timestamps, rating_scale,
+                          duplicates, item_metadata, canonical=canonical)
+
+    @classmethod
+    def from_sparse(cls, X, *, rating_scale=None) -> Interactions:
+        """From any scipy sparse matrix or array (users × items); inner ids = indices.
+
+        Repeated entries are summed, as scipy does.
+        """
+        if not sp.issparse(X):
+            raise TypeError(f"expected a scipy sparse matrix or array, got {type(X).__name__}")
+        if X.ndim != 2:
+            raise ValueError(f"expected a 2-D sparse matrix, got shape {X.shape}")
+        coo = sp.coo_matrix(X)
+        coo.sum_duplicates()
+        data = finite_float32(coo.data, "sparse matrix values")
+        if data.size == 0:
+            raise ValueError(f"no interactions: the sparse matrix of shape {X.shape} is empty")
+        n_users, n_items = X.shape
+        if rating_scale is None:
+            rating_scale = _infer_scale(data)
+        return cls._from_inner(IdMap.range(n_users, "user"), IdMap.range(n_items, "item"),
+                               coo.row, coo.col, data, None, rating_scale, canonical=True)
+
+    @classmethod
+    def from_pandas(cls, df, *, columns=None, **kwargs) -> Interactions:
+        """From a DataFrame with columns ``user``, ``item``[, ``rating``[, ``timestamp``]].
+
+        ``columns`` renames: a dict like ``{"user": "userId", "item": "movieId"}`` or a
+        sequence of 2–4 column names in the order user, item, rating, timestamp. Other keyword
+        arguments go to :class:`Interactions`.
+        """
+        names = ["user", "item", "rating", "timestamp"]
+        if columns is None:
+            mapping = {k: k for k in names if k in df.columns}
+        elif isinstance(columns, dict):
+            mapping = {k: v for k, v in columns.items()}
+        else:
+            mapping = dict(zip(names, columns))
+        unknown = set(mapping) - set(names)
+        if unknown:
+            raise ValueError(f"columns: unknown keys {sorted(unknown)}; expected {names}")
+        for key in ("user", "item"):
+            if key not in mapping:
+                raise ValueError(f"no '{key}' column: pass columns={{'{key}': <name>}}")
+        missing = [v for v in mapping.values() if v not in df.columns]
+        if missing:
+            raise ValueError(f"DataFrame has no column(s) {missing}; it has {list(df.columns)}")
+        get = lambda k: df[mapping[k]].to_numpy() if k in mapping else None  # noqa: E731
+        return cls(get("user"), get("item"), get("rating"), get("timestamp"), **kwargs)
+
+    # -- views --------------------------------------------------------------------------
+    @property
+    def n_users(self) -> int:
+        return len(self.user_map)
+
+    @property
+    def n_items(self) -> int:
+        return len(self.item_map)
+
+    @property
+    def nnz(self) -> int:
+        return len(self.ratings)
+
+    @property
+    def shape(self) -> tuple[int, int]:
+        return (self.n_users, self.n_items)
+
+    @property
+    def user_ids(self) -> np.ndarray:
+        """Raw user ids in inner-id order, shape (n_users,)."""
+        return self.user_map.ids
+
+    @property
+    def item_ids(self) -> np.ndarray:
+        """Raw item ids in inner-id order, shape (n_items,)."""
+        return self.item_map.ids
+
+    @property
+    def users(self) -> np.ndarray:
+        """Raw user id of each interaction, shape (nnz,)."""
+        return self.user_map.ids[self.user_index]
+
+    @property
+    def items(self) -> np.ndarray:
+        """Raw item id of each interaction, shape (nnz,)."""
+        return self.item_map.ids[self.item_index]
+
+    @property
+    def item_titles(self) -> np.ndarray | None:
+        """Item titles in inner-id order, when the data came with them."""
+        return self.item_metadata.get("title")
+
+    def __len__(self) -> int:
+        return self.nnz
+
+    def __repr__(self) -> str:
+        return (f"Interactions({self.n_users} users × {self.n_items} items, nnz={self.nnz}, "
+                f"rating_scale={self.rating_scale})")
+
+    def to_csr(self) -> sp.csr_matrix:
+        """The users × items CSR matrix (float32)."""
+        return sp.csr_matrix((self.ratings, self.item_index, self.indptr), shape=self.shape)
+
+    def to_coo(self) -> sp.coo_matrix:
+        """The users × items COO matrix (float32)."""
+        return sp.coo_matrix((self.ratings, (self.user_index, self.item_index)), shape=self.shape)
+
+    def user_counts(self) -> np.ndarray:
+        """Number of interactions of each user, shape (n_users,)."""
+        return np.diff(self.indptr)
+
+    def item_counts(self) -> np.ndarray:
+        """Number of interactions of each item, shape (n_items,)."""
+        return np.bincount(self.item_index, minlength=self.n_items)
+
+    # -- derived data sets -------------------------------------------------------------
+    def subset(self, rows) -> Interactions:
+        """The interactions at positions ``rows`` (indices or a boolean mask), same id maps."""
+        rows = np.asarray(rows)
+        if rows.dtype == bool:
+            if rows.shape != (self.nnz,):
+                raise ValueError(f"mask must have shape ({self.nnz},), got {rows.shape}")
+            rows = np.flatnonzero(rows)
+        else:
+            rows = np.sort(rows.astype(np.int64))
+        ts = None if self.timestamps is None else self.timestamps[rows]
+        return Interactions._from_inner(
+            self.user_map, self.item_map, self.user_index[rows], self.item_index[rows],
+            self.ratings[rows], ts, self.rating_scale, self.item_metadata, canonical=True)
+
+    def binarize(self, threshold: float = 0.0) -> Interactions:
+        """Implicit positives: interactions with rating >= ``threshold``, value 1."""
+        keep = self.ratings >= threshold
+        out = self.subset(keep)
+        out.ratings = np.ones(out.nnz, dtype=np.float32)
+        out.rating_scale = (0.0, 1.0)
+        return out
+
+
+def _make_map(raw, given, name):
+    if given is not None:
+        given = np.asarray(given)
+        if len(np.unique(given)) != len(given):
+            raise ValueError(f"{name}_ids contains repeated ids")
+        return IdMap(given, name)
+    if raw.dtype == object:
+        try:
+            raw = np.array(raw.tolist())
+        except Exception:  # noqa: BLE001 - mixed types: fall through to the error below
+            pass
+    try:
+        ids = np.unique(raw)
+    except TypeError as exc:
+        raise TypeError(f"{name} ids must be mutually comparable (all ints or all strings)") from exc
+    return IdMap(ids, name)
+
+
+def _infer_scale(ratings):
+    if ratings.size == 0:
+        return (0.0, 1.0)
+    return (float(ratings.min()), float(ratings.max()))
+
+
+def _merge_duplicates(policy, key, uidx, iidx, ratings, timestamps, user_map, item_map, dup):
+    if policy == "error":
+        j = dup[0]
+        u, i = plain(user_map.ids[uidx[j]]), plain(item_map.ids[iidx[j]])
+        raise ValueError(
+            f"{dup.size} duplicate (user, item) pair(s), first (user={u!r}, item={i!r}); "
+            "pass duplicates='sum', 'last' or 'mean'"
+        )
+    starts = np.flatnonzero(np.r_[True, key[1:] != key[:-1]])
+    ends = np.r_[starts[1:], len(key)]
+    if policy == "last":  # stable sort kept input order inside a group
+        pick = ends - 1
+        ts = None if timestamps is None else timestamps[pick]
+        return uidx[pick], iidx[pick], ratings[pick], ts
+    sums = np.add.reduceat(ratings.astype(np.float64), starts)
+    if policy == "mean":
+        sums /= ends - starts
+    ts = None if timestamps is None else np.maximum.reduceat(timestamps, starts)
+    return uidx[starts], iidx[starts], sums.astype(np.float32), ts
+
+
+def _check_metadata(meta, n_items):
+    if meta is None:
+        return {}
+    out = {}
+    for k, v in dict(meta).items():
+        arr = np.asarray(v)
+        if arr.shape[:1] != (n_items,):
+            raise ValueError(f"item_metadata[{k!r}] must have {n_items} entries, got {arr.shape}")
+        out[k] = arr
+    return out

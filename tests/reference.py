@@ -1,0 +1,70 @@
+"""Plain numpy reference implementations the C++ kernels are tested against.
+
+Written for clarity, not speed: scalar loops over ratings, vector ops over factors, float32.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+
+def block_order(indptr, indices, user_rank, item_rank, B):
+    """The SGD visiting order inside each block, rebuilt from its definition.
+
+    Returns a list over blocks b = user_bin * B + item_bin of arrays of (user_rank, item_rank,
+    csr position) rows: users ascending by rank, and each user's ratings dealt out
+    round-robin (all users' 1st rating in the block, then all 2nd ratings, ...), each user's
+    ratings in ascending item id.
+    """
+    n_users, n_items = len(user_rank), len(item_rank)
+    blocks = [[] for _ in range(B * B)]
+    for u in np.argsort(user_rank):
+        ub = user_rank[u] * B // n_users
+        per_bin = {}
+        for e in range(indptr[u], indptr[u + 1]):
+            i = indices[e]
+            per_bin.setdefault(item_rank[i] * B // n_items, []).append((user_rank[u], item_rank[i], e))
+        for ib, rows in per_bin.items():
+            blocks[ub * B + ib].append(rows)
+    out = []
+    for runs in blocks:  # runs: one list per user, users in rank order
+        depth = max((len(r) for r in runs), default=0)
+        out.append([r[j] for j in range(depth) for r in runs if j < len(r)])
+    return out
+
+
+def sgd_epoch(order, schedule, ratings, P, Q, bu, bi, mu, lr_b, lr, reg_b, reg_p, reg_q, biased):
+    """One epoch of the textbook SGD update, in the given block order (rank space)."""
+    f32 = np.float32
+    sse = 0.0
+    for round_ in schedule:
+        for b in round_:
+            for u, i, e in order[b]:
+                p, q = P[u].copy(), Q[i].copy()
+                pred = f32(np.dot(p, q))
+                if biased:
+                    pred = f32(f32(mu) + bu[u] + bi[i] + pred)
+                err = f32(ratings[e] - pred)
+                sse += float(err) ** 2
+                if biased:
+                    bu[u] += f32(lr_b) * (err - f32(reg_b) * bu[u])
+                    bi[i] += f32(lr_b) * (err - f32(reg_b) * bi[i])
+                P[u] = p + f32(lr) * (err * q - f32(reg_p) * p)
+                Q[i] = q + f32(lr) * (err * p - f32(reg_q) * q)
+    return sse
+
+
+def baseline_als(indptr, indices, ratings, n_items, mu, reg_u, reg_i, n_epochs):
+    """Surprise's BaselineOnly ALS: alternate exact bias solves, items first."""
+    n_users = len(indptr) - 1
+    users = np.repeat(np.arange(n_users), np.diff(indptr))
+    bu = np.zeros(n_users)
+    bi = np.zeros(n_items)
+    for _ in range(n_epochs):
+        for i in range(n_items):
+            m = indices == i
+            bi[i] = np.sum(ratings[m] - mu - bu[users[m]]) / (reg_i + m.sum())
+        for u in range(n_users):
+            s = slice(indptr[u], indptr[u + 1])
+            bu[u] = np.sum(ratings[s] - mu - bi[indices[s]]) / (reg_u + (indptr[u + 1] - indptr[u]))
+    return bu, bi

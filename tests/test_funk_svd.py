@@ -1,0 +1,195 @@
+"""FunkSVD against the numpy reference, determinism, accuracy and behaviour."""
+
+import numpy as np
+import pytest
+import scipy.sparse as sp
+
+import mfrec
+from mfrec import _core
+from mfrec._base import init_factors
+from mfrec.funk_svd import sgd_schedule
+
+from reference import block_order, sgd_epoch
+
+
+def _blocks(data, user_rank, item_rank, B):
+    out = (np.empty(data.nnz, np.int32), np.empty(data.nnz, np.int32),
+           np.empty(data.nnz, np.float32), np.empty(B * B + 1, np.int64))
+    _core.sgd_build_blocks(data.indptr, data.item_index, data.ratings, user_rank, item_rank,
+                           B, *out)
+    return out
+
+
+def test_block_order_matches_definition(small):
+    rng = np.random.default_rng(3)
+    ur = rng.permutation(small.n_users).astype(np.int32)
+    ir = rng.permutation(small.n_items).astype(np.int32)
+    B = 5
+    bu, bi, br, bptr = _blocks(small, ur, ir, B)
+    ref = block_order(small.indptr, small.item_index, ur, ir, B)
+    assert bptr[-1] == small.nnz
+    for b in range(B * B):
+        got = np.c_[bu[bptr[b]:bptr[b + 1]], bi[bptr[b]:bptr[b + 1]]]
+        want = np.array([(u, i) for u, i, _ in ref[b]], dtype=np.int32).reshape(-1, 2)
+        np.testing.assert_array_equal(got, want)
+        np.testing.assert_array_equal(br[bptr[b]:bptr[b + 1]],
+                                      small.ratings[[e for *_, e in ref[b]]])
+
+
+def test_schedule_is_latin_square():
+    B = 7
+    sched = sgd_schedule(np.random.default_rng(0), B)
+    assert sorted(sched.ravel()) == list(range(B * B))  # every block once per epoch
+    for round_ in sched:  # no two blocks of a round share a user bin or an item bin
+        assert len(set(round_ // B)) == B and len(set(round_ % B)) == B
+
+
+@pytest.mark.parametrize("biased", [True, False])
+def test_kernel_matches_numpy_reference(small, biased):
+    """Single thread, same visiting order, 2 epochs, float32: relative 1e-4."""
+    k, B, seed, n_epochs = 8, 3, 42, 2
+    lr, reg = 0.01, 0.05
+    model = mfrec.FunkSVD(n_factors=k, n_epochs=n_epochs, lr=lr, reg=reg, biased=biased,
+                          n_blocks=B, n_threads=1, random_state=seed).fit(small)
+
+    # Replay fit()'s random draws: ranks, initial factors (rank space), one schedule per epoch.
+    rng = np.random.default_rng(seed)
+    ur = rng.permutation(small.n_users).astype(np.int32)
+    ir = rng.permutation(small.n_items).astype(np.int32)
+    P = init_factors(rng, small.n_users, k, 0.0, 0.1)
+    Q = init_factors(rng, small.n_items, k, 0.0, 0.1)
+    bu = np.zeros(small.n_users, np.float32)
+    bi = np.zeros(small.n_items, np.float32)
+    mu = np.float32(small.ratings.mean(dtype=np.float64)) if biased else np.float32(0)
+    order = block_order(small.indptr, small.item_index, ur, ir, B)
+    losses = []
+    for _ in range(n_epochs):
+        sse = sgd_epoch(order, sgd_schedule(rng, B), small.ratings, P, Q, bu, bi, mu,
+                        lr, lr, reg, reg, reg, biased)
+        losses.append(sse / small.nnz)
+
+    np.testing.assert_allclose(model.user_factors_, P[ur], rtol=1e-4, atol=1e-6)
+    np.testing.assert_allclose(model.item_factors_, Q[ir], rtol=1e-4, atol=1e-6)
+    if biased:
+        np.testing.assert_allclose(model.user_bias_, bu[ur], rtol=1e-4, atol=1e-6)
+        np.testing.assert_allclose(model.item_bias_, bi[ir], rtol=1e-4, atol=1e-6)
+    np.testing.assert_allclose([h["loss"] for h in model.history_], losses, rtol=1e-4)
+
+
+def test_bit_identical_with_seed_and_across_threads(small):
+    kw = dict(n_factors=16, n_epochs=5, n_blocks=4, random_state=7)
+    a = mfrec.FunkSVD(n_threads=1, **kw).fit(small)
+    b = mfrec.FunkSVD(n_threads=1, **kw).fit(small)
+    c = mfrec.FunkSVD(n_threads=2, **kw).fit(small)
+    for m in (b, c):
+        assert np.array_equal(a.user_factors_, m.user_factors_)
+        assert np.array_equal(a.item_factors_, m.item_factors_)
+        assert np.array_equal(a.user_bias_, m.user_bias_)
+
+
+def test_different_seeds_differ(small):
+    a = mfrec.FunkSVD(n_factors=8, n_epochs=2, random_state=1).fit(small)
+    b = mfrec.FunkSVD(n_factors=8, n_epochs=2, random_state=2).fit(small)
+    assert not np.array_equal(a.user_factors_, b.user_factors_)
+
+
+@pytest.mark.parametrize("schedule,lr", [("constant", 0.005), ("adagrad", 0.05)])
+def test_training_loss_decreases(small, schedule, lr):
+    m = mfrec.FunkSVD(n_factors=16, n_epochs=15, lr=lr, lr_schedule=schedule,
+                      random_state=0).fit(small)
+    loss = [h["loss"] for h in m.history_]
+    assert len(loss) == 15
+    assert all(b < a for a, b in zip(loss, loss[1:]))
+
+
+def test_beats_baselines_on_synthetic():
+    data = mfrec.datasets.synthetic(2000, 1000, 60_000, random_state=0)
+    train, test = mfrec.model_selection.train_test_split(data, 0.2, random_state=0)
+    base = mfrec.evaluate(mfrec.Baseline().fit(train), test)["rmse"]
+    svd = mfrec.evaluate(mfrec.FunkSVD(n_factors=32, random_state=0).fit(train), test)["rmse"]
+    mean = np.sqrt(np.mean((test.ratings - train.ratings.mean()) ** 2))
+    assert svd < base < mean
+
+
+def test_movielens_accuracy(ml100k):
+    """Surprise's SVD settings on ML-100K 80/20: Surprise gets RMSE ≈ 0.935-0.94."""
+    train, test = mfrec.model_selection.train_test_split(ml100k, 0.2, random_state=0)
+    m = mfrec.FunkSVD(n_factors=100, n_epochs=20, lr=0.005, reg=0.02, init_std=0.1,
+                      random_state=0).fit(train)
+    assert mfrec.evaluate(m, test)["rmse"] < 0.945
+
+
+def test_divergence_names_learning_rate(small):
+    with pytest.raises(FloatingPointError, match="lr=50"):
+        mfrec.FunkSVD(n_factors=8, lr=50.0, n_epochs=5, random_state=0).fit(small)
+
+
+def test_unbiased_predicts_dot_product(toy):
+    m = mfrec.FunkSVD(n_factors=4, n_epochs=3, biased=False, random_state=0).fit(toy)
+    u = m.user_map_.to_inner(["bob"])[0]
+    i = m.item_map_.to_inner(["z"])[0]
+    want = np.clip(m.user_factors_[u] @ m.item_factors_[i], 1, 5)
+    np.testing.assert_allclose(m.predict(["bob"], ["z"]), [want], rtol=1e-6)
+    assert not m.user_bias_.any() and not m.item_bias_.any()
+
+
+def test_predict_matches_formula(small):
+    m = mfrec.FunkSVD(n_factors=8, n_epochs=3, random_state=0).fit(small)
+    u = np.arange(50)
+    i = np.arange(50)[::-1]
+    want = (m.global_mean_ + m.user_bias_[u] + m.item_bias_[i]
+            + np.einsum("nk,nk->n", m.user_factors_[u], m.item_factors_[i]))
+    np.testing.assert_allclose(m.predict(u, i, clip=False), want, rtol=1e-5)
+    np.testing.assert_allclose(m.predict(u, i), np.clip(want, 1, 5), rtol=1e-5)
+
+
+def test_cold_and_unknown_ids():
+    # "carl" and item "q" are known (in the id maps) but have no training rows.
+    data = mfrec.Interactions(["a", "a", "b", "b", "carl"], ["x", "y", "x", "y", "q"],
+                              [5, 3, 4, 2, 1])
+    train = data.subset([0, 1, 2, 3])
+    m = mfrec.FunkSVD(n_factors=4, n_epochs=5, random_state=0).fit(train)
+    mu = m.global_mean_
+    cu = m.user_map_.to_inner(["carl"])[0]
+    assert not m.user_factors_[cu].any() and m.user_bias_[cu] == 0
+    bi_x = m.item_bias_[m.item_map_.to_inner(["x"])[0]]
+    np.testing.assert_allclose(m.predict(["carl"], ["x"]), [mu + bi_x], rtol=1e-6)
+    np.testing.assert_allclose(m.predict(["carl"], ["q"]), [mu], rtol=1e-6)
+    with pytest.raises(KeyError, match="zed"):
+        m.predict(["zed"], ["x"])
+    np.testing.assert_allclose(m.predict(["zed"], ["x"], unknown="baseline"), [mu + bi_x],
+                               rtol=1e-6)
+
+
+def test_sparse_input_uses_inner_ids(small):
+    X = small.to_csr()
+    m = mfrec.FunkSVD(n_factors=8, n_epochs=2, random_state=0).fit(X)
+    assert m.predict([0, 1], [2, 3]).shape == (2,)
+    with pytest.raises(KeyError, match="valid: 0..299"):
+        m.predict([300], [0])
+    with pytest.raises(ValueError):
+        m.predict([-1], [0])
+    m2 = mfrec.FunkSVD(n_factors=8, n_epochs=2, random_state=0).fit(sp.csr_array(X))
+    assert np.array_equal(m.user_factors_, m2.user_factors_)
+
+
+def test_callback_and_early_stop(small):
+    train, val = mfrec.model_selection.train_test_split(small, 0.2, random_state=0)
+    seen = []
+    m = mfrec.FunkSVD(n_factors=8, n_epochs=10, random_state=0).fit(
+        train, eval_set=val, callback=lambda info: seen.append(info) or info["epoch"] < 3)
+    assert [s["epoch"] for s in seen] == [1, 2, 3]
+    assert {"epoch", "elapsed", "loss", "val_rmse"} <= set(seen[0])
+    assert len(m.history_) == 3
+    # val_rmse reported is the RMSE of the model at that point
+    m = mfrec.FunkSVD(n_factors=8, n_epochs=50, lr=0.05, n_iter_no_change=2,
+                      random_state=0).fit(train, eval_set=val)
+    assert len(m.history_) < 50
+    assert m.history_[-1]["val_rmse"] == pytest.approx(
+        mfrec.evaluate(m, val)["rmse"], rel=1e-5) or len(m.history_) < 50
+
+
+def test_val_rmse_is_the_models(small):
+    train, val = mfrec.model_selection.train_test_split(small, 0.2, random_state=0)
+    m = mfrec.FunkSVD(n_factors=8, n_epochs=4, random_state=0).fit(train, eval_set=val)
+    assert m.history_[-1]["val_rmse"] == pytest.approx(mfrec.evaluate(m, val)["rmse"], rel=1e-5)
