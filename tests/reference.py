@@ -33,9 +33,15 @@ def block_order(indptr, indices, user_rank, item_rank, B):
     return out
 
 
-def sgd_epoch(order, schedule, ratings, P, Q, bu, bi, mu, lr_b, lr, reg_b, reg_p, reg_q, biased):
-    """One epoch of the textbook SGD update, in the given block order (rank space)."""
+def sgd_epoch(order, schedule, ratings, P, Q, bu, bi, mu, lr_b, lr, reg_b, reg_p, reg_q, biased,
+              G=None):
+    """One epoch of the textbook SGD update, in the given block order (rank space).
+
+    With ``G = (Gu, Gi)``: AdaGrad with one accumulator per row, step η/√G from the old G,
+    then G += ‖gradient‖² / k.
+    """
     f32 = np.float32
+    k = P.shape[1]
     sse = 0.0
     for round_ in schedule:
         for b in round_:
@@ -46,11 +52,19 @@ def sgd_epoch(order, schedule, ratings, P, Q, bu, bi, mu, lr_b, lr, reg_b, reg_p
                     pred = f32(f32(mu) + bu[u] + bi[i] + pred)
                 err = f32(ratings[e] - pred)
                 sse += float(err) ** 2
+                eta_u = eta_i = f32(1)
+                if G is not None:
+                    eta_u, eta_i = f32(1) / np.sqrt(G[0][u]), f32(1) / np.sqrt(G[1][i])
                 if biased:
-                    bu[u] += f32(lr_b) * (err - f32(reg_b) * bu[u])
-                    bi[i] += f32(lr_b) * (err - f32(reg_b) * bi[i])
-                P[u] = p + f32(lr) * (err * q - f32(reg_p) * p)
-                Q[i] = q + f32(lr) * (err * p - f32(reg_q) * q)
+                    bu[u] += f32(lr_b) * eta_u * (err - f32(reg_b) * bu[u])
+                    bi[i] += f32(lr_b) * eta_i * (err - f32(reg_b) * bi[i])
+                gp = err * q - f32(reg_p) * p
+                gq = err * p - f32(reg_q) * q
+                if G is not None:
+                    G[0][u] += f32(np.dot(gp, gp) / k)
+                    G[1][i] += f32(np.dot(gq, gq) / k)
+                P[u] = p + f32(lr) * eta_u * gp
+                Q[i] = q + f32(lr) * eta_i * gq
     return sse
 
 

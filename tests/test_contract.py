@@ -7,11 +7,11 @@ import mfrec
 
 MODELS = [
     lambda: mfrec.FunkSVD(n_factors=8, n_epochs=3, random_state=0),
-    lambda: mfrec.FunkSVD(n_factors=8, n_epochs=3, biased=False, lr_schedule="adagrad",
-                          lr=0.05, random_state=0),
+    lambda: mfrec.FunkSVD(n_factors=8, n_epochs=3, biased=False, lr_schedule="constant",
+                          lr=0.01, random_state=0),
     lambda: mfrec.Baseline(n_epochs=3),
 ]
-IDS = ["FunkSVD", "FunkSVD-unbiased-adagrad", "Baseline"]
+IDS = ["FunkSVD", "FunkSVD-unbiased-constant", "Baseline"]
 
 
 @pytest.fixture(params=range(len(MODELS)), ids=IDS)

@@ -6,7 +6,6 @@ import scipy.sparse as sp
 
 import mfrec
 from mfrec import _core
-from mfrec._base import init_factors
 from mfrec.funk_svd import sgd_schedule
 
 from reference import block_order, sgd_epoch
@@ -18,6 +17,27 @@ def _blocks(data, user_rank, item_rank, B):
     _core.sgd_build_blocks(data.indptr, data.item_index, data.ratings, user_rank, item_rank,
                            B, *out)
     return out
+
+
+def _init(n, k, seed, threads=1):
+    X = np.empty((n, -(-k // 8) * 8), np.float32)
+    _core.init_normal(X, k, 0.0, 0.1, seed, threads)
+    return np.ascontiguousarray(X[:, :k])
+
+
+def test_init_normal():
+    X = np.full((4000, 24), np.nan, np.float32)
+    _core.init_normal(X, 21, 0.5, 2.0, 7, 2)
+    assert np.all(X[:, 21:] == 0)
+    v = X[:, :21].ravel()
+    assert abs(v.mean() - 0.5) < 0.03 and abs(v.std() - 2.0) < 0.03
+    assert abs(np.mean(np.abs(v - 0.5) < 2.0) - 0.6827) < 0.01  # normal, not uniform
+    Y = np.empty_like(X)
+    _core.init_normal(Y, 21, 0.5, 2.0, 7, 1)  # thread count does not matter
+    assert np.array_equal(X, Y)
+    _core.init_normal(Y, 21, 0.5, 2.0, 8, 1)
+    assert not np.array_equal(X, Y)
+    assert len(np.unique(X[:, 0])) == 4000  # rows are distinct streams
 
 
 def test_block_order_matches_definition(small):
@@ -45,27 +65,33 @@ def test_schedule_is_latin_square():
 
 
 @pytest.mark.parametrize("biased", [True, False])
-def test_kernel_matches_numpy_reference(small, biased):
+@pytest.mark.parametrize("schedule", ["constant", "adagrad"])
+def test_kernel_matches_numpy_reference(small, biased, schedule):
     """Single thread, same visiting order, 2 epochs, float32: relative 1e-4."""
-    k, B, seed, n_epochs = 8, 3, 42, 2
-    lr, reg = 0.01, 0.05
+    k, B, seed, n_epochs = 5, 3, 42, 2  # k = 5: the kernel pads rows to 8 floats
+    lr, reg = (0.01, 0.05) if schedule == "constant" else (0.05, 0.1)
     model = mfrec.FunkSVD(n_factors=k, n_epochs=n_epochs, lr=lr, reg=reg, biased=biased,
-                          n_blocks=B, n_threads=1, random_state=seed).fit(small)
+                          lr_schedule=schedule, n_blocks=B, n_threads=1,
+                          random_state=seed).fit(small)
 
     # Replay fit()'s random draws: ranks, initial factors (rank space), one schedule per epoch.
     rng = np.random.default_rng(seed)
     ur = rng.permutation(small.n_users).astype(np.int32)
     ir = rng.permutation(small.n_items).astype(np.int32)
-    P = init_factors(rng, small.n_users, k, 0.0, 0.1)
-    Q = init_factors(rng, small.n_items, k, 0.0, 0.1)
+    seeds = rng.integers(0, 2**63, size=2)
+    P = _init(small.n_users, k, int(seeds[0]))
+    Q = _init(small.n_items, k, int(seeds[1]))
     bu = np.zeros(small.n_users, np.float32)
     bi = np.zeros(small.n_items, np.float32)
     mu = np.float32(small.ratings.mean(dtype=np.float64)) if biased else np.float32(0)
     order = block_order(small.indptr, small.item_index, ur, ir, B)
+    G = None
+    if schedule == "adagrad":
+        G = (np.ones(small.n_users, np.float32), np.ones(small.n_items, np.float32))
     losses = []
     for _ in range(n_epochs):
         sse = sgd_epoch(order, sgd_schedule(rng, B), small.ratings, P, Q, bu, bi, mu,
-                        lr, lr, reg, reg, reg, biased)
+                        lr, lr, reg, reg, reg, biased, G)
         losses.append(sse / small.nnz)
 
     np.testing.assert_allclose(model.user_factors_, P[ur], rtol=1e-4, atol=1e-6)
@@ -115,8 +141,11 @@ def test_movielens_accuracy(ml100k):
     """Surprise's SVD settings on ML-100K 80/20: Surprise gets RMSE ≈ 0.935-0.94."""
     train, test = mfrec.model_selection.train_test_split(ml100k, 0.2, random_state=0)
     m = mfrec.FunkSVD(n_factors=100, n_epochs=20, lr=0.005, reg=0.02, init_std=0.1,
-                      random_state=0).fit(train)
+                      lr_schedule="constant", random_state=0).fit(train)
     assert mfrec.evaluate(m, test)["rmse"] < 0.945
+    # the defaults do better (0.918 on a validation split in benchmarks/tune_funksvd.py)
+    m = mfrec.FunkSVD(random_state=0).fit(train)
+    assert mfrec.evaluate(m, test)["rmse"] < 0.925
 
 
 def test_divergence_names_learning_rate(small):
@@ -181,12 +210,13 @@ def test_callback_and_early_stop(small):
     assert [s["epoch"] for s in seen] == [1, 2, 3]
     assert {"epoch", "elapsed", "loss", "val_rmse"} <= set(seen[0])
     assert len(m.history_) == 3
-    # val_rmse reported is the RMSE of the model at that point
-    m = mfrec.FunkSVD(n_factors=8, n_epochs=50, lr=0.05, n_iter_no_change=2,
+    # early stopping: training ends once val_rmse has not improved for 2 epochs
+    m = mfrec.FunkSVD(n_factors=8, n_epochs=50, lr=0.5, n_iter_no_change=2,
                       random_state=0).fit(train, eval_set=val)
-    assert len(m.history_) < 50
-    assert m.history_[-1]["val_rmse"] == pytest.approx(
-        mfrec.evaluate(m, val)["rmse"], rel=1e-5) or len(m.history_) < 50
+    val_rmse = [h["val_rmse"] for h in m.history_]
+    assert len(val_rmse) < 50
+    best_before = min(val_rmse[:-2])
+    assert min(val_rmse[-2:]) >= best_before - 1e-7
 
 
 def test_val_rmse_is_the_models(small):

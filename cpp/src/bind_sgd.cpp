@@ -10,7 +10,8 @@ void register_sgd(py::module_& m) {
            const carray<float>& data, const carray<std::int32_t>& user_rank,
            const carray<std::int32_t>& item_rank, index_t n_bins, carray<std::int32_t>& out_user,
            carray<std::int32_t>& out_item, carray<float>& out_rating,
-           carray<std::int64_t>& out_block_ptr) {
+           carray<std::int64_t>& out_block_ptr, int n_threads) {
+            if (n_threads < 1) throw py::value_error("n_threads must be >= 1");
             const index_t n_items = item_rank.ndim() == 1 ? item_rank.shape(0) : -1;
             const CsrView X = csr(indptr, indices, data, n_items);
             check_shape(user_rank, "user_rank", {X.rows});
@@ -27,12 +28,13 @@ void register_sgd(py::module_& m) {
             auto* orr = out_ptr(out_rating, "out_rating");
             auto* ob = out_ptr(out_block_ptr, "out_block_ptr");
             py::gil_scoped_release release;  // raw pointers only below
-            sgd_build_blocks(X, user_rank.data(), item_rank.data(), n_bins, ou, oi, orr, ob);
+            sgd_build_blocks(X, user_rank.data(), item_rank.data(), n_bins, ou, oi, orr, ob, n_threads);
         },
         py::arg("indptr").noconvert(), py::arg("indices").noconvert(), py::arg("data").noconvert(),
         py::arg("user_rank").noconvert(), py::arg("item_rank").noconvert(), py::arg("n_bins"),
         py::arg("out_user").noconvert(), py::arg("out_item").noconvert(),
         py::arg("out_rating").noconvert(), py::arg("out_block_ptr").noconvert(),
+        py::arg("n_threads") = 1,
         "Regroup a users x items CSR matrix into the B x B blocks of the SGD schedule.");
 
     m.def(
@@ -42,7 +44,7 @@ void register_sgd(py::module_& m) {
            const carray<std::int32_t>& schedule, carray<float>& P, carray<float>& Q,
            carray<float>& bu, carray<float>& bi, carray<float>& Gu, carray<float>& Gi,
            float mu, float lr_bu, float lr_bi, float lr_p, float lr_q, float reg_bu,
-           float reg_bi, float reg_p, float reg_q, bool biased, bool adagrad, int n_threads) {
+           float reg_bi, float reg_p, float reg_q, bool biased, bool adagrad, index_t n_factors, int n_threads) {
             if (n_threads < 1) throw py::value_error("n_threads must be >= 1");
             if (block_ptr.ndim() != 1) throw py::value_error("block_ptr must be 1-D");
             index_t B = 0;
@@ -66,14 +68,17 @@ void register_sgd(py::module_& m) {
             s.mu = mu;
             s.lr_bu = lr_bu, s.lr_bi = lr_bi, s.lr_p = lr_p, s.lr_q = lr_q;
             s.reg_bu = reg_bu, s.reg_bi = reg_bi, s.reg_p = reg_p, s.reg_q = reg_q;
-            s.biased = biased, s.adagrad = adagrad;
+            s.biased = biased, s.adagrad = adagrad, s.n_factors = n_factors;
+            if (n_factors < 0 || n_factors > Pv.cols)
+                throw py::value_error("n_factors must be in [0, P.shape[1]]");
             float* pbu = out_ptr(bu, "bu");
             float* pbi = out_ptr(bi, "bi");
             float* pGu = out_ptr(Gu, "Gu");
             float* pGi = out_ptr(Gi, "Gi");
             std::vector<double> block_sse(static_cast<size_t>(B * B));
+            std::vector<float> norms(adagrad ? static_cast<size_t>(Pv.rows + Qv.rows) : 0);
             py::gil_scoped_release release;  // raw pointers only below
-            return sgd_epoch(blocks, schedule.data(), Pv, Qv, pbu, pbi, pGu, pGi, s,
+            return sgd_epoch(blocks, schedule.data(), Pv, Qv, pbu, pbi, pGu, pGi, norms.data(), s,
                              block_sse.data(), n_threads);
         },
         py::arg("user").noconvert(), py::arg("item").noconvert(), py::arg("rating").noconvert(),
@@ -82,7 +87,7 @@ void register_sgd(py::module_& m) {
         py::arg("bi").noconvert(), py::arg("Gu").noconvert(), py::arg("Gi").noconvert(),
         py::arg("mu"), py::arg("lr_bu"), py::arg("lr_bi"), py::arg("lr_p"), py::arg("lr_q"),
         py::arg("reg_bu"), py::arg("reg_bi"), py::arg("reg_p"), py::arg("reg_q"),
-        py::arg("biased"), py::arg("adagrad"), py::arg("n_threads"),
+        py::arg("biased"), py::arg("adagrad"), py::arg("n_factors"), py::arg("n_threads"),
         "One SGD epoch over the blocks in the given schedule; returns the sum of squared errors.");
 }
 

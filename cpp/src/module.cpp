@@ -10,6 +10,7 @@ namespace mfrec::bind {
 void register_sgd(py::module_& m);
 void register_baseline(py::module_& m);
 void register_predict(py::module_& m);
+void register_rng(py::module_& m);
 }  // namespace mfrec::bind
 
 PYBIND11_MODULE(_core, m) {
@@ -21,4 +22,5 @@ PYBIND11_MODULE(_core, m) {
     mfrec::bind::register_sgd(m);
     mfrec::bind::register_baseline(m);
     mfrec::bind::register_predict(m);
+    mfrec::bind::register_rng(m);
 }

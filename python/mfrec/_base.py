@@ -234,11 +234,3 @@ class Recommender:
             self.global_mean_, self._biased, bool(clip), lo, hi, out, self.n_threads_)
         return out
 
-
-def init_factors(rng: np.random.Generator, n: int, k: int, mean: float, std: float) -> np.ndarray:
-    """Normal(mean, std) initial factors, float32, C-contiguous, shape (n, k)."""
-    out = rng.standard_normal((n, k), dtype=np.float32)
-    out *= np.float32(std)
-    out += np.float32(mean)
-    return out
-

@@ -25,7 +25,7 @@
 #define MFREC_SGD_INTERLEAVE 1
 #endif
 #ifndef MFREC_SGD_PREFETCH
-#define MFREC_SGD_PREFETCH 4  // ratings ahead (measured: benchmarks/cpp/sgd_bench.cpp)
+#define MFREC_SGD_PREFETCH 8  // ratings ahead
 #endif
 
 namespace mfrec {
@@ -48,6 +48,17 @@ struct SgdParams {
     float reg_p = 0.f, reg_q = 0.f;
     bool biased = true;
     bool adagrad = false;  // per-row adaptive steps η/√G, G = 1 + Σ mean squared gradient
+    index_t n_factors = 0; // k without the zero padding of the rows (0: the row length)
+};
+
+/// AdaGrad state: per-row accumulators G (persist across epochs, start at 1) and squared row
+/// norms N = ‖row‖² (scratch: computed exactly at the start of every epoch, then carried
+/// along each update in closed form, which saves a pass over both rows per rating).
+struct AdaState {
+    float* Gu = nullptr;  // n_users
+    float* Gi = nullptr;  // n_items
+    float* Nu = nullptr;  // n_users
+    float* Ni = nullptr;  // n_items
 };
 
 /// Bin of a rank: ranks 0..n-1 are cut into B nearly equal consecutive ranges.
@@ -63,64 +74,75 @@ inline index_t bin_of(index_t rank, index_t n, index_t n_bins) { return rank * n
 inline void sgd_build_blocks(const CsrView& X, const std::int32_t* user_rank,
                              const std::int32_t* item_rank, index_t n_bins,
                              std::int32_t* out_user, std::int32_t* out_item, float* out_rating,
-                             std::int64_t* out_block_ptr) {
+                             std::int64_t* out_block_ptr, int n_threads = 1) {
     const index_t B = n_bins, n_blocks = B * B;
     std::vector<std::int32_t> item_bin(static_cast<size_t>(X.cols));
     for (index_t i = 0; i < X.cols; ++i)
         item_bin[i] = static_cast<std::int32_t>(bin_of(item_rank[i], X.cols, B));
     std::vector<std::int32_t> by_rank(static_cast<size_t>(X.rows));  // rank -> user
     for (index_t u = 0; u < X.rows; ++u) by_rank[user_rank[u]] = static_cast<std::int32_t>(u);
+    // Users of bin ub are the ranks [first_rank(ub), first_rank(ub + 1)); they alone write
+    // the blocks ub*B .. ub*B + B - 1, so the user bins are counted and filled in parallel.
+    auto first_rank = [&](index_t ub) { return (ub * X.rows + B - 1) / B; };
 
     std::vector<std::int64_t> cursor(static_cast<size_t>(n_blocks) + 1, 0);
-    for (index_t u = 0; u < X.rows; ++u) {
-        const index_t row_block = bin_of(user_rank[u], X.rows, B) * B;
-        for (index_t e = X.indptr[u]; e < X.indptr[u + 1]; ++e)
-            ++cursor[row_block + item_bin[X.indices[e]] + 1];
+#pragma omp parallel for num_threads(n_threads) schedule(dynamic, 1)
+    for (index_t ub = 0; ub < B; ++ub) {
+        for (index_t r = first_rank(ub); r < first_rank(ub + 1); ++r) {
+            const index_t u = by_rank[r];
+            for (index_t e = X.indptr[u]; e < X.indptr[u + 1]; ++e)
+                ++cursor[ub * B + item_bin[X.indices[e]] + 1];
+        }
     }
     for (index_t b = 0; b < n_blocks; ++b) cursor[b + 1] += cursor[b];
     for (index_t b = 0; b <= n_blocks; ++b) out_block_ptr[b] = cursor[b];
     // Users in rank order, so each block comes out sorted by user rank.
-    for (index_t r = 0; r < X.rows; ++r) {
-        const index_t u = by_rank[r];
-        const index_t row_block = bin_of(r, X.rows, B) * B;
-        for (index_t e = X.indptr[u]; e < X.indptr[u + 1]; ++e) {
-            const std::int64_t at = cursor[row_block + item_bin[X.indices[e]]]++;
-            out_user[at] = static_cast<std::int32_t>(r);
-            out_item[at] = item_rank[X.indices[e]];
-            out_rating[at] = X.data[e];
+#pragma omp parallel for num_threads(n_threads) schedule(dynamic, 1)
+    for (index_t ub = 0; ub < B; ++ub) {
+        for (index_t r = first_rank(ub); r < first_rank(ub + 1); ++r) {
+            const index_t u = by_rank[r];
+            for (index_t e = X.indptr[u]; e < X.indptr[u + 1]; ++e) {
+                const std::int64_t at = cursor[ub * B + item_bin[X.indices[e]]]++;
+                out_user[at] = static_cast<std::int32_t>(r);
+                out_item[at] = item_rank[X.indices[e]];
+                out_rating[at] = X.data[e];
+            }
         }
     }
 #if MFREC_SGD_INTERLEAVE
     // Inside each block, deal the users' ratings out round-robin (every user's 1st rating,
     // then every 2nd, ...): consecutive updates then touch different rows and the CPU
     // overlaps them, where same-user neighbours would wait on each other's p_u.
-    std::vector<std::int32_t> tu, ti;
-    std::vector<float> tr;
-    std::vector<std::int64_t> run_start, slot;
-    for (index_t b = 0; b < n_blocks; ++b) {
-        const index_t lo = out_block_ptr[b], hi = out_block_ptr[b + 1];
-        if (hi - lo < 2) continue;
-        run_start.clear();
-        for (index_t e = lo; e < hi; ++e)
-            if (e == lo || out_user[e] != out_user[e - 1]) run_start.push_back(e);
-        run_start.push_back(hi);
-        // count entries per depth j (the j-th rating of a user in this block)
-        index_t max_len = 0;
-        for (size_t r = 0; r + 1 < run_start.size(); ++r)
-            max_len = std::max<index_t>(max_len, run_start[r + 1] - run_start[r]);
-        slot.assign(static_cast<size_t>(max_len) + 1, 0);
-        for (size_t r = 0; r + 1 < run_start.size(); ++r)
-            for (index_t j = 0; j < run_start[r + 1] - run_start[r]; ++j) ++slot[j + 1];
-        for (index_t j = 0; j < max_len; ++j) slot[j + 1] += slot[j];
-        tu.resize(hi - lo), ti.resize(hi - lo), tr.resize(hi - lo);
-        for (size_t r = 0; r + 1 < run_start.size(); ++r)
-            for (index_t e = run_start[r], j = 0; e < run_start[r + 1]; ++e, ++j) {
-                const std::int64_t at = slot[j]++;
-                tu[at] = out_user[e], ti[at] = out_item[e], tr[at] = out_rating[e];
-            }
-        std::copy(tu.begin(), tu.end(), out_user + lo);
-        std::copy(ti.begin(), ti.end(), out_item + lo);
-        std::copy(tr.begin(), tr.end(), out_rating + lo);
+#pragma omp parallel num_threads(n_threads)
+    {
+        std::vector<std::int32_t> tu, ti;  // per-thread scratch
+        std::vector<float> tr;
+        std::vector<std::int64_t> run_start, slot;
+#pragma omp for schedule(dynamic, 4)
+        for (index_t b = 0; b < n_blocks; ++b) {
+            const index_t lo = out_block_ptr[b], hi = out_block_ptr[b + 1];
+            if (hi - lo < 2) continue;
+            run_start.clear();
+            for (index_t e = lo; e < hi; ++e)
+                if (e == lo || out_user[e] != out_user[e - 1]) run_start.push_back(e);
+            run_start.push_back(hi);
+            index_t max_len = 0;  // entries per depth j (the j-th rating of a user here)
+            for (size_t r = 0; r + 1 < run_start.size(); ++r)
+                max_len = std::max<index_t>(max_len, run_start[r + 1] - run_start[r]);
+            slot.assign(static_cast<size_t>(max_len) + 1, 0);
+            for (size_t r = 0; r + 1 < run_start.size(); ++r)
+                for (index_t j = 0; j < run_start[r + 1] - run_start[r]; ++j) ++slot[j + 1];
+            for (index_t j = 0; j < max_len; ++j) slot[j + 1] += slot[j];
+            tu.resize(hi - lo), ti.resize(hi - lo), tr.resize(hi - lo);
+            for (size_t r = 0; r + 1 < run_start.size(); ++r)
+                for (index_t e = run_start[r], j = 0; e < run_start[r + 1]; ++e, ++j) {
+                    const std::int64_t at = slot[j]++;
+                    tu[at] = out_user[e], ti[at] = out_item[e], tr[at] = out_rating[e];
+                }
+            std::copy(tu.begin(), tu.end(), out_user + lo);
+            std::copy(ti.begin(), ti.end(), out_item + lo);
+            std::copy(tr.begin(), tr.end(), out_rating + lo);
+        }
     }
 #endif
 }
@@ -132,10 +154,11 @@ namespace detail {
 template <bool Biased, bool Adagrad>
 MFREC_INLINE double sgd_range(const SgdBlocks& blocks, index_t begin, index_t end,
                               MatrixView P, MatrixView Q, float* MFREC_RESTRICT bu,
-                              float* MFREC_RESTRICT bi, float* MFREC_RESTRICT Gu,
-                              float* MFREC_RESTRICT Gi, const SgdParams& s) {
+                              float* MFREC_RESTRICT bi, const AdaState& ada,
+                              const SgdParams& s) {
     const index_t k = P.cols;
-    const float inv_k = k > 0 ? 1.f / static_cast<float>(k) : 0.f;
+    const index_t k_true = s.n_factors > 0 ? s.n_factors : k;
+    const float inv_k = k_true > 0 ? 1.f / static_cast<float>(k_true) : 0.f;
     double sse = 0.0;
     // Rows are scattered: fetch the rows of rating e + kAhead while rating e is updated.
     constexpr index_t kAhead = MFREC_SGD_PREFETCH;
@@ -151,42 +174,42 @@ MFREC_INLINE double sgd_range(const SgdBlocks& blocks, index_t begin, index_t en
         const float pred = Biased ? s.mu + bu[u] + bi[i] + pq : pq;
         const float err = blocks.rating[e] - pred;
         sse += static_cast<double>(err) * err;
+        float a_p = s.lr_p, a_q = s.lr_q;
         if constexpr (Adagrad) {
-            // AdaGrad with one accumulator per row (LibMF's scheme): step from the old G,
-            // then G += mean squared gradient of this update.
-            const float eta_u = 1.f / std::sqrt(Gu[u]), eta_i = 1.f / std::sqrt(Gi[i]);
+            // AdaGrad with one accumulator per row (LibMF's scheme): step η/√G from the old G,
+            // then G += ‖g‖²/k with g the gradient at the old point, expanded so that no
+            // extra pass over the rows is needed:
+            //   ‖e q − λ_p p‖² = e²‖q‖² − 2eλ_p pᵀq + λ_p²‖p‖²   (likewise for q)
+            const float eta_u = 1.f / std::sqrt(ada.Gu[u]), eta_i = 1.f / std::sqrt(ada.Gi[i]);
+            const float pp = ada.Nu[u], qq = ada.Ni[i];
             if constexpr (Biased) {
                 bu[u] += s.lr_bu * eta_u * (err - s.reg_bu * bu[u]);
                 bi[i] += s.lr_bi * eta_i * (err - s.reg_bi * bi[i]);
             }
-            const float a_p = s.lr_p * eta_u, a_q = s.lr_q * eta_i;
-            float g2p = 0.f, g2q = 0.f;
-#pragma omp simd reduction(+ : g2p, g2q)
-            for (index_t f = 0; f < k; ++f) {
-                const float pf = p[f], qf = q[f];
-                const float gp = err * qf - s.reg_p * pf;  // −∂loss/∂p_f (up to 2)
-                const float gq = err * pf - s.reg_q * qf;
-                p[f] = pf + a_p * gp;
-                q[f] = qf + a_q * gq;
-                g2p += gp * gp;
-                g2q += gq * gq;
-            }
-            Gu[u] += g2p * inv_k;
-            Gi[i] += g2q * inv_k;
-        } else {
-            if constexpr (Biased) {
-                bu[u] += s.lr_bu * (err - s.reg_bu * bu[u]);
-                bi[i] += s.lr_bi * (err - s.reg_bi * bi[i]);
-            }
-            const float a_p = s.lr_p, a_q = s.lr_q;
-            const float d_p = 1.f - s.lr_p * s.reg_p, d_q = 1.f - s.lr_q * s.reg_q;
+            const float e2 = err * err;
+            const float g2p = e2 * qq - 2.f * err * s.reg_p * pq + s.reg_p * s.reg_p * pp;
+            const float g2q = e2 * pp - 2.f * err * s.reg_q * pq + s.reg_q * s.reg_q * qq;
+            ada.Gu[u] += std::max(g2p, 0.f) * inv_k;
+            ada.Gi[i] += std::max(g2q, 0.f) * inv_k;
+            a_p *= eta_u;
+            a_q *= eta_i;
+            // norms after p' = d_p p + a_p e q:  ‖p'‖² = d²‖p‖² + 2 d a e pᵀq + a²e²‖q‖²
+            const float dp = 1.f - a_p * s.reg_p, dq = 1.f - a_q * s.reg_q;
+            const float ep = a_p * err, eq = a_q * err;
+            ada.Nu[u] = std::max(dp * dp * pp + 2.f * dp * ep * pq + ep * ep * qq, 0.f);
+            ada.Ni[i] = std::max(dq * dq * qq + 2.f * dq * eq * pq + eq * eq * pp, 0.f);
+        } else if constexpr (Biased) {
+            bu[u] += s.lr_bu * (err - s.reg_bu * bu[u]);
+            bi[i] += s.lr_bi * (err - s.reg_bi * bi[i]);
+        }
+        // p ← p + η(e q − λ p), q ← q + η(e p − λ q), both from the old values
+        const float d_p = 1.f - a_p * s.reg_p, d_q = 1.f - a_q * s.reg_q;
+        const float ea_p = a_p * err, ea_q = a_q * err;
 #pragma omp simd
-            for (index_t f = 0; f < k; ++f) {
-                // p ← p + η(e q − λ p), q ← q + η(e p − λ q), both from the old values
-                const float pf = p[f], qf = q[f];
-                p[f] = d_p * pf + a_p * err * qf;
-                q[f] = d_q * qf + a_q * err * pf;
-            }
+        for (index_t f = 0; f < k; ++f) {
+            const float pf = p[f], qf = q[f];
+            p[f] = d_p * pf + ea_p * qf;
+            q[f] = d_q * qf + ea_q * pf;
         }
     }
     return sse;
@@ -195,13 +218,13 @@ MFREC_INLINE double sgd_range(const SgdBlocks& blocks, index_t begin, index_t en
 // The hot function, compiled once per ISA level and dispatched at load time.
 MFREC_DISPATCH inline double sgd_block(const SgdBlocks& blocks, index_t begin, index_t end,
                                        MatrixView P, MatrixView Q, float* bu, float* bi,
-                                       float* Gu, float* Gi, const SgdParams& s) {
+                                       const AdaState& ada, const SgdParams& s) {
     if (s.adagrad) {
-        return s.biased ? sgd_range<true, true>(blocks, begin, end, P, Q, bu, bi, Gu, Gi, s)
-                        : sgd_range<false, true>(blocks, begin, end, P, Q, bu, bi, Gu, Gi, s);
+        return s.biased ? sgd_range<true, true>(blocks, begin, end, P, Q, bu, bi, ada, s)
+                        : sgd_range<false, true>(blocks, begin, end, P, Q, bu, bi, ada, s);
     }
-    return s.biased ? sgd_range<true, false>(blocks, begin, end, P, Q, bu, bi, Gu, Gi, s)
-                    : sgd_range<false, false>(blocks, begin, end, P, Q, bu, bi, Gu, Gi, s);
+    return s.biased ? sgd_range<true, false>(blocks, begin, end, P, Q, bu, bi, ada, s)
+                    : sgd_range<false, false>(blocks, begin, end, P, Q, bu, bi, ada, s);
 }
 
 }  // namespace detail
@@ -212,21 +235,30 @@ MFREC_DISPATCH inline double sgd_block(const SgdBlocks& blocks, index_t begin, i
 /// @param P  user factors n_users × k;  Q  item factors n_items × k (updated in place)
 /// @param bu, bi  biases (n_users, n_items), ignored when !s.biased
 /// @param Gu, Gi  AdaGrad accumulators (n_users, n_items), ignored when !s.adagrad
+/// @param norms  scratch for the squared row norms, n_users + n_items floats when s.adagrad
 /// @param block_sse  scratch, B * B doubles
 /// @return Σ e² over the epoch (errors before each update), summed in a fixed order
 inline double sgd_epoch(const SgdBlocks& blocks, const std::int32_t* schedule, MatrixView P,
-                        MatrixView Q, float* bu, float* bi, float* Gu, float* Gi,
+                        MatrixView Q, float* bu, float* bi, float* Gu, float* Gi, float* norms,
                         const SgdParams& s, double* block_sse, int n_threads) {
     const index_t B = blocks.n_bins;
     if (B == 0) return 0.0;
+    const AdaState ada{Gu, Gi, norms, s.adagrad ? norms + P.rows : nullptr};
 #pragma omp parallel num_threads(n_threads)
     {
+        if (s.adagrad) {
+#pragma omp for schedule(static)
+            for (index_t r = 0; r < P.rows + Q.rows; ++r) {
+                const float* row = r < P.rows ? P.row(r) : Q.row(r - P.rows);
+                norms[r] = detail::dot(row, row, P.cols);
+            }
+        }
         for (index_t r = 0; r < B; ++r) {
 #pragma omp for schedule(dynamic, 1)
             for (index_t j = 0; j < B; ++j) {
                 const index_t b = schedule[r * B + j];
                 block_sse[b] = detail::sgd_block(blocks, blocks.block_ptr[b],
-                                                 blocks.block_ptr[b + 1], P, Q, bu, bi, Gu, Gi, s);
+                                                 blocks.block_ptr[b + 1], P, Q, bu, bi, ada, s);
             }  // implicit barrier: the next round starts when this one is done
         }
     }
