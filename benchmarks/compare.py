@@ -107,7 +107,20 @@ def run_model(model: str, dataset: str, threads: int, repeats: int) -> dict:
                 fit_all=fits, predict_seconds=res["predict_seconds"], rmse=res["rmse"],
                 mae=res["mae"], threads=res.get("n_threads", threads),
                 n_train=int(len(train[2])),
-                peak_rss_mb=resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024)
+                peak_rss_mb=peak_rss_mb())
+
+
+def peak_rss_mb() -> float:
+    """This process's peak resident set (VmHWM on Linux: reset by exec, unlike ru_maxrss,
+    which a child inherits from the parent that forked it)."""
+    try:
+        for line in Path("/proc/self/status").read_text().splitlines():
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1]) / 1024
+    except OSError:
+        pass
+    scale = 1 if sys.platform == "darwin" else 1024  # bytes on macOS, KiB elsewhere
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * scale / 2**20
 
 
 def _fit_mfrec(model, train, test, n_users, n_items, scale, threads, seed):

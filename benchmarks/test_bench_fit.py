@@ -9,7 +9,6 @@ import pytest
 import mfrec
 
 
-
 @pytest.mark.benchmark(group="fit-ml100k")
 def test_funksvd_fit_ml100k(benchmark, ml100k_split):
     train, test = ml100k_split
@@ -51,3 +50,14 @@ def test_predict_200k(benchmark, synthetic_1m):
     model = mfrec.FunkSVD(n_factors=100, n_epochs=1, n_threads=2, random_state=0).fit(train)
     pred = benchmark(lambda: model.predict(test.users, test.items))
     assert pred.shape == (test.nnz,)
+
+
+@pytest.mark.benchmark(group="blocks-1m")
+@pytest.mark.parametrize("n_blocks", [4, 8, 16, 32, 64])
+def test_funksvd_fit_blocks(benchmark, synthetic_1m, n_blocks):
+    """Fit time against the block grid size (the default picks ~5,000 ratings per block)."""
+    train, test = synthetic_1m
+    model = benchmark.pedantic(
+        lambda: mfrec.FunkSVD(n_threads=2, n_blocks=n_blocks, random_state=0).fit(train),
+        rounds=3)
+    assert mfrec.evaluate(model, test)["rmse"] < 0.9

@@ -23,7 +23,8 @@ def block_order(indptr, indices, user_rank, item_rank, B):
         per_bin = {}
         for e in range(indptr[u], indptr[u + 1]):
             i = indices[e]
-            per_bin.setdefault(item_rank[i] * B // n_items, []).append((user_rank[u], item_rank[i], e))
+            ib = item_rank[i] * B // n_items
+            per_bin.setdefault(ib, []).append((user_rank[u], item_rank[i], e))
         for ib, rows in per_bin.items():
             blocks[ub * B + ib].append(rows)
     out = []

@@ -2,7 +2,6 @@ import numpy as np
 import pytest
 
 import mfrec
-
 from reference import baseline_als
 
 
@@ -43,3 +42,10 @@ def test_loss_decreases(small):
     assert loss[-1] <= loss[0]
     with pytest.raises(ValueError):
         mfrec.Baseline(reg_user=-1).fit(small)
+
+
+def test_loss_is_training_mse(small):
+    m = mfrec.Baseline(n_epochs=3).fit(small)
+    pred = m.predict(small.users, small.items, clip=False)
+    mse = np.mean((pred.astype(np.float64) - small.ratings) ** 2)
+    assert m.history_[-1]["loss"] == pytest.approx(mse, rel=1e-4)

@@ -2,8 +2,6 @@ import os
 import subprocess
 import sys
 
-import pytest
-
 
 def _run(*args, env=None):
     return subprocess.run([sys.executable, "-m", "mfrec", *args], capture_output=True,

@@ -7,7 +7,6 @@ import scipy.sparse as sp
 import mfrec
 from mfrec import _core
 from mfrec.funk_svd import sgd_schedule
-
 from reference import block_order, sgd_epoch
 
 

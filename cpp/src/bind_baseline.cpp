@@ -21,13 +21,13 @@ void register_baseline(py::module_& m) {
             float* pbu = out_ptr(bu, "bu");
             float* pbi = out_ptr(bi, "bi");
             py::gil_scoped_release release;  // raw pointers only below
-            baseline_als_sweep(by_user, by_item, mu, reg_u, reg_i, pbu, pbi, n_threads);
+            return baseline_als_sweep(by_user, by_item, mu, reg_u, reg_i, pbu, pbi, n_threads);
         },
         py::arg("u_indptr").noconvert(), py::arg("u_indices").noconvert(),
         py::arg("u_data").noconvert(), py::arg("i_indptr").noconvert(),
         py::arg("i_indices").noconvert(), py::arg("i_data").noconvert(), py::arg("mu"),
         py::arg("reg_u"), py::arg("reg_i"), py::arg("bu").noconvert(), py::arg("bi").noconvert(),
-        py::arg("n_threads"), "One alternating sweep of exact bias solves (items, then users).");
+        py::arg("n_threads"), "One alternating sweep of exact bias solves (items, then users); returns the training SSE.");
 }
 
 }  // namespace mfrec::bind

@@ -213,7 +213,8 @@ class Recommender:
         check_choice(unknown, "unknown", ("raise", "baseline"))
         users, items = np.asarray(users), np.asarray(items)
         if users.ndim > 1 or items.ndim > 1:
-            raise ValueError(f"users and items must be 1-D, got shapes {users.shape}, {items.shape}")
+            raise ValueError(
+                f"users and items must be 1-D, got shapes {users.shape}, {items.shape}")
         users, items = users.reshape(-1), items.reshape(-1)
         if len(users) != len(items):
             raise ValueError(f"users and items differ in length: {len(users)} != {len(items)}")

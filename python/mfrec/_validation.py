@@ -46,7 +46,8 @@ def resolve_n_threads(n_threads) -> int:
         raise TypeError(f"n_threads must be an int or None, got {n_threads!r}")
     n_threads = int(n_threads)
     if n_threads == 0:
-        raise ValueError("n_threads=0 is invalid: use None or -1 for all cores, or a positive count")
+        raise ValueError(
+            "n_threads=0 is invalid: use None or -1 for all cores, or a positive count")
     if n_threads < 0:
         return max(1, cores + 1 + n_threads)
     return n_threads

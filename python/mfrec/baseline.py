@@ -42,7 +42,7 @@ class Baseline(Recommender):
     def fit(self, X, *, eval_set=None, callback=None):
         """Fit the biases; see :meth:`FunkSVD.fit` for ``eval_set`` and ``callback``.
 
-        The ``loss`` reported per epoch is the training RMSE.
+        The ``loss`` reported per epoch is the training mean squared error (unclipped).
         """
         n_epochs = check_int(self.n_epochs, "n_epochs", min_value=0)
         reg_u = check_float(self.reg_user, "reg_user", nonneg=True)
@@ -59,10 +59,11 @@ class Baseline(Recommender):
         self.item_bias_ = np.zeros(data.n_items, dtype=np.float32)
 
         def step(epoch: int) -> float:
-            _core.baseline_als_sweep(data.indptr, data.item_index, data.ratings, i_indptr,
-                                     i_indices, i_data, self.global_mean_, reg_u, reg_i,
-                                     self.user_bias_, self.item_bias_, self.n_threads_)
-            return self._rmse_on(data)
+            sse = _core.baseline_als_sweep(
+                data.indptr, data.item_index, data.ratings, i_indptr, i_indices, i_data,
+                self.global_mean_, reg_u, reg_i, self.user_bias_, self.item_bias_,
+                self.n_threads_)
+            return sse / data.nnz
 
         self._run_epochs(n_epochs, step, eval_set=eval_set, callback=callback,
                          loss_name="loss")

@@ -216,8 +216,8 @@ def auto_blocks(nnz: int, n_threads: int) -> int:
     """Bins per side: about 5,000 ratings per block, at least 2 per thread, at most 64.
 
     Fewer, larger blocks mean fewer synchronisation points; more bins mean smaller slices of
-    the factor matrices per block (cache) and better load balance. Measured in
-    benchmarks/bench_sgd_blocks.py.
+    the factor matrices per block (cache) and better load balance. Measured by
+    ``benchmarks/test_bench_fit.py::test_funksvd_fit_blocks``.
     """
     return int(min(64, max(2 * n_threads, round(np.sqrt(nnz / 5000)))))
 

@@ -113,7 +113,8 @@ class Interactions:
         self.timestamps = timestamps
         lo, hi = (float(v) for v in rating_scale)
         if not (np.isfinite(lo) and np.isfinite(hi) and lo <= hi):
-            raise ValueError(f"rating_scale must be finite (lo, hi) with lo <= hi, got {rating_scale}")
+            raise ValueError(
+                f"rating_scale must be finite (lo, hi) with lo <= hi, got {rating_scale}")
         self.rating_scale = (lo, hi)
         counts = np.bincount(self.user_index, minlength=len(user_map))
         self.indptr = np.zeros(len(user_map) + 1, dtype=np.int64)
@@ -280,7 +281,8 @@ def _make_map(raw, given, name):
     try:
         ids = np.unique(raw)
     except TypeError as exc:
-        raise TypeError(f"{name} ids must be mutually comparable (all ints or all strings)") from exc
+        raise TypeError(
+            f"{name} ids must be mutually comparable (all ints or all strings)") from exc
     return IdMap(ids, name)
 
 

@@ -4,8 +4,6 @@ from __future__ import annotations
 
 import numbers
 
-import numpy as np
-
 from ._base import as_interactions
 from ._validation import check_random_state
 

@@ -49,6 +49,7 @@ struct SgdParams {
     bool biased = true;
     bool adagrad = false;  // per-row adaptive steps η/√G, G = 1 + Σ mean squared gradient
     index_t n_factors = 0; // k without the zero padding of the rows (0: the row length)
+    bool prefetch = true;  // set by sgd_epoch: only when the factors outgrow the caches
 };
 
 /// AdaGrad state: per-row accumulators G (persist across epochs, start at 1) and squared row
@@ -163,7 +164,7 @@ MFREC_INLINE double sgd_range(const SgdBlocks& blocks, index_t begin, index_t en
     // Rows are scattered: fetch the rows of rating e + kAhead while rating e is updated.
     constexpr index_t kAhead = MFREC_SGD_PREFETCH;
     for (index_t e = begin; e < end; ++e) {
-        if (kAhead > 0 && e + kAhead < end) {
+        if (kAhead > 0 && s.prefetch && e + kAhead < end) {
             prefetch_row(P.row(blocks.user[e + kAhead]), k);
             prefetch_row(Q.row(blocks.item[e + kAhead]), k);
         }
@@ -240,9 +241,13 @@ MFREC_DISPATCH inline double sgd_block(const SgdBlocks& blocks, index_t begin, i
 /// @return Σ e² over the epoch (errors before each update), summed in a fixed order
 inline double sgd_epoch(const SgdBlocks& blocks, const std::int32_t* schedule, MatrixView P,
                         MatrixView Q, float* bu, float* bi, float* Gu, float* Gi, float* norms,
-                        const SgdParams& s, double* block_sse, int n_threads) {
+                        const SgdParams& params, double* block_sse, int n_threads) {
     const index_t B = blocks.n_bins;
     if (B == 0) return 0.0;
+    // Software prefetch pays once the factor matrices outgrow a core's L2; below that it
+    // only adds instructions (benchmarks/cpp/sgd_bench.cpp, MFREC_SGD_PREFETCH=0 vs 8).
+    SgdParams s = params;
+    s.prefetch = static_cast<double>(P.rows + Q.rows) * P.cols * sizeof(float) > 2.0 * (1 << 20);
     const AdaState ada{Gu, Gi, norms, s.adagrad ? norms + P.rows : nullptr};
 #pragma omp parallel num_threads(n_threads)
     {
