@@ -80,58 +80,11 @@ MFREC_INLINE float dot(const float* MFREC_RESTRICT a, const float* MFREC_RESTRIC
     return s + hsum(acc0);
 }
 
-/// aᵀb, and aᵀa, bᵀb into `aa`, `bb`, in one pass over both rows.
-MFREC_INLINE float dot3(const float* MFREC_RESTRICT a, const float* MFREC_RESTRICT b, index_t n,
-                        float& aa, float& bb) {
-    vec8 ab0 = {}, ab1 = {}, a2 = {}, b2 = {}, a2b = {}, b2b = {};
-    index_t f = 0;
-    for (; f + 16 <= n; f += 16) {
-        const vec8 x0 = *reinterpret_cast<const vec8*>(a + f);
-        const vec8 y0 = *reinterpret_cast<const vec8*>(b + f);
-        const vec8 x1 = *reinterpret_cast<const vec8*>(a + f + 8);
-        const vec8 y1 = *reinterpret_cast<const vec8*>(b + f + 8);
-        ab0 += x0 * y0;
-        ab1 += x1 * y1;
-        a2 += x0 * x0;
-        a2b += x1 * x1;
-        b2 += y0 * y0;
-        b2b += y1 * y1;
-    }
-    if (f + 8 <= n) {
-        const vec8 x0 = *reinterpret_cast<const vec8*>(a + f);
-        const vec8 y0 = *reinterpret_cast<const vec8*>(b + f);
-        ab0 += x0 * y0;
-        a2 += x0 * x0;
-        b2 += y0 * y0;
-        f += 8;
-    }
-    float s = 0.f, sa = 0.f, sb = 0.f;
-    for (; f < n; ++f) {
-        s += a[f] * b[f];
-        sa += a[f] * a[f];
-        sb += b[f] * b[f];
-    }
-    aa = sa + hsum(a2 + a2b);
-    bb = sb + hsum(b2 + b2b);
-    return s + hsum(ab0 + ab1);
-}
 #else
 MFREC_INLINE float dot(const float* a, const float* b, index_t n) {
     float s = 0.f;
 #pragma omp simd reduction(+ : s)
     for (index_t f = 0; f < n; ++f) s += a[f] * b[f];
-    return s;
-}
-MFREC_INLINE float dot3(const float* a, const float* b, index_t n, float& aa, float& bb) {
-    float s = 0.f, sa = 0.f, sb = 0.f;
-#pragma omp simd reduction(+ : s, sa, sb)
-    for (index_t f = 0; f < n; ++f) {
-        s += a[f] * b[f];
-        sa += a[f] * a[f];
-        sb += b[f] * b[f];
-    }
-    aa = sa;
-    bb = sb;
     return s;
 }
 #endif
