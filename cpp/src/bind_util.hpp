@@ -73,4 +73,14 @@ inline CsrView csr(const carray<std::int64_t>& indptr, const carray<std::int32_t
     return CsrView{indptr.data(), indices.data(), data.data(), rows, n_cols};
 }
 
+/// A CSR sparsity pattern (no values): indptr of n_rows + 1 offsets, indices of nnz.
+inline CsrView csr_pattern(const carray<std::int64_t>& indptr,
+                           const carray<std::int32_t>& indices) {
+    if (indptr.ndim() != 1 || indptr.shape(0) < 1)
+        throw py::value_error("indptr: expected a 1-D array of n_rows + 1 offsets");
+    const index_t rows = indptr.shape(0) - 1;
+    check_shape(indices, "indices", {indptr.data()[rows]});
+    return CsrView{indptr.data(), indices.data(), nullptr, rows, 0};
+}
+
 }  // namespace mfrec::bind

@@ -11,6 +11,7 @@ void register_sgd(py::module_& m);
 void register_baseline(py::module_& m);
 void register_predict(py::module_& m);
 void register_rng(py::module_& m);
+void register_topk(py::module_& m);
 }  // namespace mfrec::bind
 
 PYBIND11_MODULE(_core, m) {
@@ -23,4 +24,5 @@ PYBIND11_MODULE(_core, m) {
     mfrec::bind::register_baseline(m);
     mfrec::bind::register_predict(m);
     mfrec::bind::register_rng(m);
+    mfrec::bind::register_topk(m);
 }

@@ -13,7 +13,7 @@ import time
 import numpy as np
 import scipy.sparse as sp
 
-from . import _core
+from . import _core, _retrieval
 from ._validation import check_choice, check_int, resolve_n_threads
 from .interactions import Interactions
 
@@ -108,6 +108,7 @@ class Recommender:
         self._train = data
         self._cold_users_ = data.user_counts() == 0
         self._cold_items_ = data.item_counts() == 0
+        self._panel_cache = {}  # packed retrieval panels (see _retrieval.py); refit forgets
         return data
 
     def _finish_fit(self) -> None:
@@ -234,4 +235,70 @@ class Recommender:
             self.user_factors_, self.item_factors_, self.user_bias_, self.item_bias_,
             self.global_mean_, self._biased, bool(clip), lo, hi, out, self.n_threads_)
         return out
+
+    # -- retrieval ---------------------------------------------------------------------------
+    def recommend(self, user_ids=None, n: int = 10, filter_seen: bool = True, items=None,
+                  exclude=None, user_items=None):
+        """The ``n`` best items for each user, best first.
+
+        Items are ranked by the model's unclipped score (μ + b_u + b_i + p_uᵀq_i for biased
+        rating models, p_uᵀq_i otherwise). Scoring and selection are fused in C++, parallel
+        over users, so memory stays O(len(user_ids) · n) however large the catalogue.
+
+        Parameters
+        ----------
+        user_ids : array-like of shape (n_queries,), optional
+            Raw user ids (inner ids when fitted on a sparse matrix); None = every user,
+            in inner-id order.
+        n : int, default 10
+            Number of items per user.
+        filter_seen : bool, default True
+            Skip the items each user has in the training data.
+        items : array-like, optional
+            Allow-list: only these items are candidates.
+        exclude : array-like, optional
+            Items never recommended to anyone.
+        user_items : scipy sparse matrix of shape (n_queries, n_items), optional
+            The items to skip per requested user (row j for ``user_ids[j]``, columns =
+            inner item ids), replacing the training data as the "seen" filter.
+
+        Returns
+        -------
+        ids : ndarray of shape (n_queries, n)
+            Item ids, best first. Inner ids (int64, padding −1) when fitted on a sparse
+            matrix; raw ids otherwise, as an object array padded with None when some row
+            has fewer than ``n`` candidates.
+        scores : ndarray of shape (n_queries, n), float32
+            The scores, NaN in padding.
+        """
+        return _retrieval.recommend(self, user_ids, n, filter_seen, items, exclude, user_items)
+
+    def similar_items(self, item_ids, n: int = 10, items=None, exclude=None):
+        """The ``n`` items nearest to each query item by cosine similarity of the factors.
+
+        Never returns the query itself. Items without factors (cold: no training data)
+        have no direction: they are never returned, and querying one gives a row of padding.
+
+        Parameters
+        ----------
+        item_ids : array-like of shape (n_queries,)
+        n : int, default 10
+        items, exclude : array-like, optional
+            Allow-list and deny-list of candidates, as in :meth:`recommend`.
+
+        Returns
+        -------
+        ids : ndarray of shape (n_queries, n)
+            As in :meth:`recommend` (padding −1 or None).
+        scores : ndarray of shape (n_queries, n), float32
+            Cosine similarities in [−1, 1], NaN in padding.
+        """
+        return _retrieval.similar(self, "items", item_ids, n, items, exclude)
+
+    def similar_users(self, user_ids, n: int = 10, users=None, exclude=None):
+        """The ``n`` users nearest to each query user by cosine similarity of the factors.
+
+        The user counterpart of :meth:`similar_items` (``users`` is the allow-list).
+        """
+        return _retrieval.similar(self, "users", user_ids, n, users, exclude)
 

@@ -1,0 +1,167 @@
+"""Top-N retrieval shared by every model: ``recommend``, ``similar_items``, ``similar_users``.
+
+Python resolves ids, candidates and filters once; the C++ kernel (``cpp/include/mfrec/
+topk.hpp``) scores blocks of query rows against packed candidate panels and keeps the best
+``n`` per row as it goes, so no score matrix is ever materialized.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import scipy.sparse as sp
+
+from . import _core
+from ._validation import check_int
+
+__all__ = ["recommend", "similar"]
+
+_EMPTY_INDPTR = np.zeros(1, dtype=np.int64)
+_EMPTY_INDICES = np.zeros(0, dtype=np.int32)
+
+
+def _inner_ids(idmap, ids, what: str) -> np.ndarray:
+    arr = np.asarray(ids)
+    if arr.ndim > 1:
+        raise ValueError(f"{what} must be 1-D, got shape {arr.shape}")
+    return idmap.to_inner(arr.reshape(-1), missing="raise")
+
+
+def _candidates(item_map, items, exclude) -> np.ndarray | None:
+    """Inner ids of the candidate items (sorted), or None for the whole catalogue."""
+    if items is None and exclude is None:
+        return None
+    if items is None:
+        cand = np.arange(len(item_map), dtype=np.int64)
+    else:
+        cand = np.unique(_inner_ids(item_map, items, "items"))
+    if exclude is not None:
+        cand = np.setdiff1d(cand, _inner_ids(item_map, exclude, "exclude"), assume_unique=False)
+    return cand
+
+
+def _panels(model, key, factors, bias, cand, n_threads):
+    """Packed candidate panels, cached on the model for the whole-catalogue case."""
+    nr = _core.topk_panel_width()
+    cache_key = None
+    if cand is None:
+        cache_key = (key, factors.__array_interface__["data"][0], factors.shape, nr,
+                     None if bias is None else bias.__array_interface__["data"][0])
+        hit = model._panel_cache.get(key)
+        if hit is not None and hit[0] == cache_key:
+            return hit[1]
+        cand = np.arange(factors.shape[0], dtype=np.int32)
+    panels = _core.pack_panels(factors, bias, np.ascontiguousarray(cand, dtype=np.int32), nr,
+                               model.n_threads_)
+    if cache_key is not None:
+        model._panel_cache[key] = (cache_key, panels)
+    return panels
+
+
+def _seen_matrix(user_items, n_rows: int, n_items: int) -> sp.csr_matrix:
+    """``user_items`` as a canonical CSR with one row per query."""
+    if not sp.issparse(user_items):
+        raise TypeError(
+            f"user_items must be a scipy sparse matrix, got {type(user_items).__name__}")
+    if user_items.shape != (n_rows, n_items):
+        raise ValueError(f"user_items must have shape ({n_rows}, {n_items}) (one row per "
+                         f"requested user, one column per item), got {user_items.shape}")
+    m = sp.csr_matrix(user_items)
+    m.eliminate_zeros()
+    m.sum_duplicates()  # also sorts the indices
+    return m
+
+
+def _present(idmap, ids: np.ndarray, scores: np.ndarray):
+    """Inner ids as the caller's ids: raw ids (object array with None padding when a row
+    is short) or inner ids (padding −1)."""
+    if idmap.identity:
+        return ids.astype(np.int64), scores
+    pad = ids < 0
+    raw = idmap.to_raw(np.where(pad, 0, ids))
+    if pad.any():
+        raw = raw.astype(object)
+        raw[pad] = None
+    return raw, scores
+
+
+def recommend(model, user_ids=None, n=10, filter_seen=True, items=None, exclude=None,
+              user_items=None):
+    """See :meth:`mfrec.Recommender.recommend`."""
+    model._check_fitted()
+    n = check_int(n, "n", min_value=1)
+    if user_ids is None:
+        users = np.arange(model.n_users, dtype=np.int64)
+    else:
+        users = _inner_ids(model.user_map_, user_ids, "user_ids")
+    n_items = model.n_items
+    cand = _candidates(model.item_map_, items, exclude)
+
+    biased = model._biased
+    item_bias = model.item_bias_ if biased else None
+    offset = None
+    if biased:
+        offset = (model.global_mean_ + model.user_bias_[users]).astype(np.float32)
+    values, pbias, pids = _panels(model, "items", model.item_factors_, item_bias, cand,
+                                  model.n_threads_)
+
+    filter_rows = None
+    indptr, indices = _EMPTY_INDPTR, _EMPTY_INDICES
+    if user_items is not None:
+        seen = _seen_matrix(user_items, len(users), n_items)
+        indptr = seen.indptr.astype(np.int64, copy=False)
+        indices = seen.indices.astype(np.int32, copy=False)
+        filter_rows = np.arange(len(users), dtype=np.int64)
+    elif filter_seen:
+        train = model._train
+        indptr, indices = train.indptr, train.item_index
+        filter_rows = users
+    ids, scores = _core.topk(values, pbias, pids, model.user_factors_,
+                             np.ascontiguousarray(users, dtype=np.int64), offset,
+                             np.ascontiguousarray(indptr, dtype=np.int64),
+                             np.ascontiguousarray(indices, dtype=np.int32),
+                             filter_rows, n, model.n_threads_)
+    return _present(model.item_map_, ids, scores)
+
+
+def _unit_rows(F: np.ndarray) -> np.ndarray:
+    norms = np.linalg.norm(F.astype(np.float64), axis=1)
+    out = np.zeros_like(F)
+    ok = norms > 0
+    out[ok] = (F[ok] / norms[ok, None]).astype(np.float32)
+    return out
+
+
+def similar(model, kind: str, ids, n=10, items=None, exclude=None):
+    """Cosine neighbours in factor space; ``kind`` is ``"items"`` or ``"users"``."""
+    model._check_fitted()
+    n = check_int(n, "n", min_value=1)
+    if kind == "items":
+        idmap, F = model.item_map_, model.item_factors_
+    else:
+        idmap, F = model.user_map_, model.user_factors_
+    query = _inner_ids(idmap, ids, f"{kind[:-1]}_ids")
+    key = (F.__array_interface__["data"][0], F.shape)
+    hit = model._panel_cache.get(f"unit-{kind}-rows")
+    if hit is None or hit[0] != key:
+        hit = (key, _unit_rows(F))
+        model._panel_cache[f"unit-{kind}-rows"] = hit
+    unit = hit[1]
+    # Rows without factors (cold: all zeros) have no direction: never candidates, and a
+    # query without factors gets an empty (all padding) row.
+    has_dir = np.flatnonzero(np.any(unit != 0, axis=1))
+    cand = _candidates(idmap, items, exclude)
+    cand = has_dir if cand is None else np.intersect1d(cand, has_dir)
+    if len(cand) == len(unit):
+        cand = None
+    values, pbias, pids = _panels(model, f"unit-{kind}", unit, None, cand, model.n_threads_)
+    # Each query filters itself out: a one-entry "seen" row per query.
+    indptr = np.arange(len(query) + 1, dtype=np.int64)
+    indices = query.astype(np.int32)
+    ids_out, scores = _core.topk(values, pbias, pids, unit, query.astype(np.int64), None,
+                                 indptr, indices, np.arange(len(query), dtype=np.int64), n,
+                                 model.n_threads_)
+    no_dir = ~np.any(unit[query] != 0, axis=1)
+    if no_dir.any():
+        ids_out[no_dir] = -1
+        scores[no_dir] = np.nan
+    return _present(idmap, ids_out, scores)
