@@ -9,7 +9,7 @@ namespace mfrec::bind {
 
 void register_topk(py::module_& m) {
     m.def("topk_panel_width", &topk_panel_width,
-          "Items per packed panel for this CPU's ISA level (32, 16 or 8).");
+          "Items per packed panel for this CPU's ISA level (24, 16 or 8).");
 
     m.def(
         "pack_panels",

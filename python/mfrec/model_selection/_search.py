@@ -1,0 +1,431 @@
+"""Hyper-parameter search: ParameterGrid, ParameterSampler, GridSearchCV,
+RandomizedSearchCV."""
+
+from __future__ import annotations
+
+import itertools
+import time
+import warnings
+from collections.abc import Iterable, Mapping, Sequence
+
+import numpy as np
+
+from .._base import as_interactions
+from .._validation import check_int, check_random_state, plain
+from ._scoring import _check_scoring, _score
+from ._split import _check_cv
+from ._validate import _check_n_jobs, _clone, _fit_and_score_task, _run
+
+
+def _check_grid_values(grid: Mapping, what: str) -> None:
+    for key, values in grid.items():
+        if not isinstance(key, str):
+            raise TypeError(f"{what}: parameter names must be strings, got {key!r}")
+        if isinstance(values, (str, bytes)) or not isinstance(values, (Sequence, np.ndarray)):
+            raise TypeError(
+                f"{what}: the values of {key!r} must be a list or array, got {values!r}; "
+                "wrap a single value in a list")
+        if len(values) == 0:
+            raise ValueError(f"{what}: the values of {key!r} are an empty list")
+
+
+class ParameterGrid:
+    """All combinations of parameter values (scikit-learn's ``ParameterGrid`` semantics).
+
+    Parameters
+    ----------
+    param_grid : dict of str -> list, or list of such dicts
+        Each dict spans the product of its value lists (keys in sorted order, the last key
+        varying fastest); a list of dicts chains their grids. An empty dict is one
+        candidate with no parameter set.
+
+    Examples
+    --------
+    >>> list(ParameterGrid({"n_factors": [8, 16], "reg": [0.01, 0.1]}))[:2]
+    [{'n_factors': 8, 'reg': 0.01}, {'n_factors': 8, 'reg': 0.1}]
+    """
+
+    def __init__(self, param_grid):
+        if isinstance(param_grid, Mapping):
+            param_grid = [param_grid]
+        if isinstance(param_grid, (str, bytes)) or not isinstance(param_grid, Iterable):
+            raise TypeError(f"param_grid must be a dict or a list of dicts, got {param_grid!r}")
+        param_grid = list(param_grid)
+        for grid in param_grid:
+            if not isinstance(grid, Mapping):
+                raise TypeError(f"param_grid must be a dict or a list of dicts, got {grid!r}")
+            _check_grid_values(grid, "param_grid")
+        self.param_grid = param_grid
+
+    def _sub_grids(self):
+        for grid in self.param_grid:
+            items = sorted(grid.items())
+            yield [k for k, _ in items], [list(v) for _, v in items]
+
+    def __iter__(self):
+        for keys, values in self._sub_grids():
+            for combo in itertools.product(*values):
+                yield dict(zip(keys, combo))
+
+    def __len__(self) -> int:
+        return sum(int(np.prod([len(v) for v in values], dtype=np.int64))
+                   for _, values in self._sub_grids())
+
+    def __getitem__(self, ind: int) -> dict:
+        """The ``ind``-th combination without enumerating the grid."""
+        ind = check_int(ind, "index")
+        if ind < 0:
+            ind += len(self)
+        for keys, values in self._sub_grids():
+            size = int(np.prod([len(v) for v in values], dtype=np.int64))
+            if ind >= size:
+                ind -= size
+                continue
+            out = {}
+            for key, vals in zip(reversed(keys), reversed(values)):
+                ind, pos = divmod(ind, len(vals))
+                out[key] = vals[pos]
+            return dict(sorted(out.items()))
+        raise IndexError("ParameterGrid index out of range")
+
+
+class ParameterSampler:
+    """Random parameter settings (scikit-learn's ``ParameterSampler`` semantics).
+
+    Parameters
+    ----------
+    param_distributions : dict or list of dicts
+        Values are lists (sampled uniformly) or distributions with an
+        ``rvs(random_state=...)`` method, such as ``scipy.stats.loguniform(1e-3, 1)``. With
+        a list of dicts, each draw first picks one of the dicts uniformly.
+    n_iter : int
+        Number of settings. If every value is a list, settings are drawn without replacement
+        from the grid and there are at most as many as the grid has (with a warning).
+    random_state : int, numpy Generator or None
+        With an int, iterating gives the same settings every time.
+    """
+
+    def __init__(self, param_distributions, n_iter, *, random_state=None):
+        if isinstance(param_distributions, Mapping):
+            param_distributions = [param_distributions]
+        if isinstance(param_distributions, (str, bytes)) or not isinstance(
+                param_distributions, Iterable):
+            raise TypeError("param_distributions must be a dict or a list of dicts, "
+                            f"got {param_distributions!r}")
+        param_distributions = list(param_distributions)
+        if not param_distributions:
+            raise ValueError("param_distributions is an empty list")
+        for dist in param_distributions:
+            if not isinstance(dist, Mapping):
+                raise TypeError("param_distributions must be a dict or a list of dicts, "
+                                f"got {dist!r}")
+            for key, values in dist.items():
+                if hasattr(values, "rvs"):
+                    continue
+                _check_grid_values({key: values}, "param_distributions")
+        self.param_distributions = param_distributions
+        self.n_iter = check_int(n_iter, "n_iter", min_value=1)
+        self.random_state = random_state
+
+    def _all_lists(self) -> bool:
+        return not any(hasattr(v, "rvs") for d in self.param_distributions for v in d.values())
+
+    def __iter__(self):
+        rng = check_random_state(self.random_state)
+        if self._all_lists():
+            grid = ParameterGrid(self.param_distributions)
+            size = len(grid)
+            n = self.n_iter
+            if n > size:
+                warnings.warn(f"the grid of param_distributions has only {size} settings, "
+                              f"fewer than n_iter={n}; using {size}", UserWarning,
+                              stacklevel=2)
+                n = size
+            for ind in rng.choice(size, size=n, replace=False):
+                yield grid[int(ind)]
+            return
+        for _ in range(self.n_iter):
+            dist = self.param_distributions[int(rng.integers(len(self.param_distributions)))]
+            params = {}
+            for key, values in sorted(dist.items()):
+                if hasattr(values, "rvs"):
+                    params[key] = plain(values.rvs(random_state=rng))
+                else:
+                    params[key] = values[int(rng.integers(len(values)))]
+            yield params
+
+    def __len__(self) -> int:
+        if self._all_lists():
+            return min(self.n_iter, len(ParameterGrid(self.param_distributions)))
+        return self.n_iter
+
+
+# =========================================================================================
+# Hyper-parameter search
+# =========================================================================================
+
+def _rank_min(means: np.ndarray) -> np.ndarray:
+    """1 = best (largest); ties share the smallest rank; NaN ranks last."""
+    from scipy.stats import rankdata
+
+    keyed = np.where(np.isnan(means), -np.inf, means)
+    ranks = rankdata(-keyed, method="min").astype(np.int32)
+    if np.isnan(means).any():
+        ranks[np.isnan(means)] = np.int32(len(means))
+    return ranks
+
+
+class _BaseSearchCV:
+    """Shared machinery of :class:`GridSearchCV` and :class:`RandomizedSearchCV`."""
+
+    def _candidates(self) -> list:  # pragma: no cover - abstract
+        raise NotImplementedError
+
+    def _refit_metric(self, scorers: dict):
+        refit = self.refit
+        if isinstance(refit, str):
+            if refit not in scorers:
+                raise ValueError(f"refit={refit!r} is not one of the scoring names "
+                                 f"{list(scorers)}")
+            return refit
+        if len(scorers) > 1 and refit:
+            raise ValueError(f"with several scorings {list(scorers)}, refit must be the name "
+                             "of the one to select the best candidate by (or False)")
+        return next(iter(scorers)) if len(scorers) == 1 else None
+
+    def fit(self, data):
+        """Cross-validate every candidate on ``data``; refit the best one on all of it.
+
+        Parameters
+        ----------
+        data : Interactions, scipy sparse matrix or DataFrame
+
+        Returns
+        -------
+        self
+        """
+        data = as_interactions(data, what="data")
+        scorers = _check_scoring(self.scoring)
+        metric = self._refit_metric(scorers)
+        n_jobs = _check_n_jobs(self.n_jobs)
+        candidates = [dict(c) for c in self._candidates()]
+        if not candidates:
+            raise ValueError("no candidate parameter settings to evaluate")
+        _clone(self.estimator)
+        valid = set(self.estimator.get_params(deep=False))
+        bad = sorted({k for c in candidates for k in c} - valid)
+        if bad:
+            raise ValueError(f"invalid parameter(s) {bad} for {type(self.estimator).__name__}; "
+                             f"valid: {sorted(valid)}")
+        splits = _check_cv(self.cv, data)  # materialized once: every candidate sees them
+        n_c, n_s = len(candidates), len(splits)
+        if self.verbose:
+            print(f"Fitting {n_s} folds for each of {n_c} candidates, totalling "
+                  f"{n_c * n_s} fits", flush=True)
+        tasks = [(self.estimator, params, train, test, scorers, self.return_train_score,
+                  f"[CV {s + 1}/{n_s}] candidate {c + 1}/{n_c} {params}:"
+                  if self.verbose else None)
+                 for c, params in enumerate(candidates) for s, (train, test) in enumerate(splits)]
+        results = _run(tasks, n_jobs, _fit_and_score_task)
+        self.cv_results_ = self._format_results(candidates, scorers, results, n_s)
+        self.scorer_ = scorers
+        self.multimetric_ = len(scorers) > 1
+        self.n_splits_ = n_s
+        if metric is not None:
+            self.best_index_ = int(self.cv_results_[f"rank_test_{metric}"].argmin())
+            self.best_score_ = float(self.cv_results_[f"mean_test_{metric}"][self.best_index_])
+            self.best_params_ = candidates[self.best_index_]
+        if self.refit:
+            start = time.perf_counter()
+            self.best_estimator_ = _clone(self.estimator, **self.best_params_).fit(data)
+            self.refit_time_ = time.perf_counter() - start
+        return self
+
+    def _format_results(self, candidates, scorers, results, n_s) -> dict:
+        n_c = len(candidates)
+        out = {}
+        for key in ("fit_time", "score_time"):
+            times = np.array([r[key] for r in results]).reshape(n_c, n_s)
+            out[f"mean_{key}"] = times.mean(axis=1)
+            out[f"std_{key}"] = times.std(axis=1)
+        for name in sorted({k for c in candidates for k in c}):
+            col = np.ma.MaskedArray(np.empty(n_c, dtype=object), mask=True)
+            for i, c in enumerate(candidates):
+                if name in c:
+                    col[i] = c[name]
+            out[f"param_{name}"] = col
+        out["params"] = candidates
+        parts = ("test", "train") if self.return_train_score else ("test",)
+        for name in scorers:
+            for part in parts:
+                scores = np.array([r[part][name] for r in results]).reshape(n_c, n_s)
+                for s in range(n_s):
+                    out[f"split{s}_{part}_{name}"] = scores[:, s]
+                out[f"mean_{part}_{name}"] = scores.mean(axis=1)
+                out[f"std_{part}_{name}"] = scores.std(axis=1)
+                if part == "test":
+                    out[f"rank_test_{name}"] = _rank_min(out[f"mean_test_{name}"])
+        return out
+
+    # -- delegation to the refitted best model ---------------------------------------------
+    def _best(self):
+        if not hasattr(self, "best_estimator_"):
+            from .._base import NotFittedError
+
+            raise NotFittedError(f"this {type(self).__name__} has no best_estimator_: call "
+                                 "fit with refit enabled first")
+        return self.best_estimator_
+
+    def predict(self, users, items, **kwargs):
+        """``best_estimator_.predict``."""
+        return self._best().predict(users, items, **kwargs)
+
+    def recommend(self, *args, **kwargs):
+        """``best_estimator_.recommend``."""
+        return self._best().recommend(*args, **kwargs)
+
+    def score(self, data) -> float:
+        """Score of ``best_estimator_`` on ``data`` with the refit scorer (greater is better)."""
+        best = self._best()
+        scorers = _check_scoring(self.scoring)
+        metric = self._refit_metric(scorers)
+        data = as_interactions(data, what="data")
+        return _score(best, data, {metric: scorers[metric]})[metric]
+
+    def get_params(self, deep: bool = False) -> dict:
+        """Parameters of this search, as given to ``__init__``."""
+        import inspect
+
+        names = [p for p in inspect.signature(type(self).__init__).parameters if p != "self"]
+        return {name: getattr(self, name) for name in names}
+
+    def set_params(self, **params):
+        """Set parameters; returns ``self``."""
+        valid = self.get_params()
+        for key, value in params.items():
+            if key not in valid:
+                raise ValueError(f"invalid parameter {key!r} for {type(self).__name__}; "
+                                 f"valid: {list(valid)}")
+            setattr(self, key, value)
+        return self
+
+    def __repr__(self) -> str:
+        p = self.get_params()
+        return f"{type(self).__name__}(estimator={p['estimator']!r}, ...)"
+
+
+_SEARCH_DOC = """
+    scoring : str, list of str, callable or dict, default "neg_rmse"
+        As in :func:`cross_validate` (greater is better).
+    cv : int, splitter or iterable, default 5
+        As in :func:`cross_validate`. The splits are materialized once, so every candidate
+        is evaluated on the same folds (an int gives new random folds on each ``fit``).
+    refit : bool or str, default True
+        Refit the best candidate on all of ``data`` as ``best_estimator_``. With several
+        scorings, the name of the one that ranks candidates (or False: then ``best_*``
+        attributes are not set), as in scikit-learn.
+    n_jobs : int or None, default None
+        Fits (candidates × folds) run in a thread pool of this size, each model's
+        ``n_threads`` divided among the workers; see :func:`cross_validate`.
+    verbose : bool, default False
+        Print one line per fit (candidate and fold).
+    return_train_score : bool, default False
+        Also record ``split{i}_train_<name>``, ``mean_train_<name>``, ``std_train_<name>``.
+"""
+
+_SEARCH_ATTRIBUTES = """
+    Attributes
+    ----------
+    cv_results_ : dict of ndarrays
+        ``"params"`` (list of dicts), ``"param_<name>"`` (masked object arrays: masked where
+        a candidate does not set the parameter), ``"split{i}_test_<score>"``,
+        ``"mean_test_<score>"``, ``"std_test_<score>"``, ``"rank_test_<score>"`` (1 = best,
+        ties share the lowest rank), ``"mean_fit_time"``, ``"std_fit_time"``,
+        ``"mean_score_time"``, ``"std_score_time"``. ``<score>`` is the scorer's name, even
+        with a single scorer (``"mean_test_neg_rmse"``).
+    best_index_ : int
+        Index in ``cv_results_`` of the best candidate (first among ties).
+    best_params_ : dict
+    best_score_ : float
+        Mean cross-validated score of the best candidate.
+    best_estimator_ : model
+        The best candidate refitted on all of ``data`` (when ``refit``).
+    refit_time_ : float
+    n_splits_ : int
+    scorer_ : dict
+    multimetric_ : bool
+"""
+
+
+class GridSearchCV(_BaseSearchCV):
+    __doc__ = """Exhaustive search over a grid of parameters, by cross-validation.
+
+    Parameters
+    ----------
+    estimator : mfrec model
+        Cloned (``type(estimator)(**estimator.get_params())``) for every fit.
+    param_grid : dict or list of dicts
+        See :class:`ParameterGrid`. Unknown parameter names raise ``ValueError`` before any
+        fitting.""" + _SEARCH_DOC + _SEARCH_ATTRIBUTES + """
+    Examples
+    --------
+    >>> search = GridSearchCV(mfrec.FunkSVD(n_epochs=10),
+    ...                       {"n_factors": [8, 32], "reg": [0.02, 0.1]},
+    ...                       cv=KFold(3, random_state=0)).fit(data)
+    >>> search.best_params_
+    """
+
+    def __init__(self, estimator, param_grid, *, scoring="neg_rmse", cv=5, refit=True,
+                 n_jobs=None, verbose=False, return_train_score=False):
+        self.estimator = estimator
+        self.param_grid = param_grid
+        self.scoring = scoring
+        self.cv = cv
+        self.refit = refit
+        self.n_jobs = n_jobs
+        self.verbose = verbose
+        self.return_train_score = return_train_score
+
+    def _candidates(self):
+        return list(ParameterGrid(self.param_grid))
+
+
+class RandomizedSearchCV(_BaseSearchCV):
+    __doc__ = """Search over random parameter settings, by cross-validation.
+
+    Parameters
+    ----------
+    estimator : mfrec model
+        Cloned (``type(estimator)(**estimator.get_params())``) for every fit.
+    param_distributions : dict or list of dicts
+        Lists (sampled uniformly) or distributions with ``rvs(random_state=...)`` such as
+        ``scipy.stats.loguniform(1e-3, 1e-1)``; see :class:`ParameterSampler`. Unknown
+        parameter names raise ``ValueError`` before any fitting.
+    n_iter : int, default 10
+        Number of candidates.""" + _SEARCH_DOC + """    random_state : int, numpy Generator or None
+        Seeds the sampling of candidates (not the folds: give ``cv`` its own seed).
+""" + _SEARCH_ATTRIBUTES + """
+    Examples
+    --------
+    >>> from scipy.stats import loguniform
+    >>> search = RandomizedSearchCV(mfrec.FunkSVD(), {"reg": loguniform(1e-3, 1)},
+    ...                             n_iter=8, random_state=0).fit(data)
+    """
+
+    def __init__(self, estimator, param_distributions, *, n_iter=10, scoring="neg_rmse",
+                 cv=5, refit=True, random_state=None, n_jobs=None, verbose=False,
+                 return_train_score=False):
+        self.estimator = estimator
+        self.param_distributions = param_distributions
+        self.n_iter = n_iter
+        self.scoring = scoring
+        self.cv = cv
+        self.refit = refit
+        self.random_state = random_state
+        self.n_jobs = n_jobs
+        self.verbose = verbose
+        self.return_train_score = return_train_score
+
+    def _candidates(self):
+        return list(ParameterSampler(self.param_distributions, self.n_iter,
+                                     random_state=self.random_state))
