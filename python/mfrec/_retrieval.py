@@ -13,7 +13,7 @@ import scipy.sparse as sp
 from . import _core
 from ._validation import check_int
 
-__all__ = ["recommend", "similar"]
+__all__ = ["recommend", "recommend_inner", "similar"]
 
 _EMPTY_INDPTR = np.zeros(1, dtype=np.int64)
 _EMPTY_INDICES = np.zeros(0, dtype=np.int32)
@@ -93,9 +93,21 @@ def recommend(model, user_ids=None, n=10, filter_seen=True, items=None, exclude=
         users = np.arange(model.n_users, dtype=np.int64)
     else:
         users = _inner_ids(model.user_map_, user_ids, "user_ids")
-    n_items = model.n_items
     cand = _candidates(model.item_map_, items, exclude)
+    seen = None
+    if user_items is not None:
+        seen = _seen_matrix(user_items, len(users), model.n_items)
+    ids, scores = recommend_inner(model, users, n, cand=cand, filter_seen=filter_seen,
+                                  seen=seen)
+    return _present(model.item_map_, ids, scores)
 
+
+def recommend_inner(model, users: np.ndarray, n: int, *, cand=None, filter_seen=True,
+                    seen: sp.csr_matrix | None = None):
+    """Top-n inner item ids (int32, padding −1) and scores for inner user ids ``users``.
+
+    ``seen`` (canonical CSR, one row per user) replaces the training items as the filter.
+    """
     biased = model._biased
     item_bias = model.item_bias_ if biased else None
     offset = None
@@ -103,11 +115,9 @@ def recommend(model, user_ids=None, n=10, filter_seen=True, items=None, exclude=
         offset = (model.global_mean_ + model.user_bias_[users]).astype(np.float32)
     values, pbias, pids = _panels(model, "items", model.item_factors_, item_bias, cand,
                                   model.n_threads_)
-
     filter_rows = None
     indptr, indices = _EMPTY_INDPTR, _EMPTY_INDICES
-    if user_items is not None:
-        seen = _seen_matrix(user_items, len(users), n_items)
+    if seen is not None:
         indptr = seen.indptr.astype(np.int64, copy=False)
         indices = seen.indices.astype(np.int32, copy=False)
         filter_rows = np.arange(len(users), dtype=np.int64)
@@ -115,12 +125,13 @@ def recommend(model, user_ids=None, n=10, filter_seen=True, items=None, exclude=
         train = model._train
         indptr, indices = train.indptr, train.item_index
         filter_rows = users
-    ids, scores = _core.topk(values, pbias, pids, model.user_factors_,
-                             np.ascontiguousarray(users, dtype=np.int64), offset,
-                             np.ascontiguousarray(indptr, dtype=np.int64),
-                             np.ascontiguousarray(indices, dtype=np.int32),
-                             filter_rows, n, model.n_threads_)
-    return _present(model.item_map_, ids, scores)
+    return _core.topk(values, pbias, pids, model.user_factors_,
+                      np.ascontiguousarray(users, dtype=np.int64), offset,
+                      np.ascontiguousarray(indptr, dtype=np.int64),
+                      np.ascontiguousarray(indices, dtype=np.int32),
+                      None if filter_rows is None else np.ascontiguousarray(filter_rows,
+                                                                            dtype=np.int64),
+                      n, model.n_threads_)
 
 
 def _unit_rows(F: np.ndarray) -> np.ndarray:

@@ -1,45 +1,147 @@
-"""`mfrec.evaluate`: score a fitted model on held-out interactions."""
+"""`mfrec.evaluate`: score a fitted model on held-out interactions.
+
+Rating metrics compare ``model.predict`` with the held-out ratings. Ranking metrics
+recommend for every test user once (training items filtered, the longest k asked for) and
+score all of them on that one list, so evaluating costs one ``recommend`` call.
+"""
 
 from __future__ import annotations
 
+import re
+
+import numpy as np
+import scipy.sparse as sp
+
 from . import metrics as _metrics
 from ._base import as_interactions
+from ._retrieval import recommend_inner
+from ._validation import check_choice, check_int
 
 __all__ = ["evaluate"]
 
 _RATING_METRICS = {"rmse": _metrics.rmse, "mae": _metrics.mae}
+_RANKING_METRICS = {
+    "precision": _metrics.precision_at_k,
+    "recall": _metrics.recall_at_k,
+    "ndcg": _metrics.ndcg_at_k,
+    "map": _metrics.map_at_k,
+    "mrr": _metrics.mrr,
+    "hit_rate": _metrics.hit_rate_at_k,
+}
+_NAME = re.compile(r"^([a-z_]+?)(?:@(\d+))?$")
 
 
-def evaluate(model, test, metrics=("rmse", "mae"), *, unknown: str = "baseline") -> dict:
-    """Evaluate ``model`` on ``test``.
+def _parse(name: str, default_k: int):
+    if not isinstance(name, str):
+        raise TypeError(f"metric names must be strings, got {name!r}")
+    m = _NAME.match(name.lower())
+    known = sorted(_RATING_METRICS) + sorted(_RANKING_METRICS) + ["auc", "coverage"]
+    if m is None or m.group(1) not in known:
+        raise ValueError(f"unknown metric {name!r}; available: {known} "
+                         "(ranking metrics take an optional @k, e.g. 'ndcg@10')")
+    base, k = m.group(1), m.group(2)
+    if base in _RATING_METRICS:
+        if k is not None:
+            raise ValueError(f"{base} is a rating metric and takes no @k: {name!r}")
+        return base, None
+    k = default_k if k is None else int(k)
+    if k < 1:
+        raise ValueError(f"k must be >= 1 in {name!r}")
+    return base, k
+
+
+def evaluate(model, test, metrics=("rmse", "mae"), *, k: int = 10, unknown: str = "baseline",
+             relevance_threshold: float | None = None) -> dict:
+    """Evaluate a fitted ``model`` on the held-out interactions ``test``.
 
     Parameters
     ----------
     model : fitted mfrec model
     test : Interactions, scipy sparse matrix or DataFrame
         Held-out interactions (a split keeps the model's id maps).
-    metrics : sequence of str, default ("rmse", "mae")
-        Metric names.
+    metrics : str or sequence of str, default ("rmse", "mae")
+        Rating metrics ``"rmse"``, ``"mae"``; ranking metrics ``"precision"``,
+        ``"recall"``, ``"ndcg"``, ``"map"``, ``"mrr"``, ``"hit_rate"``, ``"auc"``,
+        ``"coverage"``, each with an optional cut-off (``"ndcg@20"``; default ``k``).
+    k : int, default 10
+        Cut-off of ranking metrics named without one.
     unknown : {"baseline", "raise"}, default "baseline"
-        Test ids absent from training are predicted as cold (baseline), as Surprise does.
+        Rating metrics: test ids absent from training are predicted as cold (the
+        baseline), as Surprise does, or raise ``KeyError``.
+    relevance_threshold : float, optional
+        Ranking metrics: only test interactions with a rating >= this are relevant
+        (e.g. 4 on a 1-5 scale). Default: every test interaction is relevant.
 
     Returns
     -------
     dict
-        ``{metric name: value}``.
+        ``{metric name: value}``, names as given.
+
+    Notes
+    -----
+    Ranking metrics recommend the top ``max k`` items for every test user that has at
+    least one relevant test item and is known to the model, excluding the user's training
+    items; test users or items absent from the model's id maps are left out (they can
+    never be recommended). Precision is hits / k (not implicit's hits / min(k, |relevant|)).
+    ``"auc"`` is computed on the top-k list: relevant items below the cut-off count as
+    tied with every unlisted item (see :func:`mfrec.metrics.auc`). ``"coverage"`` is the
+    fraction of the catalogue recommended to at least one test user.
     """
+    check_choice(unknown, "unknown", ("baseline", "raise"))
+    k = check_int(k, "k", min_value=1)
     test = as_interactions(test, what="test")
     if test.nnz == 0:
         raise ValueError("the test set is empty")
     if isinstance(metrics, str):
         metrics = [metrics]
+    parsed = {name: _parse(name, k) for name in metrics}
+    if not parsed:
+        raise ValueError("no metrics requested")
     out = {}
     pred = None
-    for name in metrics:
-        key = name.lower()
-        if key not in _RATING_METRICS:
-            raise ValueError(f"unknown metric {name!r}; available: {sorted(_RATING_METRICS)}")
-        if pred is None:
-            pred = model.predict(test.users, test.items, unknown=unknown)
-        out[name] = _RATING_METRICS[key](test.ratings, pred)
+    for name, (base, _) in parsed.items():
+        if base in _RATING_METRICS:
+            if pred is None:
+                pred = model.predict(test.users, test.items, unknown=unknown)
+            out[name] = _RATING_METRICS[base](test.ratings, pred)
+    ranking = {name: bk for name, bk in parsed.items() if bk[0] not in _RATING_METRICS}
+    if ranking:
+        out.update(_ranking(model, test, ranking, relevance_threshold))
+    return {name: out[name] for name in metrics}
+
+
+def _relevant_matrix(model, test, threshold):
+    """The relevant test interactions in the model's id space: (test users, CSR rows)."""
+    u, i = model._align(test)
+    keep = (u >= 0) & (i >= 0)
+    if threshold is not None:
+        keep &= test.ratings >= threshold
+    if not keep.any():
+        raise ValueError("no relevant test interactions"
+                         + ("" if threshold is None else f" with rating >= {threshold}")
+                         + " for users and items known to the model")
+    u, i, r = u[keep], i[keep], test.ratings[keep]
+    users = np.unique(u)
+    rows = np.searchsorted(users, u)
+    rel = sp.csr_matrix((r.astype(np.float32), (rows, i)), shape=(len(users), model.n_items))
+    rel.sum_duplicates()
+    return users, rel
+
+
+def _ranking(model, test, ranking: dict, threshold) -> dict:
+    model._check_fitted()
+    k_max = max(kk for _, kk in ranking.values())
+    if k_max > model.n_items:
+        raise ValueError(f"k={k_max} is larger than the catalogue ({model.n_items} items)")
+    users, rel = _relevant_matrix(model, test, threshold)
+    ids, _ = recommend_inner(model, users, k_max)
+    out = {}
+    for name, (base, kk) in ranking.items():
+        if base == "coverage":
+            out[name] = _metrics.coverage(ids[:, :kk], model.n_items)
+        elif base == "auc":
+            n_seen = model._train.user_counts()[users]
+            out[name] = _metrics.auc(ids[:, :kk], rel, model.n_items - n_seen)
+        else:
+            out[name] = _RANKING_METRICS[base](ids, rel, kk)
     return out
