@@ -12,6 +12,7 @@ void register_baseline(py::module_& m);
 void register_predict(py::module_& m);
 void register_rng(py::module_& m);
 void register_topk(py::module_& m);
+void register_als(py::module_& m);
 }  // namespace mfrec::bind
 
 PYBIND11_MODULE(_core, m) {
@@ -25,4 +26,5 @@ PYBIND11_MODULE(_core, m) {
     mfrec::bind::register_predict(m);
     mfrec::bind::register_rng(m);
     mfrec::bind::register_topk(m);
+    mfrec::bind::register_als(m);
 }

@@ -10,6 +10,7 @@
 from . import datasets, metrics, model_selection
 from ._base import NotFittedError, Recommender
 from ._validation import UnknownIdError
+from .als import ALS, ImplicitALS
 from .baseline import Baseline
 from .evaluation import evaluate
 from .funk_svd import FunkSVD
@@ -18,6 +19,8 @@ from .interactions import Interactions
 __version__ = "0.1.0"
 
 __all__ = [
+    "ALS",
+    "ImplicitALS",
     "Baseline",
     "FunkSVD",
     "Interactions",

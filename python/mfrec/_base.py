@@ -13,7 +13,7 @@ import time
 import numpy as np
 import scipy.sparse as sp
 
-from . import _core, _retrieval
+from . import _core, _foldin, _retrieval
 from ._validation import check_choice, check_int, resolve_n_threads
 from .interactions import Interactions
 
@@ -301,4 +301,61 @@ class Recommender:
         The user counterpart of :meth:`similar_items` (``users`` is the allow-list).
         """
         return _retrieval.similar(self, "users", user_ids, n, users, exclude)
+
+    # -- cold start ----------------------------------------------------------------------------
+    def _fold_in_params(self) -> dict:
+        """The regularization the training loss puts on one user/item row (per model)."""
+        raise NotImplementedError(f"{type(self).__name__} does not support fold-in")
+
+    def fold_in(self, user_items):
+        """Factors for users not seen in training, solved exactly with the items fixed.
+
+        Each row is the ridge solve of the model's own loss restricted to that user (for
+        ``ALS``: exactly one more user half-sweep; for ``FunkSVD``: the SGD loss with its
+        per-rating regularization ``reg_user``, i.e. λ·n_u; for ``ImplicitALS``: the
+        confidence-weighted system with YᵀY). Nothing is registered: see :meth:`add_users`.
+
+        Parameters
+        ----------
+        user_items : scipy sparse matrix of shape (n_new, n_items), Interactions or DataFrame
+            The new users' ratings / interactions: columns are inner item ids for a sparse
+            matrix; raw item ids (mapped through the model) otherwise.
+
+        Returns
+        -------
+        factors : ndarray of shape (n_new, n_factors), float32
+        biases : ndarray of shape (n_new,), float32
+            Zeros for unbiased models. A user without interactions gets zeros.
+        """
+        return _foldin.fold_in(self, "users", user_items)
+
+    def add_users(self, user_items, user_ids=None):
+        """Fold in new users and register them so ``predict`` and ``recommend`` know them.
+
+        Parameters
+        ----------
+        user_items : as in :meth:`fold_in`
+            Their items also become their "seen" items for ``recommend``.
+        user_ids : array-like of shape (n_new,), optional
+            Raw ids of the new users (must be new). Default: the ids an Interactions /
+            DataFrame carries, or the next inner ids for models fitted on a sparse matrix.
+
+        Returns
+        -------
+        ndarray of shape (n_new,)
+            The new users' inner ids.
+        """
+        return _foldin.add_rows(self, "users", user_items, user_ids)
+
+    def fold_in_items(self, item_users):
+        """Factors for new items, solved with the user side fixed (see :meth:`fold_in`).
+
+        ``item_users``: scipy sparse matrix of shape (n_users, n_new) (the new items as
+        columns of the users × items matrix), Interactions or DataFrame.
+        """
+        return _foldin.fold_in(self, "items", item_users)
+
+    def add_items(self, item_users, item_ids=None):
+        """Fold in new items and register them (see :meth:`add_users`)."""
+        return _foldin.add_rows(self, "items", item_users, item_ids)
 

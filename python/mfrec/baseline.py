@@ -39,6 +39,10 @@ class Baseline(Recommender):
         self.n_threads = n_threads
         self.verbose = verbose
 
+    def _fold_in_params(self) -> dict:
+        # b_u = Σ (r − μ − b_i) / (reg_user + n_u): a ridge solve with λ = reg_user.
+        return {"reg": float(self.reg_user), "reg_count": False}
+
     def fit(self, X, *, eval_set=None, callback=None):
         """Fit the biases; see :meth:`FunkSVD.fit` for ``eval_set`` and ``callback``.
 

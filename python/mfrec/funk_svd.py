@@ -103,6 +103,11 @@ class FunkSVD(Recommender):
         self.verbose = verbose
         self.n_iter_no_change = n_iter_no_change
 
+    def _fold_in_params(self) -> dict:
+        # The SGD loss charges reg_user·‖p_u‖² per rating: λ·n_u for the row (reg_bias is
+        # taken equal to reg_user here; they are equal by default).
+        return {"reg": self._check_params()["reg_user"], "reg_count": True}
+
     def _check_params(self) -> dict:
         p = {
             "k": check_int(self.n_factors, "n_factors", min_value=1),

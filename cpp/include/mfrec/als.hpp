@@ -1,0 +1,279 @@
+// Alternating least squares: one half-sweep solves every row of X against fixed Y.
+//
+// For row u with interactions j ∈ I_u the normal equations are
+//     (G + Σ_j w_j z_j z_jᵀ + λ_u I) x_u = Σ_j t_j z_j
+// where z_j is row j of Y, optionally augmented with a constant 1 (explicit ALS with
+// biases: x_u = [p_u, b_u], z_j = [q_j, 1], t_j = r_uj − μ − b_j). G is YᵀY for implicit
+// feedback (Hu, Koren & Volinsky: w = c − 1, t = c) and absent for explicit ratings (w = 1).
+//
+// Solvers: Cholesky of the formed d × d system, or conjugate gradient warm-started at the
+// current x_u for `cg_steps` steps, which never forms A: A·p = G·p + Σ_j w_j (z_jᵀp) z_j + λp.
+// Rows are independent (schedule(dynamic), per-thread scratch), and every row's arithmetic
+// is fixed, so the result is bit-identical at any thread count. No BLAS: the vectors are
+// short (d ≤ a few hundred) and the loops are written for the compiler to vectorize.
+#pragma once
+
+#include <algorithm>
+#include <cmath>
+#include <cstdint>
+#include <vector>
+
+#include "mfrec/common.hpp"
+
+namespace mfrec {
+
+struct AlsParams {
+    float reg = 0.1f;
+    bool reg_count = false;   // λ_u = reg · n_u (ALS-WR) instead of reg
+    bool implicit = false;    // weights/targets from confidences, G = YᵀY
+    bool augment = false;     // explicit with biases: z = [y, 1], solve [x, b]
+    float mu = 0.f;           // explicit: global mean subtracted from ratings
+    int cg_steps = 3;         // 0 = Cholesky
+};
+
+/// How a stored value becomes (w, t) for the normal equations.
+/// Implicit: value = confidence c (> 0) → w = c − 1, t = c (preference 1).
+/// Explicit: value = rating r → w = 1, t = r − μ − other_bias[j].
+struct AlsRow {
+    const std::int32_t* idx;
+    const float* val;
+    index_t n;
+};
+
+namespace als_detail {
+
+/// y ← y + a·x over n floats.
+MFREC_INLINE void axpy(float a, const float* MFREC_RESTRICT x, float* MFREC_RESTRICT y,
+                       index_t n) {
+#pragma omp simd
+    for (index_t f = 0; f < n; ++f) y[f] += a * x[f];
+}
+
+/// out = G·p for a symmetric d × d G (row-major, full), as Σ_i p_i G[i, :]: row
+/// axpys vectorize without the horizontal sums a dot per output would need.
+MFREC_INLINE void symv(const float* G, const float* p, float* out, index_t d) {
+    std::fill(out, out + d, 0.f);
+    for (index_t i = 0; i < d; ++i) axpy(p[i], G + i * d, out, d);
+}
+
+/// z_j into buf (length d): row j of Y, plus the constant 1 when augmenting.
+MFREC_INLINE const float* zrow(MatrixView Y, std::int32_t j, bool augment, index_t k,
+                               float* buf) {
+    if (!augment) return Y.row(j);
+    std::copy(Y.row(j), Y.row(j) + k, buf);
+    buf[k] = 1.f;
+    return buf;
+}
+
+MFREC_INLINE void weight_target(const AlsParams& p, float v, std::int32_t j,
+                                const float* other_bias, float& w, float& t) {
+    if (p.implicit) {
+        w = v - 1.f, t = v;
+    } else {
+        w = 1.f, t = v - p.mu - (other_bias ? other_bias[j] : 0.f);
+    }
+}
+
+/// In-place Cholesky A = LLᵀ (lower triangle of row-major d × d) and solve A x = b.
+/// Returns false if A is not positive definite.
+inline bool cholesky_solve(float* A, float* b, index_t d) {
+    for (index_t j = 0; j < d; ++j) {
+        double s = A[j * d + j];
+        for (index_t m = 0; m < j; ++m) s -= double(A[j * d + m]) * A[j * d + m];
+        if (!(s > 0.0)) return false;
+        const float ljj = static_cast<float>(std::sqrt(s));
+        A[j * d + j] = ljj;
+        const float inv = 1.f / ljj;
+        for (index_t i = j + 1; i < d; ++i) {
+            // L[i][j] = (A[i][j] − Σ_m L[i][m] L[j][m]) / L[j][j]
+            A[i * d + j] = (A[i * d + j] - detail::dot(A + i * d, A + j * d, j)) * inv;
+        }
+    }
+    for (index_t i = 0; i < d; ++i)  // L y = b
+        b[i] = (b[i] - detail::dot(A + i * d, b, i)) / A[i * d + i];
+    for (index_t i = d - 1; i >= 0; --i) {  // Lᵀ x = y
+        double s = b[i];
+        for (index_t m = i + 1; m < d; ++m) s -= double(A[m * d + i]) * b[m];
+        b[i] = static_cast<float>(s / A[i * d + i]);
+    }
+    return true;
+}
+
+struct Scratch {
+    std::vector<float> A, b, r, p, Ap, z;
+    explicit Scratch(index_t d) : A(d * d), b(d), r(d), p(d), Ap(d), z(d) {}
+};
+
+/// Solves one row; x (length d) holds the warm start and receives the solution.
+inline void solve_row(const AlsParams& prm, const float* G, MatrixView Y, AlsRow row,
+                      const float* other_bias, float lambda, float* x, index_t d,
+                      Scratch& s) {
+    const index_t k = Y.cols;
+    float* z = s.z.data();
+    if (prm.cg_steps == 0) {  // Cholesky of the formed system
+        float* A = s.A.data();
+        float* b = s.b.data();
+        if (G) std::copy(G, G + d * d, A);
+        else std::fill(A, A + d * d, 0.f);
+        std::fill(b, b + d, 0.f);
+        for (index_t e = 0; e < row.n; ++e) {
+            float w, t;
+            weight_target(prm, row.val[e], row.idx[e], other_bias, w, t);
+            const float* zj = zrow(Y, row.idx[e], prm.augment, k, z);
+            for (index_t i = 0; i < d; ++i) axpy(w * zj[i], zj, A + i * d, i + 1);  // lower
+            axpy(t, zj, b, d);
+        }
+        for (index_t i = 0; i < d; ++i) A[i * d + i] += lambda;
+        if (!cholesky_solve(A, b, d)) {
+            std::fill(x, x + d, 0.f);
+            return;
+        }
+        std::copy(b, b + d, x);
+        return;
+    }
+    // Conjugate gradient from the current x: r = b − A x.
+    float* r = s.r.data();
+    float* p = s.p.data();
+    float* Ap = s.Ap.data();
+    auto apply = [&](const float* v, float* out) {  // out = A v
+        if (G) symv(G, v, out, d);
+        else std::fill(out, out + d, 0.f);
+        axpy(lambda, v, out, d);
+        for (index_t e = 0; e < row.n; ++e) {
+            float w, t;
+            weight_target(prm, row.val[e], row.idx[e], other_bias, w, t);
+            const float* zj = zrow(Y, row.idx[e], prm.augment, k, z);
+            axpy(w * detail::dot(zj, v, d), zj, out, d);
+        }
+    };
+    // r = b − A x in one pass over the row: −(G + λI) x + Σ_j (t_j − w_j z_jᵀx) z_j.
+    if (G) symv(G, x, r, d);
+    else std::fill(r, r + d, 0.f);
+    axpy(lambda, x, r, d);
+    for (index_t f = 0; f < d; ++f) r[f] = -r[f];
+    for (index_t e = 0; e < row.n; ++e) {
+        float w, t;
+        weight_target(prm, row.val[e], row.idx[e], other_bias, w, t);
+        const float* zj = zrow(Y, row.idx[e], prm.augment, k, z);
+        axpy(t - w * detail::dot(zj, x, d), zj, r, d);
+    }
+    std::copy(r, r + d, p);
+    float rs_old = detail::dot(r, r, d);
+    for (int it = 0; it < prm.cg_steps; ++it) {
+        if (rs_old < 1e-20f) break;
+        apply(p, Ap);
+        const float pAp = detail::dot(p, Ap, d);
+        if (!(pAp > 0.f)) break;
+        const float alpha = rs_old / pAp;
+        axpy(alpha, p, x, d);
+        axpy(-alpha, Ap, r, d);
+        const float rs_new = detail::dot(r, r, d);
+        const float beta = rs_new / rs_old;
+        for (index_t f = 0; f < d; ++f) p[f] = r[f] + beta * p[f];
+        rs_old = rs_new;
+    }
+}
+
+}  // namespace als_detail
+
+/// G = YᵀY (d × d, full, row-major) with d = Y.cols: a fixed partition into chunks of rows
+/// summed in order, so the result does not depend on the thread count.
+inline void gram(MatrixView Y, float* G, int n_threads) {
+    const index_t k = Y.cols;
+    constexpr index_t kChunk = 2048;
+    const index_t n_chunks = std::max<index_t>(1, (Y.rows + kChunk - 1) / kChunk);
+    std::vector<double> part(static_cast<size_t>(n_chunks) * k * k, 0.0);
+#pragma omp parallel for num_threads(n_threads) schedule(dynamic, 1)
+    for (index_t c = 0; c < n_chunks; ++c) {
+        std::vector<float> acc(k * k, 0.f);
+        const index_t r1 = std::min(Y.rows, (c + 1) * kChunk);
+        for (index_t r = c * kChunk; r < r1; ++r) {
+            const float* y = Y.row(r);
+            for (index_t i = 0; i < k; ++i) als_detail::axpy(y[i], y, acc.data() + i * k, k);
+        }
+        std::copy(acc.begin(), acc.end(), part.begin() + c * k * k);
+    }
+    for (index_t e = 0; e < k * k; ++e) {
+        double s = 0.0;
+        for (index_t c = 0; c < n_chunks; ++c) s += part[c * k * k + e];
+        G[e] = static_cast<float>(s);
+    }
+}
+
+/// One half-sweep: every row u of R (CSR over Y's rows) gets x_u solved.
+/// X holds the rows being solved (n_rows × k), its warm start on entry. With `augment`
+/// the solved bias goes to x_bias[u] and other_bias gives the fixed side's biases.
+/// Rows without interactions get zero factors (and bias) for explicit ALS; implicit rows
+/// solve (G + λI) x = 0, i.e. zero too.
+inline void als_half_sweep(const AlsParams& prm, CsrView R, MatrixView X, MatrixView Y,
+                           float* x_bias, const float* other_bias, int n_threads) {
+    const index_t k = Y.cols;
+    const index_t d = prm.augment ? k + 1 : k;
+    std::vector<float> G;
+    if (prm.implicit) {
+        G.resize(k * k);
+        gram(Y, G.data(), n_threads);
+    }
+    const float* Gp = prm.implicit ? G.data() : nullptr;
+#pragma omp parallel num_threads(n_threads)
+    {
+        als_detail::Scratch s(d);
+        std::vector<float> x(d);
+#pragma omp for schedule(dynamic, 64)
+        for (index_t u = 0; u < R.rows; ++u) {
+            const index_t b = R.indptr[u], e = R.indptr[u + 1];
+            float* xu = X.row(u);
+            if (e == b) {
+                std::fill(xu, xu + k, 0.f);
+                if (prm.augment) x_bias[u] = 0.f;
+                continue;
+            }
+            const float lambda = prm.reg_count ? prm.reg * static_cast<float>(e - b) : prm.reg;
+            std::copy(xu, xu + k, x.data());
+            if (prm.augment) x[k] = x_bias[u];
+            als_detail::solve_row(prm, Gp, Y, AlsRow{R.indices + b, R.data + b, e - b},
+                                  other_bias, lambda, x.data(), d, s);
+            std::copy(x.data(), x.data() + k, xu);
+            if (prm.augment) x_bias[u] = x[k];
+        }
+    }
+}
+
+/// Implicit loss Σ_all c (p − xᵀy)² + λ(ΣX² + ΣY²) via the YᵀY identity:
+/// Σ_all s² = Σ_u x_uᵀ G x_u; observed pairs add c(1 − s)² − s².
+inline double implicit_loss(CsrView R, MatrixView X, MatrixView Y, float reg, int n_threads) {
+    const index_t k = Y.cols;
+    std::vector<float> G(k * k);
+    gram(Y, G.data(), n_threads);
+    double total = 0.0;
+    // Per-row sums reduced in row order through a fixed chunking: thread-count independent.
+    constexpr index_t kChunk = 1024;
+    const index_t n_chunks = (R.rows + kChunk - 1) / kChunk;
+    std::vector<double> part(n_chunks, 0.0);
+#pragma omp parallel num_threads(n_threads)
+    {
+        std::vector<float> gx(k);
+#pragma omp for schedule(dynamic, 1)
+        for (index_t c = 0; c < n_chunks; ++c) {
+            double acc = 0.0;
+            const index_t u1 = std::min(R.rows, (c + 1) * kChunk);
+            for (index_t u = c * kChunk; u < u1; ++u) {
+                const float* x = X.row(u);
+                als_detail::symv(G.data(), x, gx.data(), k);
+                acc += detail::dot(x, gx.data(), k) + reg * detail::dot(x, x, k);
+                for (index_t e = R.indptr[u]; e < R.indptr[u + 1]; ++e) {
+                    const double s = detail::dot(x, Y.row(R.indices[e]), k);
+                    const double cc = R.data[e];
+                    acc += cc * (1.0 - s) * (1.0 - s) - s * s;
+                }
+            }
+            part[c] = acc;
+        }
+    }
+    for (double p : part) total += p;
+    double yy = 0.0;
+    for (index_t i = 0; i < Y.rows; ++i) yy += detail::dot(Y.row(i), Y.row(i), k);
+    return total + reg * yy;
+}
+
+}  // namespace mfrec

@@ -1,0 +1,138 @@
+"""Cold start by fold-in: factors for new users (items) solved against the fixed other side.
+
+One exact (Cholesky) ridge solve per new row with the ALS kernel: for rating models
+(z = [q_i, 1], t = r − μ − b_i) the user's part of the training loss with the item side
+fixed; for implicit models the confidence-weighted system with YᵀY. Each model says which
+regularization its training loss puts on a row (``_fold_in_params``), so for ALS models
+a folded-in row equals one more exact half-sweep.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import scipy.sparse as sp
+
+from . import _core
+from ._idmap import IdMap
+from .interactions import Interactions
+
+__all__ = ["fold_in", "add_rows"]
+
+_SIDES = {
+    "users": ("user", "item", "user_factors_", "item_factors_", "user_bias_", "item_bias_"),
+    "items": ("item", "user", "item_factors_", "user_factors_", "item_bias_", "user_bias_"),
+}
+
+
+def _rows(model, side: str, data):
+    """``data`` as a canonical CSR of new rows over the fixed side's inner ids, plus the
+    new rows' raw ids when ``data`` carries them (Interactions / DataFrame)."""
+    new, fixed = _SIDES[side][:2]
+    n_fixed = len(getattr(model, f"{fixed}_map_"))
+    if sp.issparse(data):
+        m = sp.csr_matrix(data if side == "users" else data.T)
+        if m.shape[1] != n_fixed:
+            shape = (m.shape[0], n_fixed) if side == "users" else (n_fixed, m.shape[0])
+            raise ValueError(f"{new}_items must have shape {shape} for this model "
+                             f"({n_fixed} {fixed}s), got {data.shape}")
+        raw_ids = None
+    else:
+        from ._base import as_interactions
+
+        inter = as_interactions(data, what=f"{new}_items")
+        fixed_map = getattr(model, f"{fixed}_map_")
+        if side == "users":
+            cols = fixed_map.to_inner(inter.items, missing="raise")
+            rows = inter.user_index
+            raw_ids, n_rows = inter.user_ids, inter.n_users
+        else:
+            cols = fixed_map.to_inner(inter.users, missing="raise")
+            rows = inter.item_index
+            raw_ids, n_rows = inter.item_ids, inter.n_items
+        m = sp.csr_matrix((inter.ratings, (rows, cols)), shape=(n_rows, n_fixed))
+    m = m.astype(np.float32)
+    m.sum_duplicates()
+    m.sort_indices()
+    if m.nnz and not np.all(np.isfinite(m.data)):
+        raise ValueError(f"{new}_items contains NaN or infinite values")
+    return m, raw_ids
+
+
+def fold_in(model, side: str, data):
+    """Factors and biases of new rows; see :meth:`mfrec.Recommender.fold_in`."""
+    model._check_fitted()
+    R, _ = _rows(model, side, data)
+    return _solve(model, side, R)
+
+
+def _solve(model, side, R):
+    _, _, _, fixed_f, _, fixed_b = _SIDES[side]
+    Y = getattr(model, fixed_f)
+    n, k = R.shape[0], Y.shape[1]
+    X = np.zeros((n, k), dtype=np.float32)
+    xb = np.zeros(n, dtype=np.float32)
+    prm = model._fold_in_params()
+    implicit = bool(getattr(model, "_implicit", False))
+    values = R.data
+    if implicit:
+        R = R.copy()
+        R.eliminate_zeros()  # stored zeros are unobserved pairs
+        values = model._confidence(R.data)
+    aug = bool(model._biased)
+    mu = float(model.global_mean_) if aug else 0.0
+    _core.als_half_sweep(
+        R.indptr.astype(np.int64), R.indices.astype(np.int32),
+        np.ascontiguousarray(values, dtype=np.float32), X, Y,
+        xb if aug else None, getattr(model, fixed_b) if aug else None,
+        float(prm["reg"]), bool(prm["reg_count"]), implicit, aug, mu, 0, model.n_threads_)
+    return X, xb
+
+
+def add_rows(model, side: str, data, ids=None):
+    """Fold in and register new users / items; returns their inner ids."""
+    model._check_fitted()
+    new, _, own_f, _, own_b, _ = _SIDES[side]
+    R, raw_ids = _rows(model, side, data)
+    X, xb = _solve(model, side, R)
+    idmap = getattr(model, f"{new}_map_")
+    n_old, n_new = len(idmap), R.shape[0]
+    if ids is None:
+        if raw_ids is not None:
+            ids = raw_ids
+        elif idmap.identity:
+            ids = np.arange(n_old, n_old + n_new, dtype=np.int64)
+        else:
+            raise ValueError(f"{new}_ids are required: this model uses raw {new} ids")
+    ids = np.asarray(ids)
+    if ids.shape != (n_new,):
+        raise ValueError(f"{new}_ids must have {n_new} entries, got shape {ids.shape}")
+    if len(np.unique(ids)) != n_new or np.any(idmap.to_inner(ids, missing="ignore") >= 0):
+        raise ValueError(f"{new}_ids must be new and unique: some are repeated or already "
+                         "known to the model")
+    all_ids = np.concatenate([idmap.ids, ids.astype(idmap.ids.dtype, copy=False)]
+                             if ids.dtype.kind == idmap.ids.dtype.kind else
+                             [idmap.ids.astype(object), ids.astype(object)])
+    setattr(model, own_f, np.vstack([getattr(model, own_f), X]))
+    setattr(model, own_b, np.concatenate([getattr(model, own_b), xb]))
+    setattr(model, f"{new}_map_", IdMap(all_ids, new))
+    empty = np.diff(R.indptr) == 0
+    cold = f"_cold_{new}s_"
+    setattr(model, cold, np.concatenate([getattr(model, cold), empty]))
+    _extend_train(model, side, R)
+    return np.arange(n_old, n_old + n_new)
+
+
+def _extend_train(model, side, R):
+    """Append the new rows to the training interactions (the "seen" filter)."""
+    t = model._train
+    coo = R.tocoo()
+    if side == "users":
+        u = np.concatenate([t.user_index, coo.row + t.n_users])
+        i = np.concatenate([t.item_index, coo.col])
+    else:
+        u = np.concatenate([t.user_index, coo.col])
+        i = np.concatenate([t.item_index, coo.row + t.n_items])
+    r = np.concatenate([t.ratings, coo.data.astype(np.float32)])
+    meta = t.item_metadata if side == "users" else None
+    model._train = Interactions._from_inner(model.user_map_, model.item_map_, u, i, r, None,
+                                            t.rating_scale, meta)
