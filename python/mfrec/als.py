@@ -84,11 +84,14 @@ class ALS(_AlsBase):
     verbose : bool, default False
     n_iter_no_change : int, optional
         Stop when the RMSE on ``eval_set`` has not improved for this many epochs.
+    compute_loss : bool, default True
+        Compute the training loss after every epoch (one pass over the data; turn off to
+        time the solver alone, as implicit's ``calculate_training_loss=False`` does).
     """
 
     def __init__(self, n_factors=64, n_epochs=15, reg=0.1, reg_scaling="count", biased=True,
                  solver="cg", cg_steps=3, init_std=0.01, n_threads=None, random_state=None,
-                 verbose=False, n_iter_no_change=None):
+                 verbose=False, n_iter_no_change=None, compute_loss=True):
         self.n_factors = n_factors
         self.n_epochs = n_epochs
         self.reg = reg
@@ -101,6 +104,7 @@ class ALS(_AlsBase):
         self.random_state = random_state
         self.verbose = verbose
         self.n_iter_no_change = n_iter_no_change
+        self.compute_loss = compute_loss
 
     def _fold_in_params(self) -> dict:
         return {"reg": float(self.reg), "reg_count": self.reg_scaling == "count"}
@@ -147,6 +151,8 @@ class ALS(_AlsBase):
                                  p["reg"], count, False, aug, mu, p["cg_steps"], nt)
             _core.als_half_sweep(*by_item, Yf, Xf, bi if aug else None, bu if aug else None,
                                  p["reg"], count, False, aug, mu, p["cg_steps"], nt)
+            if not self.compute_loss:
+                return float("nan")
             _core.predict_pairs(users_all, items_all, Xf, Yf, bu, bi, float(mu), aug, False,
                                 0.0, 0.0, pred, nt)
             loss = float(np.mean((pred - data.ratings) ** 2, dtype=np.float64))
@@ -191,6 +197,8 @@ class ImplicitALS(_AlsBase):
         The result does not depend on it.
     random_state : int, Generator or None
     verbose : bool, default False
+    compute_loss : bool, default True
+        Compute the loss after every epoch (about a tenth of an epoch's work).
 
     Notes
     -----
@@ -204,7 +212,7 @@ class ImplicitALS(_AlsBase):
 
     def __init__(self, n_factors=64, n_epochs=15, reg=0.01, alpha=40.0, confidence="linear",
                  epsilon=1.0, solver="cg", cg_steps=3, init_std=0.01, n_threads=None,
-                 random_state=None, verbose=False):
+                 random_state=None, verbose=False, compute_loss=True):
         self.n_factors = n_factors
         self.n_epochs = n_epochs
         self.reg = reg
@@ -217,6 +225,7 @@ class ImplicitALS(_AlsBase):
         self.n_threads = n_threads
         self.random_state = random_state
         self.verbose = verbose
+        self.compute_loss = compute_loss
 
     def _confidence(self, values: np.ndarray) -> np.ndarray:
         """c = 1 + alpha·r or 1 + alpha·log(1 + r/epsilon), float32."""
@@ -275,6 +284,8 @@ class ImplicitALS(_AlsBase):
                                  0.0, p["cg_steps"], nt)
             _core.als_half_sweep(*by_item, Yf, Xf, None, None, p["reg"], False, True, False,
                                  0.0, p["cg_steps"], nt)
+            if not self.compute_loss:
+                return float("nan")
             loss = _core.implicit_loss(*by_user, Xf, Yf, p["reg"], nt) / weight
             if not np.isfinite(loss):
                 raise FloatingPointError(f"ImplicitALS diverged (non-finite loss), reg={p['reg']}")

@@ -42,6 +42,13 @@ struct AlsRow {
 
 namespace als_detail {
 
+/// Read-prefetch of the n floats at p, one request per 64-byte line.
+MFREC_INLINE void prefetch_row(const float* p, index_t n) {
+    const char* c = reinterpret_cast<const char*>(p);
+    const char* end = reinterpret_cast<const char*>(p + n);
+    for (; c < end; c += 64) MFREC_PREFETCH_R(c);
+}
+
 /// y ← y + a·x over n floats.
 MFREC_INLINE void axpy(float a, const float* MFREC_RESTRICT x, float* MFREC_RESTRICT y,
                        index_t n) {
@@ -49,11 +56,27 @@ MFREC_INLINE void axpy(float a, const float* MFREC_RESTRICT x, float* MFREC_REST
     for (index_t f = 0; f < n; ++f) y[f] += a * x[f];
 }
 
-/// out = G·p for a symmetric d × d G (row-major, full), as Σ_i p_i G[i, :]: row
-/// axpys vectorize without the horizontal sums a dot per output would need.
-MFREC_INLINE void symv(const float* G, const float* p, float* out, index_t d) {
-    std::fill(out, out + d, 0.f);
-    for (index_t i = 0; i < d; ++i) axpy(p[i], G + i * d, out, d);
+/// out = G·p for a symmetric d × d G (row-major, full), as Σ_i p_i G[i, :], 64 outputs
+/// at a time: the 64 partial sums stay in registers while i runs over G's rows (a plain
+/// row-axpy would load and store `out` for every i).
+MFREC_INLINE void symv(const float* MFREC_RESTRICT G, const float* MFREC_RESTRICT p,
+                       float* MFREC_RESTRICT out, index_t d) {
+    constexpr index_t B = 64;
+    index_t c = 0;
+    for (; c + B <= d; c += B) {
+        float acc[B] = {};
+        for (index_t i = 0; i < d; ++i) {
+            const float pi = p[i];
+            const float* g = G + i * d + c;
+#pragma omp simd
+            for (index_t v = 0; v < B; ++v) acc[v] += pi * g[v];
+        }
+        std::copy(acc, acc + B, out + c);
+    }
+    if (c < d) {
+        std::fill(out + c, out + d, 0.f);
+        for (index_t i = 0; i < d; ++i) axpy(p[i], G + i * d + c, out + c, d - c);
+    }
 }
 
 /// z_j into buf (length d): row j of Y, plus the constant 1 when augmenting.
@@ -76,7 +99,7 @@ MFREC_INLINE void weight_target(const AlsParams& p, float v, std::int32_t j,
 
 /// In-place Cholesky A = LLᵀ (lower triangle of row-major d × d) and solve A x = b.
 /// Returns false if A is not positive definite.
-inline bool cholesky_solve(float* A, float* b, index_t d) {
+MFREC_INLINE bool cholesky_solve(float* A, float* b, index_t d) {
     for (index_t j = 0; j < d; ++j) {
         double s = A[j * d + j];
         for (index_t m = 0; m < j; ++m) s -= double(A[j * d + m]) * A[j * d + m];
@@ -100,12 +123,12 @@ inline bool cholesky_solve(float* A, float* b, index_t d) {
 }
 
 struct Scratch {
-    std::vector<float> A, b, r, p, Ap, z;
+    std::vector<float> A, b, r, p, Ap, z, coef;
     explicit Scratch(index_t d) : A(d * d), b(d), r(d), p(d), Ap(d), z(d) {}
 };
 
 /// Solves one row; x (length d) holds the warm start and receives the solution.
-inline void solve_row(const AlsParams& prm, const float* G, MatrixView Y, AlsRow row,
+MFREC_INLINE void solve_row(const AlsParams& prm, const float* G, MatrixView Y, AlsRow row,
                       const float* other_bias, float lambda, float* x, index_t d,
                       Scratch& s) {
     const index_t k = Y.cols;
@@ -132,30 +155,50 @@ inline void solve_row(const AlsParams& prm, const float* G, MatrixView Y, AlsRow
         return;
     }
     // Conjugate gradient from the current x: r = b − A x.
+    // Each pass over the row's interactions is split in two: all dots z_jᵀv first (they
+    // are independent, so they pipeline), then the axpys. Fused, every axpy waits for its
+    // dot's horizontal sum.
     float* r = s.r.data();
     float* p = s.p.data();
     float* Ap = s.Ap.data();
+    if (static_cast<index_t>(s.coef.size()) < row.n) s.coef.resize(row.n);
+    constexpr index_t kAhead = 8;  // rows of Y requested ahead of the dot pass
+    float* coef = s.coef.data();
+    auto dot_z = [&](std::int32_t j, const float* v) {
+        float dz = detail::dot(Y.row(j), v, k);
+        return prm.augment ? dz + v[k] : dz;
+    };
+    auto axpy_z = [&](float a, std::int32_t j, float* out) {
+        axpy(a, Y.row(j), out, k);
+        if (prm.augment) out[k] += a;
+    };
     auto apply = [&](const float* v, float* out) {  // out = A v
         if (G) symv(G, v, out, d);
         else std::fill(out, out + d, 0.f);
         axpy(lambda, v, out, d);
         for (index_t e = 0; e < row.n; ++e) {
+            if (e + kAhead < row.n) prefetch_row(Y.row(row.idx[e + kAhead]), k);
+            coef[e] = dot_z(row.idx[e], v);
+        }
+        for (index_t e = 0; e < row.n; ++e) {
             float w, t;
             weight_target(prm, row.val[e], row.idx[e], other_bias, w, t);
-            const float* zj = zrow(Y, row.idx[e], prm.augment, k, z);
-            axpy(w * detail::dot(zj, v, d), zj, out, d);
+            axpy_z(w * coef[e], row.idx[e], out);
         }
     };
-    // r = b − A x in one pass over the row: −(G + λI) x + Σ_j (t_j − w_j z_jᵀx) z_j.
+    // r = −(G + λI) x + Σ_j (t_j − w_j z_jᵀx) z_j.
     if (G) symv(G, x, r, d);
     else std::fill(r, r + d, 0.f);
     axpy(lambda, x, r, d);
     for (index_t f = 0; f < d; ++f) r[f] = -r[f];
     for (index_t e = 0; e < row.n; ++e) {
+        if (e + kAhead < row.n) prefetch_row(Y.row(row.idx[e + kAhead]), k);
+        coef[e] = dot_z(row.idx[e], x);
+    }
+    for (index_t e = 0; e < row.n; ++e) {
         float w, t;
         weight_target(prm, row.val[e], row.idx[e], other_bias, w, t);
-        const float* zj = zrow(Y, row.idx[e], prm.augment, k, z);
-        axpy(t - w * detail::dot(zj, x, d), zj, r, d);
+        axpy_z(t - w * coef[e], row.idx[e], r);
     }
     std::copy(r, r + d, p);
     float rs_old = detail::dot(r, r, d);
@@ -205,38 +248,63 @@ inline void gram(MatrixView Y, float* G, int n_threads) {
 /// the solved bias goes to x_bias[u] and other_bias gives the fixed side's biases.
 /// Rows without interactions get zero factors (and bias) for explicit ALS; implicit rows
 /// solve (G + λI) x = 0, i.e. zero too.
+namespace als_detail {
+/// Rows [0, R.rows) of one half-sweep; runs inside the caller's parallel region.
+MFREC_INLINE void sweep_rows(const AlsParams& prm, CsrView R, MatrixView X, MatrixView Y,
+                             float* x_bias, const float* other_bias, const float* G) {
+    const index_t k = Y.cols;
+    const index_t d = prm.augment ? k + 1 : k;
+    Scratch s(d);
+    std::vector<float> x(d);
+    MFREC_PRAGMA(omp for schedule(dynamic, 64))
+    for (index_t u = 0; u < R.rows; ++u) {
+        const index_t b = R.indptr[u], e = R.indptr[u + 1];
+        float* xu = X.row(u);
+        if (e == b) {
+            std::fill(xu, xu + k, 0.f);
+            if (prm.augment) x_bias[u] = 0.f;
+            continue;
+        }
+        const float lambda = prm.reg_count ? prm.reg * static_cast<float>(e - b) : prm.reg;
+        std::copy(xu, xu + k, x.data());
+        if (prm.augment) x[k] = x_bias[u];
+        solve_row(prm, G, Y, AlsRow{R.indices + b, R.data + b, e - b}, other_bias, lambda,
+                  x.data(), d, s);
+        std::copy(x.data(), x.data() + k, xu);
+        if (prm.augment) x_bias[u] = x[k];
+    }
+}
+
+#define MFREC_ALS_ENTRY(NAME, ATTR)                                                         \
+    ATTR inline void NAME(const AlsParams& prm, CsrView R, MatrixView X, MatrixView Y,     \
+                          float* x_bias, const float* other_bias, const float* G,          \
+                          int n_threads) {                                                 \
+        MFREC_PRAGMA(omp parallel num_threads(n_threads))                                  \
+        sweep_rows(prm, R, X, Y, x_bias, other_bias, G);                                   \
+    }
+#if MFREC_HAS_DISPATCH
+MFREC_ALS_ENTRY(sweep_v4, MFREC_TARGET_V4)
+MFREC_ALS_ENTRY(sweep_v3, MFREC_TARGET_V3)
+#endif
+MFREC_ALS_ENTRY(sweep_base, )
+#undef MFREC_ALS_ENTRY
+}  // namespace als_detail
+
 inline void als_half_sweep(const AlsParams& prm, CsrView R, MatrixView X, MatrixView Y,
                            float* x_bias, const float* other_bias, int n_threads) {
     const index_t k = Y.cols;
-    const index_t d = prm.augment ? k + 1 : k;
     std::vector<float> G;
     if (prm.implicit) {
         G.resize(k * k);
         gram(Y, G.data(), n_threads);
     }
     const float* Gp = prm.implicit ? G.data() : nullptr;
-#pragma omp parallel num_threads(n_threads)
-    {
-        als_detail::Scratch s(d);
-        std::vector<float> x(d);
-#pragma omp for schedule(dynamic, 64)
-        for (index_t u = 0; u < R.rows; ++u) {
-            const index_t b = R.indptr[u], e = R.indptr[u + 1];
-            float* xu = X.row(u);
-            if (e == b) {
-                std::fill(xu, xu + k, 0.f);
-                if (prm.augment) x_bias[u] = 0.f;
-                continue;
-            }
-            const float lambda = prm.reg_count ? prm.reg * static_cast<float>(e - b) : prm.reg;
-            std::copy(xu, xu + k, x.data());
-            if (prm.augment) x[k] = x_bias[u];
-            als_detail::solve_row(prm, Gp, Y, AlsRow{R.indices + b, R.data + b, e - b},
-                                  other_bias, lambda, x.data(), d, s);
-            std::copy(x.data(), x.data() + k, xu);
-            if (prm.augment) x_bias[u] = x[k];
-        }
-    }
+#if MFREC_HAS_DISPATCH
+    const int level = isa_level();
+    if (level == 4) return als_detail::sweep_v4(prm, R, X, Y, x_bias, other_bias, Gp, n_threads);
+    if (level == 3) return als_detail::sweep_v3(prm, R, X, Y, x_bias, other_bias, Gp, n_threads);
+#endif
+    als_detail::sweep_base(prm, R, X, Y, x_bias, other_bias, Gp, n_threads);
 }
 
 /// Implicit loss Σ_all c (p − xᵀy)² + λ(ΣX² + ΣY²) via the YᵀY identity:

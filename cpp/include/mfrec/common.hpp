@@ -34,15 +34,18 @@ struct MatrixView {
 
 #if defined(__GNUC__) || defined(__clang__)
 #define MFREC_PREFETCH_W(ptr) __builtin_prefetch((ptr), 1, 3)
+#define MFREC_PREFETCH_R(ptr) __builtin_prefetch((ptr), 0, 3)
 #define MFREC_INLINE inline __attribute__((always_inline))
 #define MFREC_RESTRICT __restrict__
 #elif defined(_MSC_VER)
 #include <xmmintrin.h>
 #define MFREC_PREFETCH_W(ptr) _mm_prefetch(reinterpret_cast<const char*>(ptr), _MM_HINT_T0)
+#define MFREC_PREFETCH_R(ptr) _mm_prefetch(reinterpret_cast<const char*>(ptr), _MM_HINT_T0)
 #define MFREC_INLINE __forceinline
 #define MFREC_RESTRICT __restrict
 #else
 #define MFREC_PREFETCH_W(ptr) ((void)0)
+#define MFREC_PREFETCH_R(ptr) ((void)0)
 #define MFREC_INLINE inline
 #define MFREC_RESTRICT
 #endif
@@ -101,3 +104,39 @@ MFREC_INLINE float dot(const float* a, const float* b, index_t n) {
 #define MFREC_DISPATCH
 #define MFREC_HAS_DISPATCH 0
 #endif
+
+// A pragma inside a macro (the ISA entry points below repeat an OpenMP region per ISA).
+#if defined(_MSC_VER)
+#define MFREC_PRAGMA(x) __pragma(x)
+#else
+#define MFREC_PRAGMA(x) _Pragma(#x)
+#endif
+
+// Explicit ISA entry points, for kernels whose hot loop sits inside an OpenMP region:
+// GCC outlines the region into a function that keeps the target attribute of the function
+// it is written in, so each entry point holds its own `omp parallel` and calls always-inline
+// workers, which are then compiled for that ISA. target_clones cannot do this (the region is
+// outlined before cloning and keeps the baseline ISA).
+#if MFREC_HAS_DISPATCH
+#define MFREC_TARGET_V4 __attribute__((target("arch=x86-64-v4")))
+#define MFREC_TARGET_V3 __attribute__((target("arch=x86-64-v3")))
+#endif
+
+namespace mfrec {
+/// The ISA level the dispatched kernels use on this CPU: 4 (AVX-512), 3 (AVX2 + FMA) or 0.
+inline int isa_level() {
+#if MFREC_HAS_DISPATCH
+    static const int level = [] {
+        if (__builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512vl") &&
+            __builtin_cpu_supports("avx512bw") && __builtin_cpu_supports("avx512dq"))
+            return 4;
+        if (__builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma")) return 3;
+        return 0;
+    }();
+    return level;
+#else
+    return 0;
+#endif
+}
+}  // namespace mfrec
+

@@ -227,12 +227,6 @@ MFREC_INLINE void topk_block(const Panels& P, const TopkQueries& Q, index_t q0, 
     for (index_t j = 0; j < rows; ++j) heaps[j].finish(Q.offset ? Q.offset[q0 + j] : 0.f);
 }
 
-#if defined(_MSC_VER)
-#define MFREC_PRAGMA(x) __pragma(x)
-#else
-#define MFREC_PRAGMA(x) _Pragma(#x)
-#endif
-
 // One entry point per ISA level, each with its own tile shape: MR·NV vector accumulators
 // must fit the register file with room for NV loads and a broadcast (16 ymm / 32 zmm).
 // The parallel region sits in the entry point itself: GCC outlines it into a function that
@@ -256,8 +250,8 @@ MFREC_INLINE void topk_block(const Panels& P, const TopkQueries& Q, index_t q0, 
 // AVX-512 (20k users × 50k items, k = 64, one thread), 8 × 3 ymm tiles ran at 51 GMAC/s,
 // 6 × 2 ymm (the AVX2 shape) at 47, and the best zmm tile (6 × 4 zmm) at 42: many server
 // parts have a single 512-bit FMA port or lower their clock for zmm code.
-MFREC_TOPK_ENTRY(topk_v4, __attribute__((target("arch=x86-64-v4"))), vf8, 8, 3)
-MFREC_TOPK_ENTRY(topk_v3, __attribute__((target("arch=x86-64-v3"))), vf8, 6, 2)
+MFREC_TOPK_ENTRY(topk_v4, MFREC_TARGET_V4, vf8, 8, 3)
+MFREC_TOPK_ENTRY(topk_v3, MFREC_TARGET_V3, vf8, 6, 2)
 #endif
 #if defined(__GNUC__) || defined(__clang__)
 MFREC_TOPK_ENTRY(topk_base, , vf4, 6, 2)
@@ -271,13 +265,8 @@ constexpr int kBaseNR = 8;
 
 /// Panel width (items per panel) of the ISA level this CPU runs: 24, 16 or 8.
 inline int topk_panel_width() {
-#if MFREC_HAS_DISPATCH
-    if (__builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512vl") &&
-        __builtin_cpu_supports("avx512bw") && __builtin_cpu_supports("avx512dq"))
-        return 24;
-    if (__builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma")) return 16;
-#endif
-    return topk_detail::kBaseNR;
+    const int level = isa_level();
+    return level == 4 ? 24 : level == 3 ? 16 : topk_detail::kBaseNR;
 }
 
 /// Packs candidate items cand[0..n_cand) (rows of F, n_items × k, and their bias, may be
