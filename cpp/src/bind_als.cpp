@@ -14,7 +14,7 @@ void register_als(py::module_& m) {
            const carray<float>& data, carray<float>& X, const carray<float>& Y,
            std::optional<carray<float>> x_bias, std::optional<carray<float>> other_bias,
            float reg, bool reg_count, bool implicit, bool augment, float mu, int cg_steps,
-           int n_threads) {
+           int n_threads, float reg_bias) {
             if (n_threads < 1) throw py::value_error("n_threads must be >= 1");
             if (cg_steps < 0) throw py::value_error("cg_steps must be >= 0 (0 = Cholesky)");
             MatrixView Xv = matrix(X, "X");
@@ -43,7 +43,7 @@ void register_als(py::module_& m) {
                     throw py::value_error("column index out of range: " + std::to_string(pi[e]));
             AlsParams p;
             p.reg = reg, p.reg_count = reg_count, p.implicit = implicit, p.augment = augment;
-            p.mu = mu, p.cg_steps = cg_steps;
+            p.mu = mu, p.cg_steps = cg_steps, p.reg_bias = reg_bias;
             py::gil_scoped_release release;
             als_half_sweep(p, R, Xv, Yv, xb, ob, n_threads);
         },
@@ -51,8 +51,9 @@ void register_als(py::module_& m) {
         py::arg("data").noconvert(), py::arg("X").noconvert(), py::arg("Y").noconvert(),
         py::arg("x_bias").noconvert(), py::arg("other_bias").noconvert(), py::arg("reg"),
         py::arg("reg_count"), py::arg("implicit"), py::arg("augment"), py::arg("mu"),
-        py::arg("cg_steps"), py::arg("n_threads"),
-        "Solve every row of X (in place) against fixed Y: one ALS half-sweep.");
+        py::arg("cg_steps"), py::arg("n_threads"), py::arg("reg_bias") = -1.f,
+        "Solve every row of X (in place) against fixed Y: one ALS half-sweep. reg_bias: the "
+        "bias coordinate's regularization when augmenting (< 0: reg).");
 
     m.def(
         "implicit_loss",

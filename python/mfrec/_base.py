@@ -303,8 +303,9 @@ class Recommender:
         return _retrieval.similar(self, "users", user_ids, n, users, exclude)
 
     # -- cold start ----------------------------------------------------------------------------
-    def _fold_in_params(self) -> dict:
-        """The regularization the training loss puts on one user/item row (per model)."""
+    def _fold_in_params(self, side: str) -> dict:
+        """The regularization the training loss puts on one row of ``side`` ("users" or
+        "items"): ``reg`` (factors), ``reg_bias`` (bias), ``reg_count`` (scaled by n)."""
         raise NotImplementedError(f"{type(self).__name__} does not support fold-in")
 
     def fold_in(self, user_items):

@@ -28,18 +28,19 @@ def _rows(model, side: str, data):
     """``data`` as a canonical CSR of new rows over the fixed side's inner ids, plus the
     new rows' raw ids when ``data`` carries them (Interactions / DataFrame)."""
     new, fixed = _SIDES[side][:2]
+    what = "user_items" if side == "users" else "item_users"
     n_fixed = len(getattr(model, f"{fixed}_map_"))
     if sp.issparse(data):
         m = sp.csr_matrix(data if side == "users" else data.T)
         if m.shape[1] != n_fixed:
             shape = (m.shape[0], n_fixed) if side == "users" else (n_fixed, m.shape[0])
-            raise ValueError(f"{new}_items must have shape {shape} for this model "
+            raise ValueError(f"{what} must have shape {shape} for this model "
                              f"({n_fixed} {fixed}s), got {data.shape}")
         raw_ids = None
     else:
         from ._base import as_interactions
 
-        inter = as_interactions(data, what=f"{new}_items")
+        inter = as_interactions(data, what=what)
         fixed_map = getattr(model, f"{fixed}_map_")
         if side == "users":
             cols = fixed_map.to_inner(inter.items, missing="raise")
@@ -54,7 +55,7 @@ def _rows(model, side: str, data):
     m.sum_duplicates()
     m.sort_indices()
     if m.nnz and not np.all(np.isfinite(m.data)):
-        raise ValueError(f"{new}_items contains NaN or infinite values")
+        raise ValueError(f"{what} contains NaN or infinite values")
     return m, raw_ids
 
 
@@ -71,7 +72,7 @@ def _solve(model, side, R):
     n, k = R.shape[0], Y.shape[1]
     X = np.zeros((n, k), dtype=np.float32)
     xb = np.zeros(n, dtype=np.float32)
-    prm = model._fold_in_params()
+    prm = model._fold_in_params(side)
     implicit = bool(getattr(model, "_implicit", False))
     values = R.data
     if implicit:
@@ -84,7 +85,8 @@ def _solve(model, side, R):
         R.indptr.astype(np.int64), R.indices.astype(np.int32),
         np.ascontiguousarray(values, dtype=np.float32), X, Y,
         xb if aug else None, getattr(model, fixed_b) if aug else None,
-        float(prm["reg"]), bool(prm["reg_count"]), implicit, aug, mu, 0, model.n_threads_)
+        float(prm["reg"]), bool(prm["reg_count"]), implicit, aug, mu, 0, model.n_threads_,
+        float(prm["reg_bias"]))
     return X, xb
 
 
@@ -109,9 +111,13 @@ def add_rows(model, side: str, data, ids=None):
     if len(np.unique(ids)) != n_new or np.any(idmap.to_inner(ids, missing="ignore") >= 0):
         raise ValueError(f"{new}_ids must be new and unique: some are repeated or already "
                          "known to the model")
-    all_ids = np.concatenate([idmap.ids, ids.astype(idmap.ids.dtype, copy=False)]
-                             if ids.dtype.kind == idmap.ids.dtype.kind else
-                             [idmap.ids.astype(object), ids.astype(object)])
+    # Same kind of ids: concatenate with numpy's promotion (a longer string widens the
+    # dtype instead of being cut); mixed kinds become an object map.
+    if ids.dtype.kind == idmap.ids.dtype.kind or (ids.dtype.kind in "iu"
+                                                  and idmap.ids.dtype.kind in "iu"):
+        all_ids = np.concatenate([idmap.ids, ids])
+    else:
+        all_ids = np.concatenate([idmap.ids.astype(object), ids.astype(object)])
     setattr(model, own_f, np.vstack([getattr(model, own_f), X]))
     setattr(model, own_b, np.concatenate([getattr(model, own_b), xb]))
     setattr(model, f"{new}_map_", IdMap(all_ids, new))

@@ -106,8 +106,9 @@ class ALS(_AlsBase):
         self.n_iter_no_change = n_iter_no_change
         self.compute_loss = compute_loss
 
-    def _fold_in_params(self) -> dict:
-        return {"reg": float(self.reg), "reg_count": self.reg_scaling == "count"}
+    def _fold_in_params(self, side: str) -> dict:
+        return {"reg": float(self.reg), "reg_bias": float(self.reg),
+                "reg_count": self.reg_scaling == "count"}
 
     def fit(self, X, *, eval_set=None, callback=None):
         """Fit the factors and biases.
@@ -240,8 +241,8 @@ class ImplicitALS(_AlsBase):
         eps = check_float(self.epsilon, "epsilon", positive=True)
         return (1.0 + alpha * np.log1p(r / eps)).astype(np.float32)
 
-    def _fold_in_params(self) -> dict:
-        return {"reg": float(self.reg), "reg_count": False}
+    def _fold_in_params(self, side: str) -> dict:
+        return {"reg": float(self.reg), "reg_bias": float(self.reg), "reg_count": False}
 
     def fit(self, X, *, eval_set=None, callback=None):
         """Fit the factors.

@@ -39,9 +39,11 @@ class Baseline(Recommender):
         self.n_threads = n_threads
         self.verbose = verbose
 
-    def _fold_in_params(self) -> dict:
-        # b_u = Σ (r − μ − b_i) / (reg_user + n_u): a ridge solve with λ = reg_user.
-        return {"reg": float(self.reg_user), "reg_count": False}
+    def _fold_in_params(self, side: str) -> dict:
+        # b_u = Σ (r − μ − b_i) / (reg_user + n_u): a ridge solve with λ = reg_user
+        # (reg_item for items). There are no factors, only the bias coordinate.
+        reg = float(self.reg_user if side == "users" else self.reg_item)
+        return {"reg": reg, "reg_bias": reg, "reg_count": False}
 
     def fit(self, X, *, eval_set=None, callback=None):
         """Fit the biases; see :meth:`FunkSVD.fit` for ``eval_set`` and ``callback``.

@@ -103,10 +103,11 @@ class FunkSVD(Recommender):
         self.verbose = verbose
         self.n_iter_no_change = n_iter_no_change
 
-    def _fold_in_params(self) -> dict:
-        # The SGD loss charges reg_user·‖p_u‖² per rating: λ·n_u for the row (reg_bias is
-        # taken equal to reg_user here; they are equal by default).
-        return {"reg": self._check_params()["reg_user"], "reg_count": True}
+    def _fold_in_params(self, side: str) -> dict:
+        # The SGD loss charges reg_user·‖p_u‖² + reg_bias·b_u² per rating: λ·n_u for the row.
+        p = self._check_params()
+        return {"reg": p["reg_user" if side == "users" else "reg_item"],
+                "reg_bias": p["reg_bias"], "reg_count": True}
 
     def _check_params(self) -> dict:
         p = {

@@ -29,6 +29,7 @@ struct AlsParams {
     bool augment = false;     // explicit with biases: z = [y, 1], solve [x, b]
     float mu = 0.f;           // explicit: global mean subtracted from ratings
     int cg_steps = 3;         // 0 = Cholesky
+    float reg_bias = -1.f;    // augment: λ of the bias coordinate (< 0: same as reg)
 };
 
 /// How a stored value becomes (w, t) for the normal equations.
@@ -129,7 +130,7 @@ struct Scratch {
 
 /// Solves one row; x (length d) holds the warm start and receives the solution.
 MFREC_INLINE void solve_row(const AlsParams& prm, const float* G, MatrixView Y, AlsRow row,
-                      const float* other_bias, float lambda, float* x, index_t d,
+                      const float* other_bias, float lambda, float lambda_b, float* x, index_t d,
                       Scratch& s) {
     const index_t k = Y.cols;
     float* z = s.z.data();
@@ -146,7 +147,8 @@ MFREC_INLINE void solve_row(const AlsParams& prm, const float* G, MatrixView Y, 
             for (index_t i = 0; i < d; ++i) axpy(w * zj[i], zj, A + i * d, i + 1);  // lower
             axpy(t, zj, b, d);
         }
-        for (index_t i = 0; i < d; ++i) A[i * d + i] += lambda;
+        for (index_t i = 0; i < k; ++i) A[i * d + i] += lambda;
+        if (d > k) A[k * d + k] += lambda_b;
         if (!cholesky_solve(A, b, d)) {
             std::fill(x, x + d, 0.f);
             return;
@@ -164,42 +166,48 @@ MFREC_INLINE void solve_row(const AlsParams& prm, const float* G, MatrixView Y, 
     if (static_cast<index_t>(s.coef.size()) < row.n) s.coef.resize(row.n);
     constexpr index_t kAhead = 8;  // rows of Y requested ahead of the dot pass
     float* coef = s.coef.data();
-    auto dot_z = [&](std::int32_t j, const float* v) {
+    auto dot_z = [&](std::int32_t j, const float* v) MFREC_LAMBDA_INLINE {
         float dz = detail::dot(Y.row(j), v, k);
         return prm.augment ? dz + v[k] : dz;
     };
-    auto axpy_z = [&](float a, std::int32_t j, float* out) {
+    auto axpy_z = [&](float a, std::int32_t j, float* out) MFREC_LAMBDA_INLINE {
         axpy(a, Y.row(j), out, k);
         if (prm.augment) out[k] += a;
     };
-    auto apply = [&](const float* v, float* out) {  // out = A v
-        if (G) symv(G, v, out, d);
-        else std::fill(out, out + d, 0.f);
-        axpy(lambda, v, out, d);
-        for (index_t e = 0; e < row.n; ++e) {
-            if (e + kAhead < row.n) prefetch_row(Y.row(row.idx[e + kAhead]), k);
-            coef[e] = dot_z(row.idx[e], v);
-        }
-        for (index_t e = 0; e < row.n; ++e) {
-            float w, t;
-            weight_target(prm, row.val[e], row.idx[e], other_bias, w, t);
-            axpy_z(w * coef[e], row.idx[e], out);
+    // Σ_j (t_j·tw − w_j·coef_j) z_j over the row, with coef_j = z_jᵀv: the dots of a chunk
+    // of interactions first, then that chunk's axpys, so the second pass finds the chunk's
+    // rows of Y in L1 (heavy rows of a power-law matrix do not fit in cache whole).
+    auto accumulate = [&](const float* v, float tw, float* out) MFREC_LAMBDA_INLINE {
+        constexpr index_t kChunk = 32;
+        for (index_t c0 = 0; c0 < row.n; c0 += kChunk) {
+            const index_t c1 = std::min(row.n, c0 + kChunk);
+            for (index_t e = c0; e < c1; ++e) {
+                if (e + kAhead < row.n) prefetch_row(Y.row(row.idx[e + kAhead]), k);
+                coef[e] = dot_z(row.idx[e], v);
+            }
+            for (index_t e = c0; e < c1; ++e) {
+                float w, t;
+                weight_target(prm, row.val[e], row.idx[e], other_bias, w, t);
+                axpy_z(tw * t - w * coef[e], row.idx[e], out);
+            }
         }
     };
-    // r = −(G + λI) x + Σ_j (t_j − w_j z_jᵀx) z_j.
+    auto apply = [&](const float* v, float* out) MFREC_LAMBDA_INLINE {  // out = A v
+        if (G) symv(G, v, out, d);
+        else std::fill(out, out + d, 0.f);
+        axpy(lambda, v, out, k);
+        if (d > k) out[k] += lambda_b * v[k];
+        for (float* o = out; o < out + d; ++o) *o = -*o;
+        accumulate(v, 0.f, out);  // out = −A v
+        for (float* o = out; o < out + d; ++o) *o = -*o;
+    };
+    // r = b − A x = −(G + λI) x + Σ_j (t_j − w_j z_jᵀx) z_j.
     if (G) symv(G, x, r, d);
     else std::fill(r, r + d, 0.f);
-    axpy(lambda, x, r, d);
+    axpy(lambda, x, r, k);
+    if (d > k) r[k] += lambda_b * x[k];
     for (index_t f = 0; f < d; ++f) r[f] = -r[f];
-    for (index_t e = 0; e < row.n; ++e) {
-        if (e + kAhead < row.n) prefetch_row(Y.row(row.idx[e + kAhead]), k);
-        coef[e] = dot_z(row.idx[e], x);
-    }
-    for (index_t e = 0; e < row.n; ++e) {
-        float w, t;
-        weight_target(prm, row.val[e], row.idx[e], other_bias, w, t);
-        axpy_z(t - w * coef[e], row.idx[e], r);
-    }
+    accumulate(x, 1.f, r);
     std::copy(r, r + d, p);
     float rs_old = detail::dot(r, r, d);
     for (int it = 0; it < prm.cg_steps; ++it) {
@@ -265,11 +273,13 @@ MFREC_INLINE void sweep_rows(const AlsParams& prm, CsrView R, MatrixView X, Matr
             if (prm.augment) x_bias[u] = 0.f;
             continue;
         }
-        const float lambda = prm.reg_count ? prm.reg * static_cast<float>(e - b) : prm.reg;
+        const float scale = prm.reg_count ? static_cast<float>(e - b) : 1.f;
+        const float lambda = prm.reg * scale;
+        const float lambda_b = (prm.reg_bias < 0.f ? prm.reg : prm.reg_bias) * scale;
         std::copy(xu, xu + k, x.data());
         if (prm.augment) x[k] = x_bias[u];
         solve_row(prm, G, Y, AlsRow{R.indices + b, R.data + b, e - b}, other_bias, lambda,
-                  x.data(), d, s);
+                  lambda_b, x.data(), d, s);
         std::copy(x.data(), x.data() + k, xu);
         if (prm.augment) x_bias[u] = x[k];
     }

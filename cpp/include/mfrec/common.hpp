@@ -36,17 +36,22 @@ struct MatrixView {
 #define MFREC_PREFETCH_W(ptr) __builtin_prefetch((ptr), 1, 3)
 #define MFREC_PREFETCH_R(ptr) __builtin_prefetch((ptr), 0, 3)
 #define MFREC_INLINE inline __attribute__((always_inline))
+// Lambdas inside per-ISA kernels must be inlined too: an outlined lambda is compiled for the
+// baseline ISA (measured: 1.8x slower ALS half-sweeps when CG's apply() was outlined).
+#define MFREC_LAMBDA_INLINE __attribute__((always_inline))
 #define MFREC_RESTRICT __restrict__
 #elif defined(_MSC_VER)
 #include <xmmintrin.h>
 #define MFREC_PREFETCH_W(ptr) _mm_prefetch(reinterpret_cast<const char*>(ptr), _MM_HINT_T0)
 #define MFREC_PREFETCH_R(ptr) _mm_prefetch(reinterpret_cast<const char*>(ptr), _MM_HINT_T0)
 #define MFREC_INLINE __forceinline
+#define MFREC_LAMBDA_INLINE
 #define MFREC_RESTRICT __restrict
 #else
 #define MFREC_PREFETCH_W(ptr) ((void)0)
 #define MFREC_PREFETCH_R(ptr) ((void)0)
 #define MFREC_INLINE inline
+#define MFREC_LAMBDA_INLINE
 #define MFREC_RESTRICT
 #endif
 
