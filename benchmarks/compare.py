@@ -1,4 +1,8 @@
-"""Side-by-side rating-prediction benchmark: mfrec vs Surprise and LibMF.
+"""Side-by-side benchmarks: mfrec vs Surprise, LibMF and implicit.
+
+Tasks (``--tasks``, default all): ``rating`` (below), ``implicit`` (ImplicitALS vs implicit's
+ALS, seconds per iteration at k = 32, 64, 128 and loss parity: benchmarks/implicit_als.py)
+and ``topn`` (top-10 for every user vs implicit's recommend: benchmarks/topn.py).
 
 Every model sees the same data, the same random 80/20 split and the same thread budget, and
 is scored by the same RMSE/MAE code. Each (model, data set) runs in a fresh child process, so
@@ -197,12 +201,38 @@ def main(argv=None) -> int:
     ap.add_argument("--repeats", type=int, default=None, help="fits per model (median)")
     ap.add_argument("--timeout", type=float, default=1800, help="seconds per model run")
     ap.add_argument("--json", default=None, help="also write the results as JSON here")
+    ap.add_argument("--tasks", default="rating,implicit,topn",
+                    help="comma-separated: rating, implicit, topn (default: all)")
     ap.add_argument("--worker", nargs=2, metavar=("MODEL", "DATASET"), help=argparse.SUPPRESS)
     args = ap.parse_args(argv)
 
     if args.worker:
         print(json.dumps(run_model(*args.worker, args.threads, args.repeats or 1)))
         return 0
+    tasks = args.tasks.split(",")
+    unknown = set(tasks) - {"rating", "implicit", "topn"}
+    if unknown:
+        ap.error(f"unknown task(s) {sorted(unknown)}")
+    sys.path.insert(0, str(HERE))
+    def json_for(task):
+        return (None if not args.json else
+                    str(Path(args.json).with_name(Path(args.json).stem + f"_{task}.json")))
+    if "implicit" in tasks:
+        import implicit_als
+
+        print("\n## Implicit feedback: ImplicitALS vs implicit\n", flush=True)
+        implicit_als.main((["--quick"] if args.quick else [])
+                          + ["--threads", str(args.threads)]
+                          + (["--json", json_for("implicit")] if args.json else []))
+    if "topn" in tasks:
+        import topn
+
+        print("\n## Top-N for every user: mfrec vs implicit\n", flush=True)
+        topn.main((["--quick"] if args.quick else []) + ["--threads", str(args.threads)]
+                  + (["--json", json_for("topn")] if args.json else []))
+    if "rating" not in tasks:
+        return 0
+    print("\n## Rating prediction\n", flush=True)
 
     datasets = (args.datasets.split(",") if args.datasets
                 else [d for d in DATASETS if not (args.quick and d.startswith("synthetic"))])

@@ -10,8 +10,9 @@ training part (0.2, seed 1). Both libraries search the same grid of (factors, re
 with the same confidences (implicit is fed the matrix of 1 + alpha * r with its alpha = 1),
 15 iterations, CG, 2 threads, and are scored by the same code: top-10 lists with training
 items filtered, NDCG@10 from mfrec.metrics. The winner of each is refitted on the whole
-training part and scored on the test part; "same settings" rows score both libraries at
-mfrec's chosen point (seeds 0-4, mean ± std) to show they agree there.
+training part and scored on the test part (seeds 0-4, mean ± std). mfrec's grid also
+includes its ``confidence="log"`` form, which implicit lacks. The "same settings" rows score
+both libraries at implicit's chosen point with linear confidence, to show they agree there.
 
     python benchmarks/tune_als.py > benchmarks/results/tune_als.txt
 """
@@ -28,9 +29,11 @@ import mfrec
 from mfrec.model_selection import per_user_split, train_test_split
 
 THREADS = 2
-ALS_GRID = {"n_factors": [16, 32, 64, 128], "reg": [0.03, 0.05, 0.08, 0.1, 0.15]}
-IMPLICIT_GRID = {"n_factors": [32, 64, 128], "reg": [0.1, 1.0, 10.0],
-                 "alpha": [1.0, 5.0, 20.0, 40.0]}
+ALS_GRID = {"n_factors": [16, 32, 64, 128], "reg": [0.05, 0.1, 0.15, 0.2, 0.3]}
+IMPLICIT_GRID = {"n_factors": [16, 32, 64], "reg": [1.0, 10.0, 30.0, 100.0],
+                 "alpha": [0.5, 1.0, 5.0, 20.0]}
+# mfrec also searches its confidence form; implicit has only the linear one (c = value).
+CONFIDENCE = ["linear", "log"]
 
 
 def rmse(model, data):
@@ -67,9 +70,10 @@ def _test_rows(train, test):
     return users, t[users], train.to_csr()[users]
 
 
-def fit_mfrec(train, k, reg, alpha, seed):
-    return mfrec.ImplicitALS(n_factors=k, reg=reg, alpha=alpha, random_state=seed,
-                             n_threads=THREADS).fit(train)
+def fit_mfrec(train, k, reg, alpha, seed, confidence="linear"):
+    # Fitted on the CSR (inner ids), like implicit, so both return inner item ids.
+    return mfrec.ImplicitALS(n_factors=k, reg=reg, alpha=alpha, confidence=confidence,
+                             random_state=seed, n_threads=THREADS).fit(train.to_csr())
 
 
 def ndcg_mfrec(model, users, rel):
@@ -108,29 +112,33 @@ def tune_implicit(data):
             scores = []
             for k, reg, alpha in grid:
                 if lib == "mfrec":
-                    s = ndcg_mfrec(fit_mfrec(fit_part, k, reg, alpha, 0), v_users, v_rel)
+                    for conf in CONFIDENCE:
+                        s = ndcg_mfrec(fit_mfrec(fit_part, k, reg, alpha, 0, conf), v_users,
+                                       v_rel)
+                        scores.append((s, k, reg, alpha, conf))
                 else:
                     s = ndcg_implicit(fit_implicit(fit_part, k, reg, alpha, 0), v_users, v_rel,
                                       v_seen)
-                scores.append((s, k, reg, alpha))
+                    scores.append((s, k, reg, alpha, "linear"))
             scores.sort(reverse=True)
             print(f"{lib} validation NDCG@10 (best 3):")
-            for s, k, reg, alpha in scores[:3]:
-                print(f"  factors={k:<4} reg={reg:<5} alpha={alpha:<5} val NDCG@10 {s:.4f}")
+            for s, k, reg, alpha, conf in scores[:3]:
+                print(f"  factors={k:<4} reg={reg:<5} alpha={alpha:<5} confidence={conf:<6} "
+                      f"val NDCG@10 {s:.4f}")
             chosen[lib] = scores[0][1:]
         print()
-        for lib, (k, reg, alpha) in chosen.items():
+        for lib, (k, reg, alpha, conf) in chosen.items():
             vals = []
             for seed in range(5):
                 if lib == "mfrec":
-                    vals.append(ndcg_mfrec(fit_mfrec(train, k, reg, alpha, seed), t_users,
-                                           t_rel))
+                    vals.append(ndcg_mfrec(fit_mfrec(train, k, reg, alpha, seed, conf),
+                                           t_users, t_rel))
                 else:
                     vals.append(ndcg_implicit(fit_implicit(train, k, reg, alpha, seed),
                                               t_users, t_rel, t_seen))
-            print(f"{lib:8} tuned (factors={k}, reg={reg}, alpha={alpha}): test NDCG@10 "
+            print(f"{lib:8} tuned (factors={k}, reg={reg}, alpha={alpha}, {conf}): test NDCG@10 "
                   f"{np.mean(vals):.4f} ± {np.std(vals):.4f} (5 seeds)")
-        k, reg, alpha = chosen["mfrec"]
+        k, reg, alpha, _ = chosen["implicit"]
         for lib in ("mfrec", "implicit"):
             vals = []
             for seed in range(5):
@@ -140,7 +148,7 @@ def tune_implicit(data):
                 else:
                     vals.append(ndcg_implicit(fit_implicit(train, k, reg, alpha, seed),
                                               t_users, t_rel, t_seen))
-            print(f"{lib:8} same settings (mfrec's choice): test NDCG@10 "
+            print(f"{lib:8} same settings (implicit's choice, linear): test NDCG@10 "
                   f"{np.mean(vals):.4f} ± {np.std(vals):.4f}")
 
 
