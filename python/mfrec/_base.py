@@ -38,7 +38,31 @@ def as_interactions(X, *, what: str = "X") -> Interactions:
     )
 
 
-class Recommender:
+class Params:
+    """The scikit-learn parameter contract: ``__init__`` arguments are the parameters."""
+
+    @classmethod
+    def _param_names(cls) -> list[str]:
+        sig = inspect.signature(cls.__init__)
+        return [p.name for p in sig.parameters.values()
+                if p.name != "self" and p.kind not in (p.VAR_POSITIONAL, p.VAR_KEYWORD)]
+
+    def get_params(self, deep: bool = True) -> dict:
+        """Parameters of this object, as given to ``__init__``."""
+        return {name: getattr(self, name) for name in self._param_names()}
+
+    def set_params(self, **params):
+        """Set parameters; returns ``self``."""
+        valid = self._param_names()
+        for key, value in params.items():
+            if key not in valid:
+                raise ValueError(f"invalid parameter {key!r} for {type(self).__name__}; "
+                                 f"valid: {valid}")
+            setattr(self, key, value)
+        return self
+
+
+class Recommender(Params):
     """Base class of all mfrec models (scikit-learn estimator contract).
 
     Fitted attributes (set by ``fit``)
@@ -59,27 +83,6 @@ class Recommender:
 
     # Whether predictions include μ + b_u + b_i (set per instance by biased models).
     _biased = True
-
-    # -- parameters (scikit-learn contract) ----------------------------------------------
-    @classmethod
-    def _param_names(cls) -> list[str]:
-        sig = inspect.signature(cls.__init__)
-        return [p.name for p in sig.parameters.values()
-                if p.name != "self" and p.kind not in (p.VAR_POSITIONAL, p.VAR_KEYWORD)]
-
-    def get_params(self, deep: bool = True) -> dict:
-        """Parameters of this estimator, as given to ``__init__``."""
-        return {name: getattr(self, name) for name in self._param_names()}
-
-    def set_params(self, **params):
-        """Set parameters; returns ``self``."""
-        valid = self._param_names()
-        for key, value in params.items():
-            if key not in valid:
-                raise ValueError(f"invalid parameter {key!r} for {type(self).__name__}; "
-                                 f"valid: {valid}")
-            setattr(self, key, value)
-        return self
 
     def __repr__(self) -> str:
         defaults = {p.name: p.default for p in inspect.signature(type(self).__init__)

@@ -10,7 +10,7 @@ from collections.abc import Iterable, Mapping, Sequence
 
 import numpy as np
 
-from .._base import as_interactions
+from .._base import Params, as_interactions
 from .._validation import check_int, check_random_state, plain
 from ._scoring import _check_scoring, _score
 from ._split import _check_cv
@@ -175,7 +175,7 @@ def _rank_min(means: np.ndarray) -> np.ndarray:
     return ranks
 
 
-class _BaseSearchCV:
+class _BaseSearchCV(Params):
     """Shared machinery of :class:`GridSearchCV` and :class:`RandomizedSearchCV`."""
 
     def _candidates(self) -> list:  # pragma: no cover - abstract
@@ -291,23 +291,6 @@ class _BaseSearchCV:
         metric = self._refit_metric(scorers)
         data = as_interactions(data, what="data")
         return _score(best, data, {metric: scorers[metric]})[metric]
-
-    def get_params(self, deep: bool = False) -> dict:
-        """Parameters of this search, as given to ``__init__``."""
-        import inspect
-
-        names = [p for p in inspect.signature(type(self).__init__).parameters if p != "self"]
-        return {name: getattr(self, name) for name in names}
-
-    def set_params(self, **params):
-        """Set parameters; returns ``self``."""
-        valid = self.get_params()
-        for key, value in params.items():
-            if key not in valid:
-                raise ValueError(f"invalid parameter {key!r} for {type(self).__name__}; "
-                                 f"valid: {list(valid)}")
-            setattr(self, key, value)
-        return self
 
     def __repr__(self) -> str:
         p = self.get_params()
