@@ -95,7 +95,8 @@ def test_cross_validate_cv_and_scoring_forms(small):
 
 def test_cross_validate_verbose(small, capsys):
     cross_validate(mfrec.Baseline(), small, cv=KFold(3, random_state=0), verbose=True)
-    lines = capsys.readouterr().out.strip().splitlines()
+    lines = [line for line in capsys.readouterr().err.replace("\r", "\n").splitlines()
+             if line.startswith("[CV")]
     assert len(lines) == 3 and lines[0].startswith("[CV 1/3]") and "neg_rmse=" in lines[0]
 
 
@@ -266,7 +267,8 @@ def test_randomized_search(small):
 def test_search_verbose(small, capsys):
     GridSearchCV(mfrec.Baseline(), {"reg_user": [1.0, 5.0]}, cv=KFold(2, random_state=0),
                  verbose=True, refit=False).fit(small)
-    lines = capsys.readouterr().out.strip().splitlines()
+    lines = [line for line in capsys.readouterr().err.replace("\r", "\n").splitlines()
+             if line.startswith(("[CV", "Fitting"))]
     assert lines[0] == "Fitting 2 folds for each of 2 candidates, totalling 4 fits"
     assert len(lines) == 5 and "candidate 2/2" in lines[-1]
 

@@ -14,6 +14,8 @@ import numpy as np
 import scipy.sparse as sp
 
 from . import _core, _foldin, _retrieval
+from ._progress import progress
+from ._threads import blas_limited
 from ._validation import check_choice, check_int, resolve_n_threads
 from .interactions import Interactions
 
@@ -136,14 +138,21 @@ class Recommender(Params):
         return len(self.item_map_)
 
     # -- the epoch loop (shared by every iterative model) -----------------------------------
+    # The validation metric watched on ``eval_set`` (and by ``n_iter_no_change``): RMSE for
+    # rating models; implicit-feedback models override it with a ranking metric.
+    _val_metric = "rmse"
+
     def _run_epochs(self, n_epochs: int, step, *, eval_set=None, callback=None,
                     loss_name: str = "loss") -> None:
         """Run ``step(epoch) -> loss`` for each epoch with callbacks and early stopping.
 
         After each epoch a dict ``info`` (``epoch``, ``elapsed``, ``loss`` and, with an
-        ``eval_set``, ``val_rmse``) is appended to ``history_`` and passed to ``callback``;
-        a callback returning ``False`` stops training. With ``n_iter_no_change`` set, training
-        stops when ``val_rmse`` has not improved for that many epochs.
+        ``eval_set``, ``val_<metric>``: ``val_rmse`` for rating models, ``val_ndcg@10`` for
+        implicit ones) is appended to ``history_`` and passed to ``callback``; a callback
+        returning ``False`` stops training. With ``n_iter_no_change`` set, training stops when
+        the validation metric has not improved for that many epochs. With ``verbose``, a
+        progress bar (tqdm when installed, else one line per epoch on stderr).
+        BLAS pools are limited to one thread meanwhile (see ``_threads.py``).
         """
         patience = getattr(self, "n_iter_no_change", None)
         if patience is not None:
@@ -153,28 +162,48 @@ class Recommender(Params):
         if callback is not None and not callable(callback):
             raise TypeError(f"callback must be callable, got {type(callback).__name__}")
         val = None if eval_set is None else as_interactions(eval_set, what="eval_set")
-        verbose = bool(getattr(self, "verbose", False))
+        if val is not None and val.nnz == 0:
+            raise ValueError("eval_set has no interactions")
+        val_key = f"val_{self._val_metric}"
+        lower_is_better = self._val_metric in ("rmse", "mae")
         self.history_ = []
+        self.best_epoch_ = None
         best, since_best = np.inf, 0
         start = time.perf_counter()
-        for epoch in range(n_epochs):
-            loss = step(epoch)
-            info = {"epoch": epoch + 1, "elapsed": time.perf_counter() - start, loss_name: loss}
-            if val is not None:
-                info["val_rmse"] = self._rmse_on(val)
-            self.history_.append(info)
-            if verbose:
-                print(" ".join(f"{k}={v:.4f}" if isinstance(v, float) else f"{k}={v}"
-                               for k, v in info.items()), flush=True)
-            if callback is not None and callback(info) is False:
-                break
-            if patience is not None:
-                if info["val_rmse"] < best - 1e-7:
-                    best, since_best = info["val_rmse"], 0
-                else:
-                    since_best += 1
-                    if since_best >= patience:
-                        break
+        bar = progress(n_epochs, type(self).__name__,
+                       enabled=bool(getattr(self, "verbose", False)), unit="epoch")
+        with bar, blas_limited():
+            for epoch in range(n_epochs):
+                loss = step(epoch)
+                info = {"epoch": epoch + 1, "elapsed": time.perf_counter() - start,
+                        loss_name: loss}
+                if val is not None:
+                    info[val_key] = self._val_score(val)
+                self.history_.append(info)
+                bar.update(**{k: v for k, v in info.items() if k not in ("epoch", "elapsed")})
+                if val is not None:
+                    score = info[val_key] if lower_is_better else -info[val_key]
+                    if score < best - 1e-7:
+                        best, since_best, self.best_epoch_ = score, 0, epoch + 1
+                    else:
+                        since_best += 1
+                if callback is not None and callback(info) is False:
+                    bar.write(f"{type(self).__name__}: stopped by the callback after epoch "
+                              f"{epoch + 1}")
+                    break
+                if patience is not None and since_best >= patience:
+                    bar.write(f"{type(self).__name__}: early stop after epoch {epoch + 1}: "
+                              f"{val_key} has not improved for {patience} epochs "
+                              f"(best at epoch {self.best_epoch_})")
+                    break
+
+    def _val_score(self, data: Interactions) -> float:
+        """The validation metric ``_val_metric`` on held-out interactions."""
+        if self._val_metric == "rmse":
+            return self._rmse_on(data)
+        from .evaluation import evaluate  # evaluation imports this module
+
+        return float(evaluate(self, data, metrics=[self._val_metric])[self._val_metric])
 
     def _rmse_on(self, data: Interactions) -> float:
         pred = self._predict_inner(*self._align(data), clip=True)

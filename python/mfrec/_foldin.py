@@ -14,6 +14,7 @@ import scipy.sparse as sp
 
 from . import _core
 from ._idmap import IdMap
+from ._threads import blas_limited
 from .interactions import Interactions
 
 __all__ = ["fold_in", "add_rows"]
@@ -81,12 +82,13 @@ def _solve(model, side, R):
         values = model._confidence(R.data)
     aug = bool(model._biased)
     mu = float(model.global_mean_) if aug else 0.0
-    _core.als_half_sweep(
-        R.indptr.astype(np.int64), R.indices.astype(np.int32),
-        np.ascontiguousarray(values, dtype=np.float32), X, Y,
-        xb if aug else None, getattr(model, fixed_b) if aug else None,
-        float(prm["reg"]), bool(prm["reg_count"]), implicit, aug, mu, 0, model.n_threads_,
-        float(prm["reg_bias"]))
+    with blas_limited():
+        _core.als_half_sweep(
+            R.indptr.astype(np.int64), R.indices.astype(np.int32),
+            np.ascontiguousarray(values, dtype=np.float32), X, Y,
+            xb if aug else None, getattr(model, fixed_b) if aug else None,
+            float(prm["reg"]), bool(prm["reg_count"]), implicit, aug, mu, 0, model.n_threads_,
+            float(prm["reg_bias"]))
     return X, xb
 
 

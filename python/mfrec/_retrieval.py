@@ -11,6 +11,7 @@ import numpy as np
 import scipy.sparse as sp
 
 from . import _core
+from ._threads import blas_limited
 from ._validation import check_int
 
 __all__ = ["recommend", "recommend_inner", "similar"]
@@ -125,13 +126,14 @@ def recommend_inner(model, users: np.ndarray, n: int, *, cand=None, filter_seen=
         train = model._train
         indptr, indices = train.indptr, train.item_index
         filter_rows = users
-    return _core.topk(values, pbias, pids, model.user_factors_,
-                      np.ascontiguousarray(users, dtype=np.int64), offset,
-                      np.ascontiguousarray(indptr, dtype=np.int64),
-                      np.ascontiguousarray(indices, dtype=np.int32),
-                      None if filter_rows is None else np.ascontiguousarray(filter_rows,
-                                                                            dtype=np.int64),
-                      n, model.n_threads_)
+    with blas_limited():
+        return _core.topk(values, pbias, pids, model.user_factors_,
+                          np.ascontiguousarray(users, dtype=np.int64), offset,
+                          np.ascontiguousarray(indptr, dtype=np.int64),
+                          np.ascontiguousarray(indices, dtype=np.int32),
+                          None if filter_rows is None
+                          else np.ascontiguousarray(filter_rows, dtype=np.int64),
+                          n, model.n_threads_)
 
 
 def _unit_rows(F: np.ndarray) -> np.ndarray:
@@ -168,9 +170,10 @@ def similar(model, kind: str, ids, n=10, items=None, exclude=None):
     # Each query filters itself out: a one-entry "seen" row per query.
     indptr = np.arange(len(query) + 1, dtype=np.int64)
     indices = query.astype(np.int32)
-    ids_out, scores = _core.topk(values, pbias, pids, unit, query.astype(np.int64), None,
-                                 indptr, indices, np.arange(len(query), dtype=np.int64), n,
-                                 model.n_threads_)
+    with blas_limited():
+        ids_out, scores = _core.topk(values, pbias, pids, unit, query.astype(np.int64), None,
+                                     indptr, indices, np.arange(len(query), dtype=np.int64),
+                                     n, model.n_threads_)
     no_dir = ~np.any(unit[query] != 0, axis=1)
     if no_dir.any():
         ids_out[no_dir] = -1

@@ -198,6 +198,9 @@ class ImplicitALS(_AlsBase):
         The result does not depend on it.
     random_state : int, Generator or None
     verbose : bool, default False
+        Show a progress bar (tqdm, the ``progress`` extra) with the loss per epoch.
+    n_iter_no_change : int, optional
+        Stop when NDCG@10 on ``eval_set`` has not improved for this many epochs.
     compute_loss : bool, default True
         Compute the loss after every epoch (about a tenth of an epoch's work).
 
@@ -210,10 +213,11 @@ class ImplicitALS(_AlsBase):
 
     _biased = False
     _implicit = True
+    _val_metric = "ndcg@10"
 
     def __init__(self, n_factors=64, n_epochs=15, reg=0.01, alpha=40.0, confidence="linear",
                  epsilon=1.0, solver="cg", cg_steps=3, init_std=0.01, n_threads=None,
-                 random_state=None, verbose=False, compute_loss=True):
+                 random_state=None, verbose=False, n_iter_no_change=None, compute_loss=True):
         self.n_factors = n_factors
         self.n_epochs = n_epochs
         self.reg = reg
@@ -226,6 +230,7 @@ class ImplicitALS(_AlsBase):
         self.n_threads = n_threads
         self.random_state = random_state
         self.verbose = verbose
+        self.n_iter_no_change = n_iter_no_change
         self.compute_loss = compute_loss
 
     def _confidence(self, values: np.ndarray) -> np.ndarray:
@@ -252,10 +257,14 @@ class ImplicitALS(_AlsBase):
         X : Interactions, scipy sparse matrix (users × items) or pandas DataFrame
             Non-negative interaction strengths (play counts, clicks, ones); zeros count as
             unobserved.
-        eval_set : ignored for the loss; accepted for API symmetry
+        eval_set : Interactions, scipy sparse matrix or DataFrame, optional
+            Held-out interactions: NDCG@10 of the top-10 recommendations (training items
+            filtered) is computed after every epoch as ``val_ndcg@10`` (for ``history_``,
+            ``callback`` and ``n_iter_no_change``). It costs one ``recommend`` call for the
+            held-out users per epoch.
         callback : callable, optional
-            ``callback(info)`` after every epoch (``epoch``, ``elapsed``, ``loss``);
-            returning ``False`` stops training.
+            ``callback(info)`` after every epoch (``epoch``, ``elapsed``, ``loss`` and
+            ``val_ndcg@10`` with an ``eval_set``); returning ``False`` stops training.
 
         Returns
         -------
@@ -292,7 +301,7 @@ class ImplicitALS(_AlsBase):
                 raise FloatingPointError(f"ImplicitALS diverged (non-finite loss), reg={p['reg']}")
             return loss
 
-        self._run_epochs(p["n_epochs"], step, callback=callback)
+        self._run_epochs(p["n_epochs"], step, eval_set=eval_set, callback=callback)
         self._finish_fit()
         return self
 

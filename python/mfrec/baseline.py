@@ -29,15 +29,19 @@ class Baseline(Recommender):
     reg_item : float, default 10
     n_threads : int, optional
     verbose : bool, default False
+        Show a progress bar (tqdm, the ``progress`` extra) with the loss per epoch.
+    n_iter_no_change : int, optional
+        Stop when the RMSE on ``eval_set`` has not improved for this many epochs.
     """
 
     def __init__(self, n_epochs=10, reg_user=15.0, reg_item=10.0, n_threads=None,
-                 verbose=False):
+                 verbose=False, n_iter_no_change=None):
         self.n_epochs = n_epochs
         self.reg_user = reg_user
         self.reg_item = reg_item
         self.n_threads = n_threads
         self.verbose = verbose
+        self.n_iter_no_change = n_iter_no_change
 
     def _fold_in_params(self, side: str) -> dict:
         # b_u = Σ (r − μ − b_i) / (reg_user + n_u): a ridge solve with λ = reg_user

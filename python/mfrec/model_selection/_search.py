@@ -4,6 +4,7 @@ RandomizedSearchCV."""
 from __future__ import annotations
 
 import itertools
+import sys
 import time
 import warnings
 from collections.abc import Iterable, Mapping, Sequence
@@ -221,12 +222,13 @@ class _BaseSearchCV(Params):
         n_c, n_s = len(candidates), len(splits)
         if self.verbose:
             print(f"Fitting {n_s} folds for each of {n_c} candidates, totalling "
-                  f"{n_c * n_s} fits", flush=True)
+                  f"{n_c * n_s} fits", file=sys.stderr, flush=True)
         tasks = [(self.estimator, params, train, test, scorers, self.return_train_score,
                   f"[CV {s + 1}/{n_s}] candidate {c + 1}/{n_c} {params}:"
                   if self.verbose else None)
                  for c, params in enumerate(candidates) for s, (train, test) in enumerate(splits)]
-        results = _run(tasks, n_jobs, _fit_and_score_task)
+        results = _run(tasks, n_jobs, _fit_and_score_task,
+                       desc=type(self).__name__, verbose=bool(self.verbose))
         self.cv_results_ = self._format_results(candidates, scorers, results, n_s)
         self.scorer_ = scorers
         self.multimetric_ = len(scorers) > 1

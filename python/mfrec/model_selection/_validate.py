@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import numbers
 import time
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import ThreadPoolExecutor, as_completed
 
 import numpy as np
 
 from .._base import as_interactions
+from .._progress import progress
 from .._validation import resolve_n_threads
 from ._scoring import _check_scoring, _score
 from ._split import _check_cv
@@ -56,21 +57,34 @@ def _fit_and_score(estimator, params, train, test, scorers, return_train, n_work
         out["train"] = _score(model, train, scorers)
     if message is not None:
         scores = ", ".join(f"{k}={v:.4f}" for k, v in test_scores.items())
-        print(f"{message} {scores} (fit {fit_time:.2f}s, score {score_time:.2f}s)", flush=True)
+        out["message"] = f"{message} {scores} (fit {fit_time:.2f}s, score {score_time:.2f}s)"
     return out
 
 
-def _run(tasks: list, n_jobs: int, fn) -> list:
-    """``[fn(*task) for task in tasks]``, in threads when ``n_jobs > 1``; order kept."""
+def _run(tasks: list, n_jobs: int, fn, *, desc: str = "fits", verbose: bool = False) -> list:
+    """``[fn(*task) for task in tasks]``, in threads when ``n_jobs > 1``; order kept.
+
+    With ``verbose``: a progress bar over the tasks (tqdm when installed) and each task's
+    ``message`` (if it returns one) printed as it finishes.
+    """
     n_workers = min(n_jobs, len(tasks))
-    if n_workers <= 1:
-        return [fn(*task, 1) for task in tasks]
-    pool = ThreadPoolExecutor(max_workers=n_workers, thread_name_prefix="mfrec-cv")
-    try:
-        futures = [pool.submit(fn, *task, n_workers) for task in tasks]
-        return [f.result() for f in futures]
-    finally:
-        pool.shutdown(wait=True, cancel_futures=True)
+    with progress(len(tasks), desc, enabled=verbose, unit="fit") as bar:
+        def done(result):
+            if "message" in result:
+                bar.write(result["message"])
+            bar.update()
+            return result
+
+        if n_workers <= 1:
+            return [done(fn(*task, 1)) for task in tasks]
+        pool = ThreadPoolExecutor(max_workers=n_workers, thread_name_prefix="mfrec-cv")
+        try:
+            futures = [pool.submit(fn, *task, n_workers) for task in tasks]
+            for future in as_completed(futures):
+                done(future.result())
+            return [f.result() for f in futures]
+        finally:
+            pool.shutdown(wait=True, cancel_futures=True)
 
 
 def cross_validate(model, data, cv=5, scoring="neg_rmse", *, n_jobs=None,
@@ -139,7 +153,8 @@ def cross_validate(model, data, cv=5, scoring="neg_rmse", *, n_jobs=None,
     tasks = [(model, {}, train, test, scorers, return_train_score,
               f"[CV {i + 1}/{n}]" if verbose else None)
              for i, (train, test) in enumerate(splits)]
-    results = _run(tasks, n_jobs, _fit_and_score_task)
+    results = _run(tasks, n_jobs, _fit_and_score_task, desc="cross-validation",
+                   verbose=bool(verbose))
     out = {"fit_time": np.array([r["fit_time"] for r in results]),
            "score_time": np.array([r["score_time"] for r in results])}
     for name in scorers:

@@ -1,0 +1,201 @@
+"""Type stub of mfrec._core, the C++ kernels (private API: use the mfrec package).
+
+Generated from the compiled module with pybind11-stubgen, then simplified; tests/test_stub.py
+checks it against the module.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from numpy.typing import NDArray
+
+__all__: list[str] = [
+    "als_half_sweep",
+    "baseline_als_sweep",
+    "gram",
+    "implicit_loss",
+    "init_normal",
+    "isa_dispatch",
+    "openmp_enabled",
+    "pack_panels",
+    "predict_pairs",
+    "sgd_build_blocks",
+    "sgd_epoch",
+    "topk",
+    "topk_panel_width",
+]
+
+def als_half_sweep(
+    indptr: NDArray[np.int64],
+    indices: NDArray[np.int32],
+    data: NDArray[np.float32],
+    X: NDArray[np.float32],
+    Y: NDArray[np.float32],
+    x_bias: NDArray[np.float32] | None,
+    other_bias: NDArray[np.float32] | None,
+    reg: float,
+    reg_count: bool,
+    implicit: bool,
+    augment: bool,
+    mu: float,
+    cg_steps: int,
+    n_threads: int,
+    reg_bias: float = -1.0,
+) -> None:
+    """
+    Solve every row of X (in place) against fixed Y: one ALS half-sweep. reg_bias: the bias
+    coordinate's regularization when augmenting (< 0: reg).
+    """
+
+def baseline_als_sweep(
+    u_indptr: NDArray[np.int64],
+    u_indices: NDArray[np.int32],
+    u_data: NDArray[np.float32],
+    i_indptr: NDArray[np.int64],
+    i_indices: NDArray[np.int32],
+    i_data: NDArray[np.float32],
+    mu: float,
+    reg_u: float,
+    reg_i: float,
+    bu: NDArray[np.float32],
+    bi: NDArray[np.float32],
+    n_threads: int,
+) -> float:
+    """
+    One alternating sweep of exact bias solves (items, then users); returns the training SSE.
+    """
+
+def gram(Y: NDArray[np.float32], n_threads: int) -> NDArray[np.float32]:
+    """
+    YᵀY (thread-count independent).
+    """
+
+def implicit_loss(
+    indptr: NDArray[np.int64],
+    indices: NDArray[np.int32],
+    conf: NDArray[np.float32],
+    X: NDArray[np.float32],
+    Y: NDArray[np.float32],
+    reg: float,
+    n_threads: int,
+) -> float:
+    """
+    Σ_all c (p − xᵀy)² + reg (‖X‖² + ‖Y‖²) over all user-item pairs (c = 1 unobserved).
+    """
+
+def init_normal(
+    X: NDArray[np.float32], k: int, mean: float, std: float, seed: int, n_threads: int
+) -> None:
+    """
+    Fill X[:, :k] with Normal(mean, std) draws (row r from stream (seed, r)), X[:, k:] = 0.
+    """
+
+def isa_dispatch() -> bool:
+    """
+    True when hot loops carry runtime-dispatched AVX2/AVX-512 versions.
+    """
+
+def openmp_enabled() -> bool:
+    """
+    True when the kernels were compiled with OpenMP (parallel).
+    """
+
+def pack_panels(
+    F: NDArray[np.float32],
+    bias: NDArray[np.float32] | None,
+    cand: NDArray[np.int32],
+    nr: int,
+    n_threads: int,
+) -> tuple[NDArray[np.float32], NDArray[np.float32], NDArray[np.int32]]:
+    """
+    Pack candidate items (rows of F, with their bias) into micro-kernel panels.
+    """
+
+def predict_pairs(
+    users: NDArray[np.int64],
+    items: NDArray[np.int64],
+    P: NDArray[np.float32],
+    Q: NDArray[np.float32],
+    bu: NDArray[np.float32],
+    bi: NDArray[np.float32],
+    mu: float,
+    biased: bool,
+    clip: bool,
+    lo: float,
+    hi: float,
+    out: NDArray[np.float32],
+    n_threads: int,
+) -> None:
+    """
+    Predict ratings for (user, item) index pairs; -1 marks a user/item without data.
+    """
+
+def sgd_build_blocks(
+    indptr: NDArray[np.int64],
+    indices: NDArray[np.int32],
+    data: NDArray[np.float32],
+    user_rank: NDArray[np.int32],
+    item_rank: NDArray[np.int32],
+    n_bins: int,
+    out_user: NDArray[np.int32],
+    out_item: NDArray[np.int32],
+    out_rating: NDArray[np.float32],
+    out_block_ptr: NDArray[np.int64],
+    n_threads: int = 1,
+) -> None:
+    """
+    Regroup a users x items CSR matrix into the B x B blocks of the SGD schedule.
+    """
+
+def sgd_epoch(
+    user: NDArray[np.int32],
+    item: NDArray[np.int32],
+    rating: NDArray[np.float32],
+    block_ptr: NDArray[np.int64],
+    schedule: NDArray[np.int32],
+    P: NDArray[np.float32],
+    Q: NDArray[np.float32],
+    bu: NDArray[np.float32],
+    bi: NDArray[np.float32],
+    Gu: NDArray[np.float32],
+    Gi: NDArray[np.float32],
+    mu: float,
+    lr_bu: float,
+    lr_bi: float,
+    lr_p: float,
+    lr_q: float,
+    reg_bu: float,
+    reg_bi: float,
+    reg_p: float,
+    reg_q: float,
+    biased: bool,
+    adagrad: bool,
+    n_factors: int,
+    n_threads: int,
+) -> float:
+    """
+    One SGD epoch over the blocks in the given schedule; returns the sum of squared errors.
+    """
+
+def topk(
+    values: NDArray[np.float32],
+    bias: NDArray[np.float32],
+    ids: NDArray[np.int32],
+    U: NDArray[np.float32],
+    rows: NDArray[np.int64],
+    offset: NDArray[np.float32] | None,
+    seen_indptr: NDArray[np.int64],
+    seen_indices: NDArray[np.int32],
+    filter_rows: NDArray[np.int64] | None,
+    n: int,
+    n_threads: int,
+) -> tuple[NDArray[np.int32], NDArray[np.float32]]:
+    """
+    Top-n candidates per query row (U[rows]) against packed panels, seen items skipped. Returns
+    (ids int32, scores float32), each (len(rows), n); padding id -1, score NaN.
+    """
+
+def topk_panel_width() -> int:
+    """
+    Items per packed panel for this CPU's ISA level (24, 16 or 8).
+    """
