@@ -435,3 +435,17 @@ def test_dataframe_keyed_by_raw_item_ids(small):
     assert m.predict(["y"], ["item002"], clip=False)[0] == pytest.approx(
         m.global_mean_ + m.user_bias_[301] + m.item_bias_[2]
         + float(m.user_factors_[301] @ m.item_factors_[2]), rel=1e-5)
+
+
+def test_add_items_keeps_and_pads_item_metadata(small):
+    """Titles survive add_items (new items show their id); numeric metadata is padded."""
+    m = mfrec.FunkSVD(n_factors=K, n_epochs=2, random_state=0).fit(small)
+    titles = small.item_titles.copy()
+    m.add_items(sp.csr_matrix(np.ones((small.n_users, 2), dtype=np.float32)),
+                item_ids=[1000, 1001])
+    got = m._train.item_titles
+    assert list(got[:len(titles)]) == list(titles) and list(got[-2:]) == ["1000", "1001"]
+    genre = m._train.item_metadata["genre"]
+    assert len(genre) == small.n_items + 2 and list(genre[-2:]) == [0, 0]
+    m.add_users(sp.csr_matrix(np.ones((1, m.n_items), dtype=np.float32)), user_ids=[5000])
+    assert list(m._train.item_titles) == list(got)

@@ -131,16 +131,41 @@ def add_rows(model, side: str, data, ids=None):
 
 
 def _extend_train(model, side, R):
-    """Append the new rows to the training interactions (the "seen" filter)."""
+    """Append the new rows to the training interactions (the "seen" filter); metadata of the
+    extended side is padded (titles/names with the new ids)."""
     t = model._train
     coo = R.tocoo()
+    item_meta = t.item_metadata
+    user_meta = getattr(t, "user_metadata", None) or {}
     if side == "users":
         u = np.concatenate([t.user_index, coo.row + t.n_users])
         i = np.concatenate([t.item_index, coo.col])
+        user_meta = _pad_metadata(user_meta, model.user_map_.ids[t.n_users:])
     else:
         u = np.concatenate([t.user_index, coo.col])
         i = np.concatenate([t.item_index, coo.row + t.n_items])
+        item_meta = _pad_metadata(item_meta, model.item_map_.ids[t.n_items:])
     r = np.concatenate([t.ratings, coo.data.astype(np.float32)])
-    meta = t.item_metadata if side == "users" else None
+    kwargs = {"user_metadata": user_meta} if user_meta else {}
     model._train = Interactions._from_inner(model.user_map_, model.item_map_, u, i, r, None,
-                                            t.rating_scale, meta)
+                                            t.rating_scale, item_meta, **kwargs)
+
+
+def _pad_metadata(meta: dict, new_ids: np.ndarray) -> dict:
+    """Metadata arrays extended by ``len(new_ids)`` rows: text columns with the ids as text
+    (so new items show their id as title), numbers with NaN (float) or 0."""
+    out = {}
+    for key, arr in (meta or {}).items():
+        arr = np.asarray(arr)
+        shape = (len(new_ids),) + arr.shape[1:]
+        if arr.dtype.kind in "OUS":
+            pad = np.array([str(x) for x in new_ids], dtype=object).reshape(-1)
+            if arr.ndim > 1:
+                pad = np.full(shape, "", dtype=object)
+            arr = np.concatenate([arr.astype(object), pad])
+        elif arr.dtype.kind == "f":
+            arr = np.concatenate([arr, np.full(shape, np.nan, dtype=arr.dtype)])
+        else:
+            arr = np.concatenate([arr, np.zeros(shape, dtype=arr.dtype)])
+        out[key] = arr
+    return out

@@ -33,8 +33,19 @@ def load_demo_data(log=print):
         return datasets.synthetic(943, 1682, 100_000, random_state=0), "synthetic"
 
 
-def run_demo(*, n_threads=None, seed: int = 0, user=None, n: int = 10, log=print) -> dict:
-    """Fit FunkSVD, compare with the global mean and the bias baseline, recommend."""
+def run_demo(*, n_threads=None, seed: int = 0, user=None, n: int = 10, plot=None,
+             log=print) -> dict:
+    """Fit FunkSVD, compare with the global mean and the bias baseline, recommend.
+
+    With ``plot`` (a .png path): also draw the learning curve (training loss and test RMSE
+    per epoch) beside a 2-D map of the movies in factor space (needs matplotlib).
+    """
+    if plot is not None:
+        if not str(plot).lower().endswith(".png"):
+            raise ValueError(f"--plot must name a .png file, got {plot!r}")
+        from .plot._mpl import figure_class
+
+        figure_class()  # fails now, not after training, when matplotlib is missing
     data, name = load_demo_data(log)
     train, test = train_test_split(data, test_size=0.2, random_state=seed)
     log(f"{data.n_users} users, {data.n_items} items; train {train.nnz:,}, test {test.nnz:,} "
@@ -46,7 +57,8 @@ def run_demo(*, n_threads=None, seed: int = 0, user=None, n: int = 10, log=print
     rows.append(("Baseline (mu + b_u + b_i)", evaluate(base, test)["rmse"],
                  time.perf_counter() - t))
     t = time.perf_counter()
-    model = FunkSVD(n_threads=n_threads, random_state=seed).fit(train)
+    model = FunkSVD(n_threads=n_threads, random_state=seed).fit(
+        train, eval_set=test if plot is not None else None)  # val_rmse for the curve
     rows.append(("FunkSVD (k=100, 20 epochs)", evaluate(model, test)["rmse"],
                  time.perf_counter() - t))
     log("")
@@ -67,4 +79,9 @@ def run_demo(*, n_threads=None, seed: int = 0, user=None, n: int = 10, log=print
     log(f"Top {n} recommendations for user {user} (excluding the {len(seen)} movies they rated):")
     for rank, i in enumerate(top, 1):
         log(f"{rank:>3}. {titles[i]}  (predicted {min(scores[i], 5.0):.2f})")
+    if plot is not None:
+        from .plot import demo_figure, save_figure
+
+        log("")
+        log(f"Figure: {save_figure(demo_figure(model), plot, width=1400, height=600)}")
     return {"data": name, "rmse": {r[0]: r[1] for r in rows}, "top": data.item_ids[top]}
