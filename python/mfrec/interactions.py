@@ -18,7 +18,7 @@ class Interactions:
 
     Holds a canonical CSR matrix (users × items; int64 ``indptr``, int32 ``indices``,
     float32 ``data``, rows sorted, no duplicates) together with the raw <-> inner id maps,
-    optional timestamps, the rating scale and optional item metadata (e.g. titles).
+    optional timestamps, the rating scale and optional item and user metadata (e.g. titles).
 
     Parameters
     ----------
@@ -37,6 +37,8 @@ class Interactions:
         listed ids without interactions are *known but cold*. Default: the sorted unique ids.
     item_metadata : dict of str -> array-like of shape (n_items,), optional
         Per-item columns in inner-id order, e.g. ``{"title": [...]}``.
+    user_metadata : dict of str -> array-like of shape (n_users,), optional
+        Per-user columns in inner-id order, e.g. ``{"age": [...], "gender": [...]}``.
     """
 
     def __init__(
@@ -51,6 +53,7 @@ class Interactions:
         user_ids=None,
         item_ids=None,
         item_metadata=None,
+        user_metadata=None,
     ):
         check_choice(duplicates, "duplicates", _DUPLICATES)
         users = as_1d(users, "users")
@@ -87,11 +90,11 @@ class Interactions:
         if rating_scale is None:
             rating_scale = _infer_scale(ratings)
         self._init(user_map, item_map, uidx, iidx, ratings, timestamps, rating_scale,
-                   duplicates, item_metadata)
+                   duplicates, item_metadata, user_metadata=user_metadata)
 
     # -- construction -------------------------------------------------------------------
     def _init(self, user_map, item_map, uidx, iidx, ratings, timestamps, rating_scale,
-              duplicates, item_metadata, *, canonical=False):
+              duplicates, item_metadata, *, user_metadata=None, canonical=False):
         n_items = len(item_map)
         if not canonical:
             key = uidx.astype(np.int64) * max(n_items, 1) + iidx
@@ -119,16 +122,19 @@ class Interactions:
         counts = np.bincount(self.user_index, minlength=len(user_map))
         self.indptr = np.zeros(len(user_map) + 1, dtype=np.int64)
         np.cumsum(counts, out=self.indptr[1:])
-        self.item_metadata = _check_metadata(item_metadata, n_items)
+        self.item_metadata = _check_metadata(item_metadata, n_items, "item")
+        self.user_metadata = _check_metadata(user_metadata, len(user_map), "user")
         return self
 
     @classmethod
     def _from_inner(cls, user_map, item_map, uidx, iidx, ratings, timestamps, rating_scale,
-                    item_metadata=None, *, duplicates="error", canonical=False):
+                    item_metadata=None, *, user_metadata=None, duplicates="error",
+                    canonical=False):
         self = cls.__new__(cls)
         return self._init(user_map, item_map, np.asarray(uidx), np.asarray(iidx),
                           np.asarray(ratings, dtype=np.float32), timestamps, rating_scale,
-                          duplicates, item_metadata, canonical=canonical)
+                          duplicates, item_metadata, user_metadata=user_metadata,
+                          canonical=canonical)
 
     @classmethod
     def from_sparse(cls, X, *, rating_scale=None) -> Interactions:
@@ -260,7 +266,8 @@ class Interactions:
         ts = None if self.timestamps is None else self.timestamps[rows]
         return Interactions._from_inner(
             self.user_map, self.item_map, self.user_index[rows], self.item_index[rows],
-            self.ratings[rows], ts, self.rating_scale, self.item_metadata, canonical=True)
+            self.ratings[rows], ts, self.rating_scale, self.item_metadata,
+            user_metadata=self.user_metadata, canonical=True)
 
     def binarize(self, threshold: float = 0.0) -> Interactions:
         """Implicit positives: interactions with rating >= ``threshold``, value 1."""
@@ -317,13 +324,14 @@ def _merge_duplicates(policy, key, uidx, iidx, ratings, timestamps, user_map, it
     return uidx[starts], iidx[starts], sums.astype(np.float32), ts
 
 
-def _check_metadata(meta, n_items):
+def _check_metadata(meta, n, side):
     if meta is None:
         return {}
     out = {}
     for k, v in dict(meta).items():
         arr = np.asarray(v)
-        if arr.shape[:1] != (n_items,):
-            raise ValueError(f"item_metadata[{k!r}] must have {n_items} entries, got {arr.shape}")
+        if arr.shape[:1] != (n,):
+            raise ValueError(f"{side}_metadata[{k!r}] must have {n} entries (one per {side}), "
+                             f"got shape {arr.shape}")
         out[k] = arr
     return out

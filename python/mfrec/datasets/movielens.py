@@ -1,104 +1,113 @@
-"""MovieLens loaders (GroupLens): 100K (``u.data``) and latest-small (``ratings.csv``)."""
+"""MovieLens loaders (GroupLens): every release, from the cache or downloaded.
+
+Ratings files by variant (official layouts; :mod:`._movielens_meta` reads the side files):
+
+- ``"100k"``: ``ml-100k/u.data``, tab-separated, no header, ratings 1-5.
+- ``"1m"``: ``ml-1m/ratings.dat``, ``::``-separated, no header, ratings 1-5.
+- ``"10m"``: ``ml-10M100K/ratings.dat`` (the archive is ``ml-10m.zip``), ``::``, 0.5-5.
+- ``"20m"``, ``"25m"``, ``"32m"``, ``"latest"``, ``"latest-small"``:
+  ``ml-<variant>/ratings.csv``, comma-separated with a header, 0.5-5.
+
+Every ratings file has the columns user, item, rating, timestamp (Unix seconds).
+"""
 
 from __future__ import annotations
 
-import csv
 import os
 from pathlib import Path
 
 import numpy as np
 
 from ..interactions import Interactions
-from ._cache import DatasetUnavailableError, data_home, download_and_extract
+from ._cache import resolve_home
+from ._catalog import CATALOG, MOVIELENS_VARIANTS
+from ._download import ensure_dataset
+from ._metadata import align
+from ._movielens_meta import read_movies, read_users
+from ._table import read_table
 
-__all__ = ["load_movielens", "MOVIELENS"]
+__all__ = ["load_movielens"]
 
-_BASE = "https://files.grouplens.org/datasets/movielens/"
-
-
-def _base_url() -> str:
-    """GroupLens, or a mirror given by ``$MFREC_DOWNLOAD_URL``."""
-    return os.environ.get("MFREC_DOWNLOAD_URL") or _BASE
-
-# variant -> (folder in the cache, ratings file)
-MOVIELENS = {
-    "100k": ("ml-100k", "u.data"),
-    "latest-small": ("ml-latest-small", "ratings.csv"),
-}
+_ROLES = {"user": 0, "item": 1, "rating": 2, "timestamp": 3}
 
 
-def _locate(variant: str, data_home_: str | Path | None, download: bool) -> Path:
-    if variant not in MOVIELENS:
-        raise ValueError(f"unknown MovieLens variant {variant!r}; available: {sorted(MOVIELENS)}")
-    folder, ratings = MOVIELENS[variant]
-    cache = Path(data_home_) if data_home_ is not None else data_home()
-    path = cache / folder
-    if not (path / ratings).is_file():
-        if not download:
-            raise DatasetUnavailableError(f"{path / ratings} not found and download=False")
-        download_and_extract(_base_url() + folder + ".zip", folder, cache)
-    return path
-
-
-def load_movielens(variant: str = "100k", *, data_home: str | Path | None = None,
-                   download: bool = True) -> Interactions:
+def load_movielens(variant: str = "100k", *, data_home: str | os.PathLike | None = None,
+                   download: bool = True, verbose: bool = True) -> Interactions:
     """Load a MovieLens data set as :class:`~mfrec.Interactions`.
 
     Parameters
     ----------
-    variant : {"100k", "latest-small"}
+    variant : {"100k", "1m", "10m", "20m", "25m", "32m", "latest", "latest-small"}
+        The release. ``"latest"`` changes over time; the others are fixed.
     data_home : path, optional
         Cache directory; default ``$MFREC_DATA`` or ``~/.cache/mfrec``. The official layout
-        is expected: ``<cache>/ml-100k/u.data`` (+ ``u.item``),
-        ``<cache>/ml-latest-small/ratings.csv`` (+ ``movies.csv``).
+        is expected: ``<cache>/ml-100k/u.data``, ``<cache>/ml-1m/ratings.dat``,
+        ``<cache>/ml-10M100K/ratings.dat``, ``<cache>/ml-20m/ratings.csv``, ... with the
+        movies (and users) files beside the ratings.
     download : bool, default True
-        Download the official zip from GroupLens when the files are missing.
+        Download the official zip from GroupLens (``$MFREC_DOWNLOAD_URL`` overrides the base
+        URL) when the files are missing; the archive's MD5 and the number of ratings are
+        checked and the folder is moved into the cache only when complete.
+    verbose : bool, default True
+        Show a progress bar while downloading (tqdm, the ``progress`` extra).
 
     Returns
     -------
     Interactions
-        Ratings (1–5 for 100k, 0.5–5 for latest-small) with timestamps and item titles.
+        Ratings (1–5 for 100k and 1m, 0.5–5 otherwise) with int64 timestamps (Unix seconds)
+        and item metadata in inner-id order: ``"title"`` (str; the movie id as text when the
+        movies file lacks it) and ``"genres"`` (tuple of str, empty when none is listed),
+        each an array of shape (n_items,). 100k and 1m also carry ``user_metadata``:
+        ``"age"`` (int64; years for 100k, the age-group code for 1m), ``"gender"``,
+        ``"occupation"`` and ``"zip"`` (str), each of shape (n_users,).
 
     Raises
     ------
+    ValueError
+        Unknown variant, or a malformed ratings file (the message names file, line and
+        problem).
     DatasetUnavailableError
-        Not in the cache and not downloadable.
+        Not in the cache and not downloadable (offline, or ``download=False``).
+    CorruptDownloadError
+        The download failed its checksum or row-count check; nothing was kept.
     """
-    path = _locate(variant, data_home, download)
-    if variant == "100k":
-        raw = _read_numeric(path / "u.data", sep="\t", skip_header=False)
-        titles = _read_titles(path / "u.item", sep="|", encoding="latin-1", header=False)
-        scale = (1.0, 5.0)
-    else:
-        raw = _read_numeric(path / "ratings.csv", sep=",", skip_header=True)
-        titles = _read_titles(path / "movies.csv", sep=",", encoding="utf-8", header=True)
-        scale = (0.5, 5.0)
-    users = raw[:, 0].astype(np.int64)
-    items = raw[:, 1].astype(np.int64)
-    item_ids = np.unique(items)
-    meta = {"title": np.array([titles.get(int(i), str(i)) for i in item_ids], dtype=object)}
-    return Interactions(users, items, raw[:, 2], raw[:, 3].astype(np.int64),
-                        rating_scale=scale, item_ids=item_ids, item_metadata=meta)
+    if variant not in MOVIELENS_VARIANTS:
+        raise ValueError(f"unknown MovieLens variant {variant!r}; available: "
+                         f"{list(MOVIELENS_VARIANTS)}")
+    spec = CATALOG[f"ml-{variant}"]
+    folder = ensure_dataset(spec, resolve_home(data_home), download=download, verbose=verbose)
+    return read_movielens(folder, variant)
 
 
-def _read_numeric(path: Path, *, sep: str, skip_header: bool) -> np.ndarray:
-    """(n, 4) float64 array of user, item, rating, timestamp."""
-    try:
-        arr = np.loadtxt(path, delimiter=sep, skiprows=1 if skip_header else 0, ndmin=2,
-                         dtype=np.float64)
-    except ValueError as exc:
-        raise ValueError(f"{path}: not a ratings file of 4 numeric columns ({exc})") from exc
-    if arr.shape[1] != 4 or arr.shape[0] == 0:
-        raise ValueError(f"{path}: expected rows of user, item, rating, timestamp; "
-                         f"got shape {arr.shape}")
-    return arr
+def read_movielens(folder: Path, variant: str) -> Interactions:
+    """Parse an extracted MovieLens folder of ``variant`` (no download, no cache lookup).
 
+    Parameters
+    ----------
+    folder : Path
+        The folder holding the ratings file (e.g. ``.../ml-1m`` with ``ratings.dat``).
+    variant : str
+        One of the variants of :func:`load_movielens`; it decides the file layout.
 
-def _read_titles(path: Path, *, sep: str, encoding: str, header: bool) -> dict[int, str]:
-    if not path.is_file():
-        return {}
-    with open(path, encoding=encoding, newline="") as f:
-        rows = csv.reader(f, delimiter=sep)
-        if header:
-            next(rows, None)
-        return {int(row[0]): row[1] for row in rows if len(row) >= 2 and row[0].isdigit()}
+    Returns
+    -------
+    Interactions
+        As :func:`load_movielens` returns.
+    """
+    spec = CATALOG[f"ml-{variant}"]
+    sep = {"100k": "\t", "1m": "::", "10m": "::"}.get(variant, ",")
+    cols = read_table(folder / spec.ratings, sep=sep, skip=int(spec.header), n_fields=4,
+                      roles=_ROLES)
+    users, items = cols["user"], cols["item"]
+    user_ids, item_ids = np.unique(users), np.unique(items)
+    movie_ids, movie_cols = read_movies(folder, variant)
+    item_meta = align(item_ids, movie_ids, movie_cols, {"title": str, "genres": ()})
+    people = read_users(folder, variant)
+    user_meta = None
+    if people is not None:
+        user_meta = align(user_ids, people[0], people[1],
+                          {"age": -1, "gender": "", "occupation": "", "zip": ""})
+    scale = (1.0, 5.0) if variant in ("100k", "1m") else (0.5, 5.0)
+    return Interactions(users, items, cols["rating"], cols["timestamp"], rating_scale=scale,
+                        user_ids=user_ids, item_ids=item_ids, item_metadata=item_meta,
+                        user_metadata=user_meta)
