@@ -446,6 +446,6 @@ def test_add_items_keeps_and_pads_item_metadata(small):
     got = m._train.item_titles
     assert list(got[:len(titles)]) == list(titles) and list(got[-2:]) == ["1000", "1001"]
     genre = m._train.item_metadata["genre"]
-    assert len(genre) == small.n_items + 2 and list(genre[-2:]) == [0, 0]
+    assert len(genre) == small.n_items + 2 and list(genre[-2:]) == [-1, -1]
     m.add_users(sp.csr_matrix(np.ones((1, m.n_items), dtype=np.float32)), user_ids=[5000])
     assert list(m._train.item_titles) == list(got)

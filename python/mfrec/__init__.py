@@ -7,8 +7,9 @@
 >>> mfrec.evaluate(model, test)
 """
 
-from . import datasets, metrics, model_selection
+from . import datasets, metrics, model_selection, plot
 from ._base import NotFittedError, Recommender
+from ._persist import ModelFileError, load
 from ._validation import UnknownIdError
 from .als import ALS, ImplicitALS
 from .baseline import Baseline
@@ -24,11 +25,14 @@ __all__ = [
     "Baseline",
     "FunkSVD",
     "Interactions",
+    "ModelFileError",
     "NotFittedError",
     "Recommender",
     "UnknownIdError",
     "datasets",
     "evaluate",
+    "load",
     "metrics",
     "model_selection",
+    "plot",
 ]

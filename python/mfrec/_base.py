@@ -392,3 +392,40 @@ class Recommender(Params):
         """Fold in new items and register them (see :meth:`add_users`)."""
         return _foldin.add_rows(self, "items", item_users, item_ids)
 
+    # -- persistence ---------------------------------------------------------------------------
+    def save(self, path) -> None:
+        """Write the fitted model to ``path`` (read it back with :func:`mfrec.load`).
+
+        The file is a versioned ``.npz`` archive that loads without pickle: the class, its
+        parameters (as JSON) and every fitted array — factors, biases, id maps, the training
+        interactions (the "seen" filter of ``recommend``), metadata such as titles.
+        It is written to a temporary file beside ``path`` and then renamed over it, so a
+        failed save leaves any previous file intact. The name is used exactly as given
+        (no ``.npz`` is appended). See docs/persistence.md for what is not stored.
+
+        Parameters
+        ----------
+        path : str or os.PathLike
+
+        Raises
+        ------
+        NotFittedError
+            The model is not fitted.
+        TypeError
+            Something cannot be stored without pickle (e.g. an id map mixing ints and
+            strings); pickling the model works instead.
+        """
+        from . import _persist
+
+        _persist.save(self, path)
+
+    def __getstate__(self) -> dict:
+        # Pickling (joblib, multiprocessing, Dask): drop the retrieval caches.
+        from . import _persist
+
+        return _persist.pickle_state(self)
+
+    def __setstate__(self, state: dict) -> None:
+        from . import _persist
+
+        _persist.restore_pickle_state(self, state)

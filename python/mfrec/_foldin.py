@@ -152,20 +152,28 @@ def _extend_train(model, side, R):
 
 
 def _pad_metadata(meta: dict, new_ids: np.ndarray) -> dict:
-    """Metadata arrays extended by ``len(new_ids)`` rows: text columns with the ids as text
-    (so new items show their id as title), numbers with NaN (float) or 0."""
+    """Metadata arrays extended by ``len(new_ids)`` rows for new users/items: text columns
+    get the ids as text (new items show their id as title), columns of tuples (genres) an
+    empty tuple, floats NaN, booleans False and integers −1 (unknown, as the loaders use;
+    0 if unsigned)."""
     out = {}
     for key, arr in (meta or {}).items():
         arr = np.asarray(arr)
         shape = (len(new_ids),) + arr.shape[1:]
-        if arr.dtype.kind in "OUS":
-            pad = np.array([str(x) for x in new_ids], dtype=object).reshape(-1)
-            if arr.ndim > 1:
-                pad = np.full(shape, "", dtype=object)
+        if arr.dtype.kind in "OUS" and arr.ndim == 1:
+            sequences = arr.dtype == object and any(isinstance(v, (tuple, list)) for v in arr)
+            pad = np.empty(len(new_ids), dtype=object)
+            for j, raw in enumerate(new_ids):  # element-wise: numpy would broadcast ()
+                pad[j] = () if sequences else str(raw)
             arr = np.concatenate([arr.astype(object), pad])
+        elif arr.dtype.kind in "OUS":
+            arr = np.concatenate([arr.astype(object), np.full(shape, "", dtype=object)])
         elif arr.dtype.kind == "f":
             arr = np.concatenate([arr, np.full(shape, np.nan, dtype=arr.dtype)])
-        else:
-            arr = np.concatenate([arr, np.zeros(shape, dtype=arr.dtype)])
+        elif arr.dtype.kind == "b":
+            arr = np.concatenate([arr, np.zeros(shape, dtype=bool)])
+        else:  # integers: -1 (0 for unsigned)
+            fill = 0 if arr.dtype.kind == "u" else -1
+            arr = np.concatenate([arr, np.full(shape, fill, dtype=arr.dtype)])
         out[key] = arr
     return out
