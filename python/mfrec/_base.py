@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import inspect
 import time
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import numpy as np
 import scipy.sparse as sp
@@ -19,15 +21,52 @@ from ._threads import blas_limited
 from ._validation import check_choice, check_int, resolve_n_threads
 from .interactions import Interactions
 
+if TYPE_CHECKING:
+    import os
+    from typing import TypeAlias
+
+    import pandas as pd
+    from numpy.typing import ArrayLike, NDArray
+
+    from ._idmap import IdMap
+
+    # What ``fit``, ``eval_set``, ``fold_in``, ``evaluate`` and the splits accept.
+    InteractionsLike: TypeAlias = "Interactions | sp.spmatrix | sp.sparray | pd.DataFrame"
+    # ``callback(info)`` after every epoch; returning False stops training.
+    EpochCallback: TypeAlias = "Callable[[dict[str, Any]], bool | None]"
+    # ``random_state``: a seed, a SeedSequence, a Generator (used as is) or None (fresh).
+    Seed: TypeAlias = "int | np.random.Generator | np.random.SeedSequence | None"
+
 __all__ = ["Recommender", "as_interactions", "NotFittedError"]
+
+_P = TypeVar("_P", bound="Params")
 
 
 class NotFittedError(ValueError, AttributeError):
     """The model is used before ``fit``."""
 
 
-def as_interactions(X, *, what: str = "X") -> Interactions:
-    """Canonical :class:`Interactions` from the accepted inputs (validates once)."""
+def as_interactions(X: InteractionsLike, *, what: str = "X") -> Interactions:
+    """Canonical :class:`Interactions` from the accepted inputs (validates once).
+
+    Parameters
+    ----------
+    X : Interactions, scipy sparse matrix or array of shape (n_users, n_items), or DataFrame
+        Returned as is when already an Interactions; a sparse matrix has inner ids (row and
+        column indices); a DataFrame has columns ``user``, ``item``[, ``rating``[,
+        ``timestamp``]].
+    what : str, default "X"
+        The argument's name, for the error message.
+
+    Returns
+    -------
+    Interactions
+
+    Raises
+    ------
+    TypeError
+        ``X`` is none of the accepted types.
+    """
     if isinstance(X, Interactions):
         return X
     if sp.issparse(X):
@@ -49,12 +88,39 @@ class Params:
         return [p.name for p in sig.parameters.values()
                 if p.name != "self" and p.kind not in (p.VAR_POSITIONAL, p.VAR_KEYWORD)]
 
-    def get_params(self, deep: bool = True) -> dict:
-        """Parameters of this object, as given to ``__init__``."""
+    def get_params(self, deep: bool = True) -> dict[str, Any]:
+        """Parameters of this object, as given to ``__init__``.
+
+        Parameters
+        ----------
+        deep : bool, default True
+            Accepted for scikit-learn compatibility; no parameter is itself an estimator
+            whose parameters would be listed.
+
+        Returns
+        -------
+        dict of str -> object
+            ``{name: value}`` for every ``__init__`` parameter, values as stored.
+        """
         return {name: getattr(self, name) for name in self._param_names()}
 
-    def set_params(self, **params):
-        """Set parameters; returns ``self``."""
+    def set_params(self: _P, **params: Any) -> _P:
+        """Set parameters, as ``__init__`` would (no validation until ``fit``).
+
+        Parameters
+        ----------
+        **params
+            ``name=value`` for ``__init__`` parameters.
+
+        Returns
+        -------
+        self
+
+        Raises
+        ------
+        ValueError
+            A name is not an ``__init__`` parameter (the message lists the valid ones).
+        """
         valid = self._param_names()
         for key, value in params.items():
             if key not in valid:
@@ -81,10 +147,30 @@ class Recommender(Params):
     rating_scale_ : tuple (lo, hi)
     history_ : list of dict
         One ``info`` dict per epoch (see ``fit``).
+    n_threads_ : int
+        The resolved thread count.
     """
 
     # Whether predictions include μ + b_u + b_i (set per instance by biased models).
     _biased = True
+
+    # Fitted state, for type checkers only: annotations create no class attributes, so an
+    # unfitted model still has none of these (``_check_fitted`` relies on that).
+    user_factors_: NDArray[np.float32]
+    item_factors_: NDArray[np.float32]
+    user_bias_: NDArray[np.float32]
+    item_bias_: NDArray[np.float32]
+    global_mean_: float
+    user_map_: IdMap
+    item_map_: IdMap
+    rating_scale_: tuple[float, float]
+    history_: list[dict[str, Any]]
+    best_epoch_: int | None
+    n_threads_: int
+    _train: Interactions
+    _cold_users_: NDArray[np.bool_]
+    _cold_items_: NDArray[np.bool_]
+    _panel_cache: dict[str, Any]
 
     def __repr__(self) -> str:
         defaults = {p.name: p.default for p in inspect.signature(type(self).__init__)
@@ -99,7 +185,7 @@ class Recommender(Params):
             if name.endswith("_") and not name.startswith("__"):
                 delattr(self, name)
 
-    def _begin_fit(self, X) -> Interactions:
+    def _begin_fit(self, X: InteractionsLike) -> Interactions:
         """Validate the data and the shared parameters; forget any previous fit."""
         self._reset()
         data = as_interactions(X)
@@ -129,11 +215,19 @@ class Recommender(Params):
 
     @property
     def n_users(self) -> int:
+        """Number of users the fitted model knows (rows of ``user_factors_``).
+
+        Raises ``NotFittedError`` before ``fit``.
+        """
         self._check_fitted()
         return len(self.user_map_)
 
     @property
     def n_items(self) -> int:
+        """Number of items the fitted model knows (rows of ``item_factors_``).
+
+        Raises ``NotFittedError`` before ``fit``.
+        """
         self._check_fitted()
         return len(self.item_map_)
 
@@ -142,8 +236,9 @@ class Recommender(Params):
     # rating models; implicit-feedback models override it with a ranking metric.
     _val_metric = "rmse"
 
-    def _run_epochs(self, n_epochs: int, step, *, eval_set=None, callback=None,
-                    loss_name: str = "loss") -> None:
+    def _run_epochs(self, n_epochs: int, step: Callable[[int], float], *,
+                    eval_set: InteractionsLike | None = None,
+                    callback: EpochCallback | None = None, loss_name: str = "loss") -> None:
         """Run ``step(epoch) -> loss`` for each epoch with callbacks and early stopping.
 
         After each epoch a dict ``info`` (``epoch``, ``elapsed``, ``loss`` and, with an
@@ -222,7 +317,8 @@ class Recommender(Params):
         return u, i
 
     # -- prediction ------------------------------------------------------------------------
-    def predict(self, users, items, *, clip: bool = True, unknown: str = "raise") -> np.ndarray:
+    def predict(self, users: ArrayLike, items: ArrayLike, *, clip: bool = True,
+                unknown: str = "raise") -> NDArray[np.float32]:
         """Predicted scores of (user, item) pairs.
 
         Parameters
@@ -241,6 +337,15 @@ class Recommender(Params):
         ndarray of shape (n,), float32
             μ + b_u + b_i + p_uᵀq_i for biased models, p_uᵀq_i otherwise. Known-but-cold
             ids get the baseline (μ plus whatever bias is known; μ for unbiased models).
+
+        Raises
+        ------
+        NotFittedError
+            The model is not fitted.
+        UnknownIdError
+            (a ``KeyError``) with ``unknown="raise"``, an id the model does not know.
+        ValueError
+            ``users`` and ``items`` are not 1-D or differ in length.
         """
         self._check_fitted()
         check_choice(unknown, "unknown", ("raise", "baseline"))
@@ -269,8 +374,11 @@ class Recommender(Params):
         return out
 
     # -- retrieval ---------------------------------------------------------------------------
-    def recommend(self, user_ids=None, n: int = 10, filter_seen: bool = True, items=None,
-                  exclude=None, user_items=None):
+    def recommend(self, user_ids: ArrayLike | None = None, n: int = 10,
+                  filter_seen: bool = True, items: ArrayLike | None = None,
+                  exclude: ArrayLike | None = None,
+                  user_items: sp.spmatrix | sp.sparray | None = None,
+                  ) -> tuple[np.ndarray, NDArray[np.float32]]:
         """The ``n`` best items for each user, best first.
 
         Items are ranked by the model's unclipped score (μ + b_u + b_i + p_uᵀq_i for biased
@@ -286,9 +394,10 @@ class Recommender(Params):
             Number of items per user.
         filter_seen : bool, default True
             Skip the items each user has in the training data.
-        items : array-like, optional
-            Allow-list: only these items are candidates.
-        exclude : array-like, optional
+        items : array-like of shape (n_allowed,), optional
+            Allow-list: only these items are candidates (raw ids, or inner ids when fitted
+            on a sparse matrix).
+        exclude : array-like of shape (n_excluded,), optional
             Items never recommended to anyone.
         user_items : scipy sparse matrix of shape (n_queries, n_items), optional
             The items to skip per requested user (row j for ``user_ids[j]``, columns =
@@ -302,10 +411,21 @@ class Recommender(Params):
             has fewer than ``n`` candidates.
         scores : ndarray of shape (n_queries, n), float32
             The scores, NaN in padding.
+
+        Raises
+        ------
+        NotFittedError
+            The model is not fitted.
+        UnknownIdError
+            (a ``KeyError``) a user id, or an id in ``items`` / ``exclude``, is unknown.
+        ValueError
+            ``n < 1``, or ``user_items`` has the wrong shape.
         """
         return _retrieval.recommend(self, user_ids, n, filter_seen, items, exclude, user_items)
 
-    def similar_items(self, item_ids, n: int = 10, items=None, exclude=None):
+    def similar_items(self, item_ids: ArrayLike, n: int = 10, items: ArrayLike | None = None,
+                      exclude: ArrayLike | None = None,
+                      ) -> tuple[np.ndarray, NDArray[np.float32]]:
         """The ``n`` items nearest to each query item by cosine similarity of the factors.
 
         Never returns the query itself. Items without factors (cold: no training data)
@@ -314,8 +434,10 @@ class Recommender(Params):
         Parameters
         ----------
         item_ids : array-like of shape (n_queries,)
+            Raw item ids (inner ids when fitted on a sparse matrix).
         n : int, default 10
-        items, exclude : array-like, optional
+            Number of neighbours per query.
+        items, exclude : array-like of shape (n_allowed,) and (n_excluded,), optional
             Allow-list and deny-list of candidates, as in :meth:`recommend`.
 
         Returns
@@ -327,10 +449,32 @@ class Recommender(Params):
         """
         return _retrieval.similar(self, "items", item_ids, n, items, exclude)
 
-    def similar_users(self, user_ids, n: int = 10, users=None, exclude=None):
+    def similar_users(self, user_ids: ArrayLike, n: int = 10, users: ArrayLike | None = None,
+                      exclude: ArrayLike | None = None,
+                      ) -> tuple[np.ndarray, NDArray[np.float32]]:
         """The ``n`` users nearest to each query user by cosine similarity of the factors.
 
-        The user counterpart of :meth:`similar_items` (``users`` is the allow-list).
+        The user counterpart of :meth:`similar_items`: never returns the query itself;
+        cold users (no factors) are never returned and query to a row of padding.
+
+        Parameters
+        ----------
+        user_ids : array-like of shape (n_queries,)
+            Raw user ids (inner ids when fitted on a sparse matrix).
+        n : int, default 10
+            Number of neighbours per query.
+        users : array-like of shape (n_allowed,), optional
+            Allow-list: only these users are candidates.
+        exclude : array-like of shape (n_excluded,), optional
+            Users never returned.
+
+        Returns
+        -------
+        ids : ndarray of shape (n_queries, n)
+            User ids, nearest first: inner ids (int64, padding −1) when fitted on a sparse
+            matrix, else raw ids (object array padded with None when a row is short).
+        scores : ndarray of shape (n_queries, n), float32
+            Cosine similarities in [−1, 1], NaN in padding.
         """
         return _retrieval.similar(self, "users", user_ids, n, users, exclude)
 
@@ -340,7 +484,8 @@ class Recommender(Params):
         "items"): ``reg`` (factors), ``reg_bias`` (bias), ``reg_count`` (scaled by n)."""
         raise NotImplementedError(f"{type(self).__name__} does not support fold-in")
 
-    def fold_in(self, user_items):
+    def fold_in(self, user_items: InteractionsLike,
+                ) -> tuple[NDArray[np.float32], NDArray[np.float32]]:
         """Factors for users not seen in training, solved exactly with the items fixed.
 
         Each row is the ridge solve of the model's own loss restricted to that user (for
@@ -362,7 +507,8 @@ class Recommender(Params):
         """
         return _foldin.fold_in(self, "users", user_items)
 
-    def add_users(self, user_items, user_ids=None):
+    def add_users(self, user_items: InteractionsLike, user_ids: ArrayLike | None = None,
+                  ) -> NDArray[np.int64]:
         """Fold in new users and register them so ``predict`` and ``recommend`` know them.
 
         Parameters
@@ -375,25 +521,64 @@ class Recommender(Params):
 
         Returns
         -------
-        ndarray of shape (n_new,)
-            The new users' inner ids.
+        ndarray of shape (n_new,), int64
+            The new users' inner ids (``n_users`` before the call, onwards).
+
+        Raises
+        ------
+        ValueError
+            ``user_ids`` are repeated or already known, or missing for a model that uses
+            raw ids and data that carries none.
         """
         return _foldin.add_rows(self, "users", user_items, user_ids)
 
-    def fold_in_items(self, item_users):
+    def fold_in_items(self, item_users: InteractionsLike,
+                      ) -> tuple[NDArray[np.float32], NDArray[np.float32]]:
         """Factors for new items, solved with the user side fixed (see :meth:`fold_in`).
 
-        ``item_users``: scipy sparse matrix of shape (n_users, n_new) (the new items as
-        columns of the users × items matrix), Interactions or DataFrame.
+        Parameters
+        ----------
+        item_users : scipy sparse matrix of shape (n_users, n_new), Interactions or DataFrame
+            The new items' ratings / interactions: for a sparse matrix, the new items as
+            columns of the users × items matrix (rows are inner user ids); otherwise raw
+            user ids, mapped through the model.
+
+        Returns
+        -------
+        factors : ndarray of shape (n_new, n_factors), float32
+        biases : ndarray of shape (n_new,), float32
+            Zeros for unbiased models. An item without interactions gets zeros.
         """
         return _foldin.fold_in(self, "items", item_users)
 
-    def add_items(self, item_users, item_ids=None):
-        """Fold in new items and register them (see :meth:`add_users`)."""
+    def add_items(self, item_users: InteractionsLike, item_ids: ArrayLike | None = None,
+                  ) -> NDArray[np.int64]:
+        """Fold in new items and register them (see :meth:`add_users`).
+
+        Parameters
+        ----------
+        item_users : as in :meth:`fold_in_items`
+            Their users also count the new items as "seen" for ``recommend``.
+        item_ids : array-like of shape (n_new,), optional
+            Raw ids of the new items (must be new). Default: the ids an Interactions /
+            DataFrame carries, or the next inner ids for models fitted on a sparse matrix.
+            Item metadata (e.g. titles) is padded for them.
+
+        Returns
+        -------
+        ndarray of shape (n_new,), int64
+            The new items' inner ids (``n_items`` before the call, onwards).
+
+        Raises
+        ------
+        ValueError
+            ``item_ids`` are repeated or already known, or missing for a model that uses
+            raw ids and data that carries none.
+        """
         return _foldin.add_rows(self, "items", item_users, item_ids)
 
     # -- persistence ---------------------------------------------------------------------------
-    def save(self, path) -> None:
+    def save(self, path: str | os.PathLike[str]) -> None:
         """Write the fitted model to ``path`` (read it back with :func:`mfrec.load`).
 
         The file is a versioned ``.npz`` archive that loads without pickle: the class, its
@@ -406,6 +591,7 @@ class Recommender(Params):
         Parameters
         ----------
         path : str or os.PathLike
+            The file to write (replaced atomically if it exists).
 
         Raises
         ------
@@ -419,13 +605,13 @@ class Recommender(Params):
 
         _persist.save(self, path)
 
-    def __getstate__(self) -> dict:
+    def __getstate__(self) -> dict[str, Any]:
         # Pickling (joblib, multiprocessing, Dask): drop the retrieval caches.
         from . import _persist
 
         return _persist.pickle_state(self)
 
-    def __setstate__(self, state: dict) -> None:
+    def __setstate__(self, state: dict[str, Any]) -> None:
         from . import _persist
 
         _persist.restore_pickle_state(self, state)

@@ -2,9 +2,14 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING, Any, overload
+
 import numpy as np
 
 from ._validation import UnknownIdError, plain
+
+if TYPE_CHECKING:
+    from numpy.typing import ArrayLike, NDArray
 
 __all__ = ["IdMap"]
 
@@ -18,9 +23,17 @@ class IdMap:
         The raw ids, unique, in inner-id order.
     name : str
         ``"user"`` or ``"item"``; used in error messages.
+
+    Attributes
+    ----------
+    ids : ndarray of shape (n,)
+        The raw ids in inner-id order (int64, str or object).
+    identity : bool
+        True when the raw ids are exactly 0..n-1 (data given as a sparse matrix): inner
+        ids are then the raw ids, and look-ups need no search.
     """
 
-    def __init__(self, ids, name: str):
+    def __init__(self, ids: ArrayLike, name: str) -> None:
         self.ids = np.asarray(ids)
         self.name = name
         n = len(self.ids)
@@ -43,20 +56,55 @@ class IdMap:
 
     @classmethod
     def range(cls, n: int, name: str) -> IdMap:
-        """The identity map of ``n`` inner ids (data given as a sparse matrix)."""
+        """The identity map of ``n`` inner ids (data given as a sparse matrix).
+
+        Parameters
+        ----------
+        n : int
+            Number of ids.
+        name : str
+            ``"user"`` or ``"item"``.
+
+        Returns
+        -------
+        IdMap
+            Raw ids ``arange(n)`` (int64), ``identity`` True.
+        """
         return cls(np.arange(n, dtype=np.int64), name)
 
     def __len__(self) -> int:
         return len(self.ids)
 
-    def __eq__(self, other) -> bool:
+    def __eq__(self, other: object) -> bool:
         return isinstance(other, IdMap) and np.array_equal(self.ids, other.ids)
 
-    def to_inner(self, raw, *, missing: str = "raise") -> np.ndarray:
-        """Inner ids (int64) of ``raw``.
+    @overload
+    def to_inner(self, raw: np.ndarray | list[Any] | tuple[Any, ...], *,
+                 missing: str = ...) -> NDArray[np.int64]: ...
 
-        Unknown ids raise :class:`UnknownIdError` naming the first, or map to -1 with
-        ``missing="ignore"``.
+    @overload
+    def to_inner(self, raw: ArrayLike, *, missing: str = ...) -> NDArray[np.int64] | np.int64: ...
+
+    def to_inner(self, raw: ArrayLike, *, missing: str = "raise",
+                 ) -> NDArray[np.int64] | np.int64:
+        """Inner ids of raw ids.
+
+        Parameters
+        ----------
+        raw : scalar or array-like of shape (m,)
+            Raw ids (a list of Python ints or strings works too).
+        missing : {"raise", "ignore"}, default "raise"
+            Unknown ids raise :class:`UnknownIdError` naming the first, or map to -1.
+
+        Returns
+        -------
+        ndarray of shape (m,), int64, or an int64 scalar for a scalar ``raw``
+            The inner ids (-1 for unknown ones with ``missing="ignore"``).
+
+        Raises
+        ------
+        UnknownIdError
+            With ``missing="raise"``, an id not in the map (the message says how many).
         """
         raw = np.asarray(raw)
         scalar = raw.ndim == 0
@@ -104,6 +152,22 @@ class IdMap:
             out[found] = self._order[pos[found]]
         return out
 
-    def to_raw(self, inner) -> np.ndarray:
-        """Raw ids of inner ids."""
+    def to_raw(self, inner: ArrayLike) -> np.ndarray:
+        """Raw ids of inner ids.
+
+        Parameters
+        ----------
+        inner : int or array-like of int of shape (m,)
+            Inner ids in 0..n-1 (negative ones count from the end, as numpy indexing does).
+
+        Returns
+        -------
+        ndarray of shape (m,) (a scalar for a scalar ``inner``)
+            The raw ids, of the dtype of ``ids``.
+
+        Raises
+        ------
+        IndexError
+            An inner id is out of range.
+        """
         return self.ids[np.asarray(inner, dtype=np.int64)]

@@ -12,7 +12,7 @@ import sys
 __all__ = ["Progress", "progress"]
 
 
-def _fmt(value) -> str:
+def _fmt(value: object) -> str:
     return f"{value:.4g}" if isinstance(value, float) else str(value)
 
 
@@ -21,10 +21,23 @@ class Progress:
 
     Use as a context manager; call :meth:`update` after each step and :meth:`write` for
     messages (they do not break the bar).
+
+    Parameters
+    ----------
+    total : int or None
+        Number of steps, when known.
+    desc : str
+        Label shown before the bar (and each plain line).
+    enabled : bool, default True
+        False: every method does nothing.
+    unit : str, default "it"
+        Name of a step (tqdm's ``unit``).
+    unit_scale : bool, default False
+        Show large counts with SI prefixes (tqdm's ``unit_scale``, e.g. for bytes).
     """
 
     def __init__(self, total: int | None, desc: str, *, enabled: bool = True,
-                 unit: str = "it", unit_scale: bool = False):
+                 unit: str = "it", unit_scale: bool = False) -> None:
         self.desc = desc
         self.enabled = bool(enabled)
         self.total = total
@@ -39,8 +52,16 @@ class Progress:
                 self._bar = tqdm(total=total, desc=desc, unit=unit, unit_scale=unit_scale,
                                  leave=True, file=sys.stderr, dynamic_ncols=True)
 
-    def update(self, n: int = 1, **values) -> None:
-        """Advance by ``n`` steps; ``values`` (e.g. ``loss=0.9``) are shown beside the bar."""
+    def update(self, n: int = 1, **values: object) -> None:
+        """Advance by ``n`` steps; ``values`` (e.g. ``loss=0.9``) are shown beside the bar.
+
+        Parameters
+        ----------
+        n : int, default 1
+            Steps done.
+        **values
+            Latest values to show (floats with 4 significant digits).
+        """
         if not self.enabled:
             return
         self._count += n
@@ -54,7 +75,13 @@ class Progress:
             print(f"{self.desc} {self._count}{of}: {items}", file=sys.stderr, flush=True)
 
     def write(self, message: str) -> None:
-        """Print a line (above the bar when there is one)."""
+        """Print a line (above the bar when there is one).
+
+        Parameters
+        ----------
+        message : str
+            The line, without a trailing newline.
+        """
         if not self.enabled:
             return
         if self._bar is not None:
@@ -63,6 +90,7 @@ class Progress:
             print(message, file=sys.stderr, flush=True)
 
     def close(self) -> None:
+        """Close the bar (idempotent; the context manager calls it)."""
         if self._bar is not None:
             self._bar.close()
             self._bar = None
@@ -70,11 +98,21 @@ class Progress:
     def __enter__(self) -> Progress:
         return self
 
-    def __exit__(self, *exc) -> None:
+    def __exit__(self, *exc: object) -> None:
         self.close()
 
 
 def progress(total: int | None, desc: str, *, enabled: bool = True, unit: str = "it",
              unit_scale: bool = False) -> Progress:
-    """A :class:`Progress` (a tqdm bar, plain lines or nothing; see the module docstring)."""
+    """A :class:`Progress` (a tqdm bar, plain lines or nothing; see the module docstring).
+
+    Parameters
+    ----------
+    total, desc, enabled, unit, unit_scale
+        As in :class:`Progress`.
+
+    Returns
+    -------
+    Progress
+    """
     return Progress(total, desc, enabled=enabled, unit=unit, unit_scale=unit_scale)

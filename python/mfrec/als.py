@@ -7,12 +7,17 @@ independently with a fixed arithmetic order, so results are identical at any ``n
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import numpy as np
 import scipy.sparse as sp
 
 from . import _core
 from ._base import Recommender, as_interactions
 from ._validation import check_choice, check_float, check_int, check_random_state
+
+if TYPE_CHECKING:
+    from ._base import EpochCallback, InteractionsLike, Seed
 
 __all__ = ["ALS", "ImplicitALS"]
 
@@ -30,6 +35,14 @@ def _transpose(data) -> sp.csr_matrix:
 
 class _AlsBase(Recommender):
     """Shared parameter checks, initialisation and the sweep loop."""
+
+    # Parameters set by the subclasses' ``__init__`` (declared for type checkers only).
+    n_factors: int
+    n_epochs: int
+    reg: float
+    init_std: float
+    solver: str
+    cg_steps: int
 
     def _check_common(self) -> dict:
         p = {
@@ -66,22 +79,28 @@ class ALS(_AlsBase):
     Parameters
     ----------
     n_factors : int, default 64
+        Number of latent factors k.
     n_epochs : int, default 15
         Full sweeps (users then items).
     reg : float, default 0.1
+        L2 weight λ of factors and biases.
     reg_scaling : {"count", "none"}, default "count"
+        ``"count"``: λ_u = reg · n_u, λ_i = reg · n_i (ALS-WR); ``"none"``: λ = reg.
     biased : bool, default True
         Model μ + b_u + b_i + p_uᵀq_i, else p_uᵀq_i.
     solver : {"cg", "cholesky"}, default "cg"
         Conjugate gradient warm-started from the previous factors (``cg_steps`` steps,
         never forms the matrix), or an exact Cholesky solve.
     cg_steps : int, default 3
+        CG steps per row and half-sweep (``solver="cg"`` only).
     init_std : float, default 0.01
         Standard deviation of the normal initial factors.
     n_threads : int, optional
         None / -1 = all cores. The result does not depend on it.
-    random_state : int, Generator or None
+    random_state : int, numpy Generator, SeedSequence or None
+        Seed for the initial factors.
     verbose : bool, default False
+        Show a progress bar (tqdm, the ``progress`` extra) with the loss per epoch.
     n_iter_no_change : int, optional
         Stop when the RMSE on ``eval_set`` has not improved for this many epochs.
     compute_loss : bool, default True
@@ -89,9 +108,11 @@ class ALS(_AlsBase):
         time the solver alone, as implicit's ``calculate_training_loss=False`` does).
     """
 
-    def __init__(self, n_factors=64, n_epochs=15, reg=0.1, reg_scaling="count", biased=True,
-                 solver="cg", cg_steps=3, init_std=0.01, n_threads=None, random_state=None,
-                 verbose=False, n_iter_no_change=None, compute_loss=True):
+    def __init__(self, n_factors: int = 64, n_epochs: int = 15, reg: float = 0.1,
+                 reg_scaling: str = "count", biased: bool = True, solver: str = "cg",
+                 cg_steps: int = 3, init_std: float = 0.01, n_threads: int | None = None,
+                 random_state: Seed = None, verbose: bool = False,
+                 n_iter_no_change: int | None = None, compute_loss: bool = True) -> None:
         self.n_factors = n_factors
         self.n_epochs = n_epochs
         self.reg = reg
@@ -110,21 +131,36 @@ class ALS(_AlsBase):
         return {"reg": float(self.reg), "reg_bias": float(self.reg),
                 "reg_count": self.reg_scaling == "count"}
 
-    def fit(self, X, *, eval_set=None, callback=None):
+    def fit(self, X: InteractionsLike, *, eval_set: InteractionsLike | None = None,
+            callback: EpochCallback | None = None) -> ALS:
         """Fit the factors and biases.
 
         Parameters
         ----------
-        X : Interactions, scipy sparse matrix (users × items) or pandas DataFrame
-        eval_set : Interactions, optional
-            Validation ratings; ``val_rmse`` is reported after every epoch.
+        X : Interactions, scipy sparse matrix of shape (n_users, n_items) or DataFrame
+            Training ratings.
+        eval_set : Interactions, sparse matrix of shape (n_users, n_items) or DataFrame, optional
+            Validation ratings; ``val_rmse`` is reported after every epoch (and watched by
+            ``n_iter_no_change``).
         callback : callable, optional
-            ``callback(info)`` after every epoch (``epoch``, ``elapsed``, ``loss`` = training
-            mean squared error, ``val_rmse``); returning ``False`` stops training.
+            ``callback(info)`` after every epoch with a dict: ``epoch`` (int, 1-based),
+            ``elapsed`` (seconds), ``loss`` (training mean squared error; NaN with
+            ``compute_loss=False``) and, with an ``eval_set``, ``val_rmse``; returning
+            ``False`` stops training. The same dicts are kept in ``history_``.
 
         Returns
         -------
         self
+            Fitted: ``user_factors_`` (n_users, n_factors), ``item_factors_`` (n_items,
+            n_factors), ``user_bias_`` (n_users,), ``item_bias_`` (n_items,), all float32
+            (biases zero with ``biased=False``), ``global_mean_``, ``history_``.
+
+        Raises
+        ------
+        FloatingPointError
+            Training diverged (non-finite loss); the message names ``reg``.
+        ValueError, TypeError
+            An invalid parameter (named in the message), or empty training data.
         """
         p = self._check_common()
         check_choice(self.reg_scaling, "reg_scaling", ("count", "none"))
@@ -185,18 +221,27 @@ class ImplicitALS(_AlsBase):
     Parameters
     ----------
     n_factors : int, default 64
+        Number of latent factors k.
     n_epochs : int, default 15
+        Full sweeps (users then items).
     reg : float, default 0.01
+        L2 weight λ (not scaled by the row count).
     alpha : float, default 40.0
+        Confidence slope: c = 1 + alpha·r (``"linear"``).
     confidence : {"linear", "log"}, default "linear"
+        The confidence mapping (see above).
     epsilon : float, default 1.0
         Scale of the ``"log"`` confidence.
     solver : {"cg", "cholesky"}, default "cg"
+        Conjugate gradient warm-started from the previous factors, or exact Cholesky.
     cg_steps : int, default 3
+        CG steps per row and half-sweep (``solver="cg"`` only).
     init_std : float, default 0.01
+        Standard deviation of the normal initial factors.
     n_threads : int, optional
-        The result does not depend on it.
-    random_state : int, Generator or None
+        None / -1 = all cores. The result does not depend on it.
+    random_state : int, numpy Generator, SeedSequence or None
+        Seed for the initial factors.
     verbose : bool, default False
         Show a progress bar (tqdm, the ``progress`` extra) with the loss per epoch.
     n_iter_no_change : int, optional
@@ -215,9 +260,12 @@ class ImplicitALS(_AlsBase):
     _implicit = True
     _val_metric = "ndcg@10"
 
-    def __init__(self, n_factors=64, n_epochs=15, reg=0.01, alpha=40.0, confidence="linear",
-                 epsilon=1.0, solver="cg", cg_steps=3, init_std=0.01, n_threads=None,
-                 random_state=None, verbose=False, n_iter_no_change=None, compute_loss=True):
+    def __init__(self, n_factors: int = 64, n_epochs: int = 15, reg: float = 0.01,
+                 alpha: float = 40.0, confidence: str = "linear", epsilon: float = 1.0,
+                 solver: str = "cg", cg_steps: int = 3, init_std: float = 0.01,
+                 n_threads: int | None = None, random_state: Seed = None,
+                 verbose: bool = False, n_iter_no_change: int | None = None,
+                 compute_loss: bool = True) -> None:
         self.n_factors = n_factors
         self.n_epochs = n_epochs
         self.reg = reg
@@ -249,26 +297,38 @@ class ImplicitALS(_AlsBase):
     def _fold_in_params(self, side: str) -> dict:
         return {"reg": float(self.reg), "reg_bias": float(self.reg), "reg_count": False}
 
-    def fit(self, X, *, eval_set=None, callback=None):
+    def fit(self, X: InteractionsLike, *, eval_set: InteractionsLike | None = None,
+            callback: EpochCallback | None = None) -> ImplicitALS:
         """Fit the factors.
 
         Parameters
         ----------
-        X : Interactions, scipy sparse matrix (users × items) or pandas DataFrame
+        X : Interactions, scipy sparse matrix of shape (n_users, n_items) or DataFrame
             Non-negative interaction strengths (play counts, clicks, ones); zeros count as
             unobserved.
-        eval_set : Interactions, scipy sparse matrix or DataFrame, optional
+        eval_set : Interactions, sparse matrix of shape (n_users, n_items) or DataFrame, optional
             Held-out interactions: NDCG@10 of the top-10 recommendations (training items
             filtered) is computed after every epoch as ``val_ndcg@10`` (for ``history_``,
             ``callback`` and ``n_iter_no_change``). It costs one ``recommend`` call for the
             held-out users per epoch.
         callback : callable, optional
-            ``callback(info)`` after every epoch (``epoch``, ``elapsed``, ``loss`` and
-            ``val_ndcg@10`` with an ``eval_set``); returning ``False`` stops training.
+            ``callback(info)`` after every epoch with a dict: ``epoch`` (int, 1-based),
+            ``elapsed`` (seconds), ``loss`` (the objective per unit confidence, see Notes;
+            NaN with ``compute_loss=False``) and ``val_ndcg@10`` with an ``eval_set``;
+            returning ``False`` stops training. The same dicts are kept in ``history_``.
 
         Returns
         -------
         self
+            Fitted: ``user_factors_`` (n_users, n_factors) and ``item_factors_`` (n_items,
+            n_factors), float32; biases are zeros and ``global_mean_`` is 0.
+
+        Raises
+        ------
+        ValueError
+            Negative interaction values, an invalid parameter, or empty training data.
+        FloatingPointError
+            Training diverged (non-finite loss).
         """
         p = self._check_common()
         data = as_interactions(X)

@@ -2,11 +2,16 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import numpy as np
 
 from . import _core
 from ._base import Recommender
 from ._validation import check_float, check_int
+
+if TYPE_CHECKING:
+    from ._base import EpochCallback, InteractionsLike
 
 __all__ = ["Baseline"]
 
@@ -25,17 +30,23 @@ class Baseline(Recommender):
     Parameters
     ----------
     n_epochs : int, default 10
+        Alternating sweeps (items, then users).
     reg_user : float, default 15
+        Regularization λ_u of the user biases.
     reg_item : float, default 10
+        Regularization λ_i of the item biases.
     n_threads : int, optional
+        None or -1: all cores; -2: all but one; positive: exactly that many. The result
+        does not depend on it.
     verbose : bool, default False
         Show a progress bar (tqdm, the ``progress`` extra) with the loss per epoch.
     n_iter_no_change : int, optional
         Stop when the RMSE on ``eval_set`` has not improved for this many epochs.
     """
 
-    def __init__(self, n_epochs=10, reg_user=15.0, reg_item=10.0, n_threads=None,
-                 verbose=False, n_iter_no_change=None):
+    def __init__(self, n_epochs: int = 10, reg_user: float = 15.0, reg_item: float = 10.0,
+                 n_threads: int | None = None, verbose: bool = False,
+                 n_iter_no_change: int | None = None) -> None:
         self.n_epochs = n_epochs
         self.reg_user = reg_user
         self.reg_item = reg_item
@@ -49,10 +60,33 @@ class Baseline(Recommender):
         reg = float(self.reg_user if side == "users" else self.reg_item)
         return {"reg": reg, "reg_bias": reg, "reg_count": False}
 
-    def fit(self, X, *, eval_set=None, callback=None):
-        """Fit the biases; see :meth:`FunkSVD.fit` for ``eval_set`` and ``callback``.
+    def fit(self, X: InteractionsLike, *, eval_set: InteractionsLike | None = None,
+            callback: EpochCallback | None = None) -> Baseline:
+        """Fit the biases.
 
-        The ``loss`` reported per epoch is the training mean squared error (unclipped).
+        Parameters
+        ----------
+        X : Interactions, scipy sparse matrix of shape (n_users, n_items) or DataFrame
+            Training ratings.
+        eval_set : Interactions, sparse matrix of shape (n_users, n_items) or DataFrame, optional
+            Validation ratings; their RMSE is reported as ``val_rmse`` after every epoch
+            (and watched by ``n_iter_no_change``).
+        callback : callable, optional
+            Called as ``callback(info)`` after every epoch with a dict: ``epoch`` (int,
+            1-based), ``elapsed`` (seconds), ``loss`` (the training mean squared error,
+            unclipped) and, with an ``eval_set``, ``val_rmse``; returning ``False`` stops
+            training. The same dicts are kept in ``history_``.
+
+        Returns
+        -------
+        self
+            Fitted: ``user_bias_`` (n_users,) and ``item_bias_`` (n_items,), float32;
+            ``user_factors_`` and ``item_factors_`` of shape (n, 0); ``global_mean_``.
+
+        Raises
+        ------
+        ValueError, TypeError
+            An invalid parameter (named in the message), or empty training data.
         """
         n_epochs = check_int(self.n_epochs, "n_epochs", min_value=0)
         reg_u = check_float(self.reg_user, "reg_user", nonneg=True)

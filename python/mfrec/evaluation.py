@@ -8,6 +8,8 @@ score all of them on that one list, so evaluating costs one ``recommend`` call.
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import scipy.sparse as sp
@@ -16,6 +18,9 @@ from . import metrics as _metrics
 from ._base import as_interactions
 from ._retrieval import recommend_inner
 from ._validation import check_choice, check_int
+
+if TYPE_CHECKING:
+    from ._base import InteractionsLike, Recommender
 
 __all__ = ["evaluate"]
 
@@ -50,14 +55,17 @@ def _parse(name: str, default_k: int):
     return base, k
 
 
-def evaluate(model, test, metrics=("rmse", "mae"), *, k: int = 10, unknown: str = "baseline",
-             relevance_threshold: float | None = None) -> dict:
+def evaluate(model: Recommender, test: InteractionsLike,
+             metrics: str | Sequence[str] = ("rmse", "mae"), *, k: int = 10,
+             unknown: str = "baseline", relevance_threshold: float | None = None,
+             ) -> dict[str, float]:
     """Evaluate a fitted ``model`` on the held-out interactions ``test``.
 
     Parameters
     ----------
     model : fitted mfrec model
-    test : Interactions, scipy sparse matrix or DataFrame
+        Any fitted :class:`~mfrec.Recommender`.
+    test : Interactions, scipy sparse matrix of shape (n_users, n_items) or DataFrame
         Held-out interactions (a split keeps the model's id maps).
     metrics : str or sequence of str, default ("rmse", "mae")
         Rating metrics ``"rmse"``, ``"mae"``; ranking metrics ``"precision"``,
@@ -74,8 +82,20 @@ def evaluate(model, test, metrics=("rmse", "mae"), *, k: int = 10, unknown: str 
 
     Returns
     -------
-    dict
-        ``{metric name: value}``, names as given.
+    dict of str -> float
+        ``{metric name: value}``, names as given, in the order given.
+
+    Raises
+    ------
+    ValueError
+        An unknown metric name (the message lists the available ones), an empty test set,
+        ``k`` larger than the catalogue, or no relevant test interaction known to the model.
+    TypeError
+        A metric name is not a string.
+    UnknownIdError
+        With ``unknown="raise"``, a test id the model does not know (rating metrics).
+    NotFittedError
+        The model is not fitted.
 
     Notes
     -----
@@ -97,7 +117,7 @@ def evaluate(model, test, metrics=("rmse", "mae"), *, k: int = 10, unknown: str 
     parsed = {name: _parse(name, k) for name in metrics}
     if not parsed:
         raise ValueError("no metrics requested")
-    out = {}
+    out: dict[str, float] = {}
     pred = None
     for name, (base, _) in parsed.items():
         if base in _RATING_METRICS:
@@ -135,7 +155,7 @@ def _ranking(model, test, ranking: dict, threshold) -> dict:
         raise ValueError(f"k={k_max} is larger than the catalogue ({model.n_items} items)")
     users, rel = _relevant_matrix(model, test, threshold)
     ids, _ = recommend_inner(model, users, k_max)
-    out = {}
+    out: dict[str, Any] = {}
     for name, (base, kk) in ranking.items():
         if base == "coverage":
             out[name] = _metrics.coverage(ids[:, :kk], model.n_items)

@@ -2,11 +2,16 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import numpy as np
 
 from . import _core
 from ._base import Recommender
 from ._validation import check_choice, check_float, check_int, check_random_state
+
+if TYPE_CHECKING:
+    from ._base import EpochCallback, InteractionsLike, Seed
 
 __all__ = ["FunkSVD"]
 
@@ -56,10 +61,11 @@ class FunkSVD(Recommender):
         independent of ``n_threads`` for a fixed ``n_blocks``.
     n_threads : int, optional
         None or -1: all cores; -2: all but one; positive: exactly that many.
-    random_state : int, numpy Generator or None
+    random_state : int, numpy Generator, SeedSequence or None
         Seed for the initial factors and the visiting order.
     verbose : bool, default False
-        Print one line per epoch.
+        Show a progress bar (tqdm, the ``progress`` extra; else one line per epoch on
+        stderr) with the loss per epoch.
     n_iter_no_change : int, optional
         Stop when the RMSE on ``eval_set`` has not improved for this many epochs.
 
@@ -80,10 +86,14 @@ class FunkSVD(Recommender):
     results agree statistically, not bit for bit.
     """
 
-    def __init__(self, n_factors=100, n_epochs=20, lr=0.05, reg=0.1, biased=True,
-                 init_mean=0.0, init_std=0.1, lr_bias=None, reg_bias=None, reg_user=None,
-                 reg_item=None, lr_schedule="adagrad", lr_decay=1.0, n_blocks=None,
-                 n_threads=None, random_state=None, verbose=False, n_iter_no_change=None):
+    def __init__(self, n_factors: int = 100, n_epochs: int = 20, lr: float = 0.05,
+                 reg: float = 0.1, biased: bool = True, init_mean: float = 0.0,
+                 init_std: float = 0.1, lr_bias: float | None = None,
+                 reg_bias: float | None = None, reg_user: float | None = None,
+                 reg_item: float | None = None, lr_schedule: str = "adagrad",
+                 lr_decay: float = 1.0, n_blocks: int | None = None,
+                 n_threads: int | None = None, random_state: Seed = None,
+                 verbose: bool = False, n_iter_no_change: int | None = None) -> None:
         self.n_factors = n_factors
         self.n_epochs = n_epochs
         self.lr = lr
@@ -131,28 +141,37 @@ class FunkSVD(Recommender):
             raise TypeError(f"biased must be True or False, got {self.biased!r}")
         return p
 
-    def fit(self, X, *, eval_set=None, callback=None):
+    def fit(self, X: InteractionsLike, *, eval_set: InteractionsLike | None = None,
+            callback: EpochCallback | None = None) -> FunkSVD:
         """Fit the model.
 
         Parameters
         ----------
-        X : Interactions, scipy sparse matrix (users × items) or pandas DataFrame
+        X : Interactions, scipy sparse matrix of shape (n_users, n_items) or DataFrame
             Training ratings.
-        eval_set : Interactions, optional
-            Validation ratings; their RMSE is reported as ``val_rmse`` after every epoch.
+        eval_set : Interactions, sparse matrix of shape (n_users, n_items) or DataFrame, optional
+            Validation ratings; their RMSE is reported as ``val_rmse`` after every epoch
+            (and watched by ``n_iter_no_change``).
         callback : callable, optional
-            Called as ``callback(info)`` after every epoch with a dict (``epoch``,
-            ``elapsed``, ``loss`` — the mean squared training error seen during the epoch —
-            and ``val_rmse``); returning ``False`` stops training.
+            Called as ``callback(info)`` after every epoch with a dict: ``epoch`` (int,
+            1-based), ``elapsed`` (seconds since the start of training), ``loss`` (the mean
+            squared training error seen during the epoch) and, with an ``eval_set``,
+            ``val_rmse``; returning ``False`` stops training. The same dicts are kept in
+            ``history_``.
 
         Returns
         -------
         self
+            Fitted: ``user_factors_`` (n_users, n_factors), ``item_factors_`` (n_items,
+            n_factors), ``user_bias_`` (n_users,), ``item_bias_`` (n_items,), all float32
+            (biases zero with ``biased=False``), ``global_mean_``, ``history_``.
 
         Raises
         ------
         FloatingPointError
             When training diverges (non-finite loss); the message names the learning rate.
+        ValueError, TypeError
+            An invalid parameter (named in the message), or empty training data.
         """
         p = self._check_params()
         data = self._begin_fit(X)

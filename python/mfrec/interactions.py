@@ -2,11 +2,18 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
+from typing import TYPE_CHECKING, Any
+
 import numpy as np
 import scipy.sparse as sp
 
 from ._idmap import IdMap
 from ._validation import as_1d, check_choice, finite_float32, plain
+
+if TYPE_CHECKING:
+    import pandas as pd
+    from numpy.typing import ArrayLike, NDArray
 
 __all__ = ["Interactions"]
 
@@ -27,34 +34,61 @@ class Interactions:
     ratings : array-like of shape (n,), optional
         Rating or interaction strength; all ones when omitted (implicit feedback).
     timestamps : array-like of shape (n,), optional
-        Integer timestamps (e.g. Unix seconds).
+        Integer timestamps (e.g. Unix seconds), or ``datetime64`` values (converted to Unix
+        seconds).
     rating_scale : tuple (lo, hi), optional
         Declared scale; inferred as (min, max) of ``ratings`` when omitted.
     duplicates : {"error", "sum", "last", "mean"}, default "error"
         What to do with repeated (user, item) pairs.
-    user_ids, item_ids : array-like, optional
+    user_ids, item_ids : array-like of shape (n_users,) and (n_items,), optional
         Fixed id maps (inner order = given order). Ids not listed raise ``ValueError``;
         listed ids without interactions are *known but cold*. Default: the sorted unique ids.
     item_metadata : dict of str -> array-like of shape (n_items,), optional
         Per-item columns in inner-id order, e.g. ``{"title": [...]}``.
     user_metadata : dict of str -> array-like of shape (n_users,), optional
         Per-user columns in inner-id order, e.g. ``{"age": [...], "gender": [...]}``.
+
+    Attributes
+    ----------
+    user_map, item_map : IdMap
+        Raw <-> inner id maps (inner ids 0..n_users-1 and 0..n_items-1).
+    indptr : ndarray of shape (n_users + 1,), int64
+        CSR row pointers: user u's interactions are at positions ``indptr[u]:indptr[u+1]``.
+    user_index : ndarray of shape (nnz,), int32
+        Inner user id of each interaction (sorted: the CSR row of each entry).
+    item_index : ndarray of shape (nnz,), int32
+        Inner item id of each interaction (the CSR column indices, sorted within a row).
+    ratings : ndarray of shape (nnz,), float32
+        The values (the CSR data).
+    timestamps : ndarray of shape (nnz,), int64, or None
+    rating_scale : tuple (lo, hi) of float
+    item_metadata, user_metadata : dict of str -> ndarray of shape (n_items,) / (n_users,)
+        Empty dicts when none was given.
+
+    Raises
+    ------
+    ValueError
+        Lengths differ, no interactions, non-finite ratings, an id not in the given
+        ``user_ids``/``item_ids``, a bad ``rating_scale`` or metadata length, or duplicate
+        pairs under ``duplicates="error"`` (naming the first).
+    TypeError
+        Non-numeric ratings or timestamps, or ids that cannot be compared (mixed types).
     """
 
     def __init__(
         self,
-        users,
-        items,
-        ratings=None,
-        timestamps=None,
+        users: ArrayLike,
+        items: ArrayLike,
+        ratings: ArrayLike | None = None,
+        timestamps: ArrayLike | None = None,
         *,
-        rating_scale=None,
+        rating_scale: tuple[float, float] | None = None,
         duplicates: str = "error",
-        user_ids=None,
-        item_ids=None,
-        item_metadata=None,
-        user_metadata=None,
-    ):
+        user_ids: ArrayLike | None = None,
+        item_ids: ArrayLike | None = None,
+        item_metadata: Mapping[str, ArrayLike] | None = None,
+        user_metadata: Mapping[str, ArrayLike] | None = None,
+    ) -> None:
         check_choice(duplicates, "duplicates", _DUPLICATES)
         users = as_1d(users, "users")
         items = as_1d(items, "items")
@@ -137,10 +171,31 @@ class Interactions:
                           canonical=canonical)
 
     @classmethod
-    def from_sparse(cls, X, *, rating_scale=None) -> Interactions:
+    def from_sparse(cls, X: sp.spmatrix | sp.sparray, *,
+                    rating_scale: tuple[float, float] | None = None) -> Interactions:
         """From any scipy sparse matrix or array (users × items); inner ids = indices.
 
-        Repeated entries are summed, as scipy does.
+        Repeated entries are summed, as scipy does. Explicitly stored zeros are kept as
+        interactions.
+
+        Parameters
+        ----------
+        X : scipy sparse matrix or array of shape (n_users, n_items)
+            Any format (CSR, COO, ...); values must be finite numbers.
+        rating_scale : tuple (lo, hi), optional
+            Declared scale; default (min, max) of the stored values.
+
+        Returns
+        -------
+        Interactions
+            With identity id maps: raw ids are the row and column indices (int64).
+
+        Raises
+        ------
+        TypeError
+            ``X`` is not a scipy sparse matrix or array.
+        ValueError
+            ``X`` is not 2-D, stores no entries, or has non-finite values.
         """
         if not sp.issparse(X):
             raise TypeError(f"expected a scipy sparse matrix or array, got {type(X).__name__}")
@@ -162,12 +217,31 @@ class Interactions:
                                rows, csr.indices, data, None, rating_scale, canonical=True)
 
     @classmethod
-    def from_pandas(cls, df, *, columns=None, **kwargs) -> Interactions:
+    def from_pandas(cls, df: pd.DataFrame, *,
+                    columns: Mapping[str, str] | Sequence[str] | None = None,
+                    **kwargs: Any) -> Interactions:
         """From a DataFrame with columns ``user``, ``item``[, ``rating``[, ``timestamp``]].
 
-        ``columns`` renames: a dict like ``{"user": "userId", "item": "movieId"}`` or a
-        sequence of 2–4 column names in the order user, item, rating, timestamp. Other keyword
-        arguments go to :class:`Interactions`.
+        Parameters
+        ----------
+        df : pandas.DataFrame of n rows
+            One interaction per row.
+        columns : dict or sequence of str, optional
+            Renames: a dict like ``{"user": "userId", "item": "movieId"}`` or a sequence of
+            2–4 column names in the order user, item, rating, timestamp. Default: the
+            columns named ``user``, ``item``, ``rating`` and ``timestamp`` that exist.
+        **kwargs
+            Passed to :class:`Interactions` (``rating_scale``, ``duplicates``, ...).
+
+        Returns
+        -------
+        Interactions
+
+        Raises
+        ------
+        ValueError
+            Unknown keys in ``columns``, no user or item column, or a named column that
+            ``df`` lacks (the message lists its columns).
         """
         names = ["user", "item", "rating", "timestamp"]
         if columns is None:
@@ -191,18 +265,22 @@ class Interactions:
     # -- views --------------------------------------------------------------------------
     @property
     def n_users(self) -> int:
+        """Number of users in the id map (including known users without interactions)."""
         return len(self.user_map)
 
     @property
     def n_items(self) -> int:
+        """Number of items in the id map (including known items without interactions)."""
         return len(self.item_map)
 
     @property
     def nnz(self) -> int:
+        """Number of interactions (stored entries)."""
         return len(self.ratings)
 
     @property
     def shape(self) -> tuple[int, int]:
+        """``(n_users, n_items)``: the shape of :meth:`to_csr`."""
         return (self.n_users, self.n_items)
 
     @property
@@ -227,7 +305,7 @@ class Interactions:
 
     @property
     def item_titles(self) -> np.ndarray | None:
-        """Item titles in inner-id order, when the data came with them."""
+        """Item titles in inner-id order, shape (n_items,), or None without titles."""
         return self.item_metadata.get("title")
 
     def __len__(self) -> int:
@@ -238,24 +316,68 @@ class Interactions:
                 f"rating_scale={self.rating_scale})")
 
     def to_csr(self) -> sp.csr_matrix:
-        """The users × items CSR matrix (float32)."""
+        """The users × items matrix in CSR format.
+
+        Returns
+        -------
+        scipy.sparse.csr_matrix of shape (n_users, n_items), float32
+            Canonical (sorted indices, no duplicates); its ``data`` and ``indices`` may
+            share memory with ``ratings`` and ``item_index`` (scipy chooses the index
+            dtype).
+        """
         return sp.csr_matrix((self.ratings, self.item_index, self.indptr), shape=self.shape)
 
     def to_coo(self) -> sp.coo_matrix:
-        """The users × items COO matrix (float32)."""
+        """The users × items matrix in COO format.
+
+        Returns
+        -------
+        scipy.sparse.coo_matrix of shape (n_users, n_items), float32
+            Entries in the canonical order (by user, then item).
+        """
         return sp.coo_matrix((self.ratings, (self.user_index, self.item_index)), shape=self.shape)
 
-    def user_counts(self) -> np.ndarray:
-        """Number of interactions of each user, shape (n_users,)."""
+    def user_counts(self) -> NDArray[np.int64]:
+        """Number of interactions of each user.
+
+        Returns
+        -------
+        ndarray of shape (n_users,), int64
+            Zero for known users without interactions.
+        """
         return np.diff(self.indptr)
 
-    def item_counts(self) -> np.ndarray:
-        """Number of interactions of each item, shape (n_items,)."""
+    def item_counts(self) -> NDArray[np.int64]:
+        """Number of interactions of each item.
+
+        Returns
+        -------
+        ndarray of shape (n_items,), int64
+            Zero for known items without interactions.
+        """
         return np.bincount(self.item_index, minlength=self.n_items)
 
     # -- derived data sets -------------------------------------------------------------
-    def subset(self, rows) -> Interactions:
-        """The interactions at positions ``rows`` (indices or a boolean mask), same id maps."""
+    def subset(self, rows: ArrayLike) -> Interactions:
+        """The interactions at positions ``rows``, with the same id maps and metadata.
+
+        Parameters
+        ----------
+        rows : array-like of int of shape (m,), or of bool of shape (nnz,)
+            Positions in the canonical order (as in ``ratings``), or a boolean mask.
+            Indices are sorted first, so the result stays canonical.
+
+        Returns
+        -------
+        Interactions
+            ``m`` (or ``mask.sum()``) interactions; users and items without any are known
+            but cold.
+
+        Raises
+        ------
+        ValueError
+            A boolean mask of the wrong shape.
+        """
         rows = np.asarray(rows)
         if rows.dtype == bool:
             if rows.shape != (self.nnz,):
@@ -270,7 +392,18 @@ class Interactions:
             user_metadata=self.user_metadata, canonical=True)
 
     def binarize(self, threshold: float = 0.0) -> Interactions:
-        """Implicit positives: interactions with rating >= ``threshold``, value 1."""
+        """Implicit positives: interactions with rating >= ``threshold``, value 1.
+
+        Parameters
+        ----------
+        threshold : float, default 0.0
+            Keep interactions whose rating is at least this (e.g. 4 on a 1-5 scale).
+
+        Returns
+        -------
+        Interactions
+            Same id maps and metadata; ratings all 1.0 (float32), rating scale (0, 1).
+        """
         keep = self.ratings >= threshold
         out = self.subset(keep)
         out.ratings = np.ones(out.nnz, dtype=np.float32)

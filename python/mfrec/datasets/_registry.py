@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
+from typing import Any
 
 from ..interactions import Interactions
 from ._cache import resolve_home
@@ -85,7 +86,7 @@ def fetch(name: str, *, data_home: str | os.PathLike | None = None, verbose: boo
     return download_dataset(spec, home, verbose=verbose, replace=force)
 
 
-def load(name: str, **kwargs) -> Interactions:
+def load(name: str, **kwargs: Any) -> Interactions:
     """Load data set ``name`` with its loader.
 
     Parameters
@@ -99,6 +100,14 @@ def load(name: str, **kwargs) -> Interactions:
     Returns
     -------
     Interactions
+        As the loader returns it (see :func:`load_movielens`, :func:`load_lastfm`).
+
+    Raises
+    ------
+    KeyError
+        Unknown name (the message lists the known ones).
+    DatasetUnavailableError
+        Not in the cache and not downloadable.
     """
     spec = spec_for(name)
     if spec.name.startswith("ml-"):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 
 from ..interactions import Interactions
@@ -16,7 +17,8 @@ __all__ = ["load_file"]
 PARQUET_SUFFIXES = (".parquet", ".pq")
 
 
-def load_file(path: str | os.PathLike, *, sep: str | None = None, columns=None,
+def load_file(path: str | os.PathLike, *, sep: str | None = None,
+              columns: Mapping[str, str | int] | Sequence[str | int] | None = None,
               rating_scale: tuple[float, float] | None = None, header: bool | None = None,
               duplicates: str = "error", encoding: str = "utf-8") -> Interactions:
     """Load interactions from a delimited text file (CSV, TSV, ``::``, ...) or a parquet file.

@@ -10,17 +10,22 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import numpy as np
 
 from .._validation import check_int, check_random_state
 from ..interactions import Interactions
+
+if TYPE_CHECKING:
+    from .._base import Seed
 
 __all__ = ["synthetic"]
 
 
 def synthetic(n_users: int = 2000, n_items: int = 1000, nnz: int = 50_000, *,
               n_clusters: int = 24, taste: float = 0.7, noise: float = 0.6,
-              random_state=None) -> Interactions:
+              random_state: Seed = None) -> Interactions:
     """Generate synthetic 1–5 star ratings.
 
     Parameters
@@ -36,12 +41,23 @@ def synthetic(n_users: int = 2000, n_items: int = 1000, nnz: int = 50_000, *,
         than by global popularity.
     noise : float, default 0.6
         Standard deviation of the rating noise before rounding.
-    random_state : int, numpy Generator or None
+    random_state : int, numpy Generator, SeedSequence or None
+        Seed of everything drawn: the same int gives the same data.
 
     Returns
     -------
     Interactions
-        With timestamps, rating scale (1, 5) and item titles (``"Item 17 (genre 3)"``).
+        ``nnz`` ratings in {1, ..., 5} (float32) with int64 timestamps, rating scale (1, 5),
+        raw ids 0..n_users-1 and 0..n_items-1, and item metadata of shape (n_items,):
+        ``"title"`` (``"Item 17 (genre 3)"``) and ``"genre"`` (the taste cluster, int).
+
+    Raises
+    ------
+    ValueError
+        A size below 1, ``nnz`` above n_users × n_items / 2 or below n_users, or ``taste``
+        outside [0, 1].
+    TypeError
+        A size is not an integer.
     """
     n_users = check_int(n_users, "n_users", min_value=1)
     n_items = check_int(n_items, "n_items", min_value=1)

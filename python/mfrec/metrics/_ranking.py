@@ -2,9 +2,21 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import numpy as np
 
 from .._validation import check_int, plain
+
+if TYPE_CHECKING:
+    from collections.abc import Sequence
+    from typing import TypeAlias
+
+    import scipy.sparse as sp
+    from numpy.typing import ArrayLike, NDArray
+
+    # The relevant items of each user: a sparse matrix (n_users, n_items) or one id list each.
+    Relevant: TypeAlias = "sp.spmatrix | sp.sparray | Sequence[ArrayLike]"
 
 __all__ = ["precision_at_k", "recall_at_k", "ndcg_at_k", "map_at_k", "mrr", "hit_rate_at_k",
            "auc", "coverage"]
@@ -28,7 +40,8 @@ def _discounts(k: int) -> np.ndarray:
     return 1.0 / np.log2(np.arange(2, k + 2, dtype=np.float64))
 
 
-def precision_at_k(recommended, relevant, k=None, *, per_user=False):
+def precision_at_k(recommended: ArrayLike, relevant: Relevant, k: int | None = None, *,
+                   per_user: bool = False) -> float | NDArray[np.float64]:
     """Precision at k: hits in the top k divided by k.
 
     The textbook definition: the denominator is always k, even when a user has fewer than k
@@ -51,16 +64,25 @@ def precision_at_k(recommended, relevant, k=None, *, per_user=False):
 
     Returns
     -------
-    float or ndarray of shape (n_users,)
+    float or ndarray of shape (n_users,), float64
         The mean over users with at least one relevant item, or (``per_user=True``) one
         value per user, NaN for users without relevant items.
+
+    Raises
+    ------
+    ValueError
+        ``recommended`` is not 2-D, ``k`` is out of range, ``relevant`` does not have one
+        row (or list) per row of ``recommended``, or no user has a relevant item.
+    TypeError
+        Ids of a kind that cannot be compared (e.g. raw ids against a sparse matrix).
     """
     hit, enc, _, k = _hits(recommended, relevant, k)
     values = hit.sum(axis=1) / k
     return _finish(values, enc.n_rel > 0, per_user)
 
 
-def recall_at_k(recommended, relevant, k=None, *, per_user=False):
+def recall_at_k(recommended: ArrayLike, relevant: Relevant, k: int | None = None, *,
+                per_user: bool = False) -> float | NDArray[np.float64]:
     """Recall at k: hits in the top k divided by the number of relevant items |relevant|.
 
     Parameters
@@ -78,16 +100,25 @@ def recall_at_k(recommended, relevant, k=None, *, per_user=False):
 
     Returns
     -------
-    float or ndarray of shape (n_users,)
+    float or ndarray of shape (n_users,), float64
         The mean over users with at least one relevant item, or (``per_user=True``) one
         value per user, NaN for users without relevant items.
+
+    Raises
+    ------
+    ValueError
+        ``recommended`` is not 2-D, ``k`` is out of range, ``relevant`` does not have one
+        row (or list) per row of ``recommended``, or no user has a relevant item.
+    TypeError
+        Ids of a kind that cannot be compared (e.g. raw ids against a sparse matrix).
     """
     hit, enc, _, k = _hits(recommended, relevant, k)
     values = hit.sum(axis=1) / np.maximum(enc.n_rel, 1)
     return _finish(values, enc.n_rel > 0, per_user)
 
 
-def ndcg_at_k(recommended, relevant, k=None, *, gains="binary", per_user=False):
+def ndcg_at_k(recommended: ArrayLike, relevant: Relevant, k: int | None = None, *,
+              gains: str = "binary", per_user: bool = False) -> float | NDArray[np.float64]:
     """Normalized discounted cumulative gain at k.
 
     DCG@k = Σ_{r=1..k} gain_r / log2(r + 1), with r the 1-based rank; IDCG@k is the DCG of
@@ -114,9 +145,17 @@ def ndcg_at_k(recommended, relevant, k=None, *, gains="binary", per_user=False):
 
     Returns
     -------
-    float or ndarray of shape (n_users,)
+    float or ndarray of shape (n_users,), float64
         The mean over users with at least one relevant item, or (``per_user=True``) one
         value per user, NaN for users without relevant items.
+
+    Raises
+    ------
+    ValueError
+        ``recommended`` is not 2-D, ``k`` is out of range, ``relevant`` does not have one
+        row (or list) per row of ``recommended``, or no user has a relevant item.
+    TypeError
+        Ids of a kind that cannot be compared (e.g. raw ids against a sparse matrix).
     """
     if gains not in ("binary", "graded"):
         raise ValueError(f'gains must be "binary" or "graded", got {gains!r}')
@@ -148,7 +187,8 @@ def ndcg_at_k(recommended, relevant, k=None, *, gains="binary", per_user=False):
     return _finish(values, n_rel > 0, per_user)
 
 
-def map_at_k(recommended, relevant, k=None, *, per_user=False):
+def map_at_k(recommended: ArrayLike, relevant: Relevant, k: int | None = None, *,
+             per_user: bool = False) -> float | NDArray[np.float64]:
     """Mean average precision at k.
 
     AP@k = Σ_{j=1..k} P@j · rel_j / min(k, |relevant|), with rel_j = 1 when the item at rank
@@ -170,9 +210,17 @@ def map_at_k(recommended, relevant, k=None, *, per_user=False):
 
     Returns
     -------
-    float or ndarray of shape (n_users,)
+    float or ndarray of shape (n_users,), float64
         The mean over users with at least one relevant item, or (``per_user=True``) one
         value per user, NaN for users without relevant items.
+
+    Raises
+    ------
+    ValueError
+        ``recommended`` is not 2-D, ``k`` is out of range, ``relevant`` does not have one
+        row (or list) per row of ``recommended``, or no user has a relevant item.
+    TypeError
+        Ids of a kind that cannot be compared (e.g. raw ids against a sparse matrix).
     """
     hit, enc, _, k = _hits(recommended, relevant, k)
     prec = np.cumsum(hit, axis=1) / np.arange(1, k + 1)
@@ -180,7 +228,8 @@ def map_at_k(recommended, relevant, k=None, *, per_user=False):
     return _finish(values, enc.n_rel > 0, per_user)
 
 
-def mrr(recommended, relevant, k=None, *, per_user=False):
+def mrr(recommended: ArrayLike, relevant: Relevant, k: int | None = None, *,
+        per_user: bool = False) -> float | NDArray[np.float64]:
     """Mean reciprocal rank: 1 / rank of the first hit within the top k, 0 when there is none.
 
     Parameters
@@ -198,16 +247,25 @@ def mrr(recommended, relevant, k=None, *, per_user=False):
 
     Returns
     -------
-    float or ndarray of shape (n_users,)
+    float or ndarray of shape (n_users,), float64
         The mean over users with at least one relevant item, or (``per_user=True``) one
         value per user, NaN for users without relevant items.
+
+    Raises
+    ------
+    ValueError
+        ``recommended`` is not 2-D, ``k`` is out of range, ``relevant`` does not have one
+        row (or list) per row of ``recommended``, or no user has a relevant item.
+    TypeError
+        Ids of a kind that cannot be compared (e.g. raw ids against a sparse matrix).
     """
     hit, enc, _, k = _hits(recommended, relevant, k)
     values = np.where(hit.any(axis=1), 1.0 / (hit.argmax(axis=1) + 1), 0.0)
     return _finish(values, enc.n_rel > 0, per_user)
 
 
-def hit_rate_at_k(recommended, relevant, k=None, *, per_user=False):
+def hit_rate_at_k(recommended: ArrayLike, relevant: Relevant, k: int | None = None, *,
+                  per_user: bool = False) -> float | NDArray[np.float64]:
     """Hit rate at k: 1 when at least one of the top k items is relevant, else 0.
 
     Parameters
@@ -225,9 +283,17 @@ def hit_rate_at_k(recommended, relevant, k=None, *, per_user=False):
 
     Returns
     -------
-    float or ndarray of shape (n_users,)
+    float or ndarray of shape (n_users,), float64
         The fraction of users (with at least one relevant item) with a hit, or
         (``per_user=True``) one value per user, NaN for users without relevant items.
+
+    Raises
+    ------
+    ValueError
+        ``recommended`` is not 2-D, ``k`` is out of range, ``relevant`` does not have one
+        row (or list) per row of ``recommended``, or no user has a relevant item.
+    TypeError
+        Ids of a kind that cannot be compared (e.g. raw ids against a sparse matrix).
     """
     hit, enc, _, k = _hits(recommended, relevant, k)
     values = hit.any(axis=1).astype(np.float64)
@@ -256,7 +322,8 @@ def _check_candidates(n_candidates, n_users: int) -> np.ndarray:
     return arr
 
 
-def auc(recommended, relevant, n_candidates, *, per_user=False):
+def auc(recommended: ArrayLike, relevant: Relevant, n_candidates: int | ArrayLike, *,
+        per_user: bool = False) -> float | NDArray[np.float64]:
     """Per-user ROC AUC of the ranking.
 
     For a user, the positives are the relevant items and the negatives are the
@@ -284,9 +351,17 @@ def auc(recommended, relevant, n_candidates, *, per_user=False):
 
     Returns
     -------
-    float or ndarray of shape (n_users,)
+    float or ndarray of shape (n_users,), float64
         The mean over users with at least one positive and one negative, or
         (``per_user=True``) one value per user, NaN for the users skipped.
+
+    Raises
+    ------
+    ValueError
+        ``n_candidates`` too small for a user (naming the row) or of the wrong shape, or no
+        user with both a positive and a negative.
+    TypeError
+        ``n_candidates`` is not an integer (array).
     """
     rec, is_raw = _as_recommended(recommended)
     enc = _encode(rec, is_raw, relevant)
@@ -315,7 +390,7 @@ def auc(recommended, relevant, n_candidates, *, per_user=False):
                    empty="no user has both relevant items and non-relevant candidates")
 
 
-def coverage(recommended, n_items) -> float:
+def coverage(recommended: ArrayLike, n_items: int) -> float:
     """Catalogue coverage: the fraction of the n_items items recommended to anyone.
 
     Parameters
@@ -329,7 +404,12 @@ def coverage(recommended, n_items) -> float:
     Returns
     -------
     float
-        Number of distinct recommended ids divided by n_items.
+        Number of distinct recommended ids divided by n_items, in [0, 1].
+
+    Raises
+    ------
+    ValueError
+        An inner id outside [0, n_items), or more distinct raw ids than ``n_items``.
     """
     rec, is_raw = _as_recommended(recommended)
     n_items = check_int(n_items, "n_items", min_value=1)

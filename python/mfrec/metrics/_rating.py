@@ -2,9 +2,14 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import numpy as np
 
 from .._validation import as_1d
+
+if TYPE_CHECKING:
+    from numpy.typing import ArrayLike
 
 __all__ = ["rmse", "mae"]
 
@@ -19,23 +24,45 @@ def _pair(y_true, y_pred):
     return t, p
 
 
-def rmse(y_true, y_pred) -> float:
+def rmse(y_true: ArrayLike, y_pred: ArrayLike) -> float:
     """Root mean squared error √(mean((y_true − y_pred)²)).
 
     Parameters
     ----------
     y_true, y_pred : array-like of shape (n,)
+        True and predicted ratings (any real dtype; computed in float64).
+
+    Returns
+    -------
+    float
+        The root mean squared error, in rating units.
+
+    Raises
+    ------
+    ValueError
+        The arrays are not 1-D, differ in length, or are empty.
     """
     t, p = _pair(y_true, y_pred)
     return float(np.sqrt(np.mean((t - p) ** 2)))
 
 
-def mae(y_true, y_pred) -> float:
+def mae(y_true: ArrayLike, y_pred: ArrayLike) -> float:
     """Mean absolute error mean(|y_true − y_pred|).
 
     Parameters
     ----------
     y_true, y_pred : array-like of shape (n,)
+        True and predicted ratings (any real dtype; computed in float64).
+
+    Returns
+    -------
+    float
+        The mean absolute error, in rating units.
+
+    Raises
+    ------
+    ValueError
+        The arrays are not 1-D, differ in length, or are empty.
     """
     t, p = _pair(y_true, y_pred)
     return float(np.mean(np.abs(t - p)))

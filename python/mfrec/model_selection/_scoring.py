@@ -5,8 +5,21 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Mapping
+from typing import TYPE_CHECKING
 
 from .. import metrics as _metrics
+
+if TYPE_CHECKING:
+    from collections.abc import Callable, Sequence
+    from typing import TypeAlias
+
+    from .._base import Recommender
+    from ..interactions import Interactions
+
+    # ``scorer(model, test) -> float``, greater is better.
+    Scorer: TypeAlias = "Callable[[Recommender, Interactions], float]"
+    # A scorer name, a list of names, a lone callable or a dict of names -> names/callables.
+    Scoring: TypeAlias = "str | Sequence[str] | Scorer | Mapping[str, str | Scorer] | None"
 
 _RATING_SCORERS = {"neg_rmse": _metrics.rmse, "neg_mae": _metrics.mae}
 _RANKING_PATTERN = re.compile(r"^(?:(?:ndcg|precision|recall|map|mrr|hit_rate|coverage)"

@@ -7,7 +7,8 @@ import itertools
 import sys
 import time
 import warnings
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import numpy as np
 
@@ -16,6 +17,13 @@ from .._validation import check_int, check_random_state, plain
 from ._scoring import _check_scoring, _score
 from ._split import _check_cv
 from ._validate import _check_n_jobs, _clone, _fit_and_score_task, _run
+
+if TYPE_CHECKING:
+    from numpy.typing import ArrayLike, NDArray
+
+    from .._base import InteractionsLike, Recommender, Seed
+    from ._scoring import Scoring
+    from ._split import CVLike
 
 
 def _check_grid_values(grid: Mapping, what: str) -> None:
@@ -46,7 +54,8 @@ class ParameterGrid:
     [{'n_factors': 8, 'reg': 0.01}, {'n_factors': 8, 'reg': 0.1}]
     """
 
-    def __init__(self, param_grid):
+    def __init__(self, param_grid: Mapping[str, Sequence[Any]]
+                 | Iterable[Mapping[str, Sequence[Any]]]) -> None:
         if isinstance(param_grid, Mapping):
             param_grid = [param_grid]
         if isinstance(param_grid, (str, bytes)) or not isinstance(param_grid, Iterable):
@@ -63,7 +72,7 @@ class ParameterGrid:
             items = sorted(grid.items())
             yield [k for k, _ in items], [list(v) for _, v in items]
 
-    def __iter__(self):
+    def __iter__(self) -> Iterator[dict[str, Any]]:
         for keys, values in self._sub_grids():
             for combo in itertools.product(*values):
                 yield dict(zip(keys, combo))
@@ -72,7 +81,7 @@ class ParameterGrid:
         return sum(int(np.prod([len(v) for v in values], dtype=np.int64))
                    for _, values in self._sub_grids())
 
-    def __getitem__(self, ind: int) -> dict:
+    def __getitem__(self, ind: int) -> dict[str, Any]:
         """The ``ind``-th combination without enumerating the grid."""
         ind = check_int(ind, "index")
         if ind < 0:
@@ -102,11 +111,12 @@ class ParameterSampler:
     n_iter : int
         Number of settings. If every value is a list, settings are drawn without replacement
         from the grid and there are at most as many as the grid has (with a warning).
-    random_state : int, numpy Generator or None
+    random_state : int, numpy Generator, SeedSequence or None
         With an int, iterating gives the same settings every time.
     """
 
-    def __init__(self, param_distributions, n_iter, *, random_state=None):
+    def __init__(self, param_distributions: Mapping[str, Any] | Iterable[Mapping[str, Any]],
+                 n_iter: int, *, random_state: Seed = None) -> None:
         if isinstance(param_distributions, Mapping):
             param_distributions = [param_distributions]
         if isinstance(param_distributions, (str, bytes)) or not isinstance(
@@ -131,7 +141,7 @@ class ParameterSampler:
     def _all_lists(self) -> bool:
         return not any(hasattr(v, "rvs") for d in self.param_distributions for v in d.values())
 
-    def __iter__(self):
+    def __iter__(self) -> Iterator[dict[str, Any]]:
         rng = check_random_state(self.random_state)
         if self._all_lists():
             grid = ParameterGrid(self.param_distributions)
@@ -176,8 +186,20 @@ def _rank_min(means: np.ndarray) -> np.ndarray:
     return ranks
 
 
+_S = TypeVar("_S", bound="_BaseSearchCV")
+
+
 class _BaseSearchCV(Params):
     """Shared machinery of :class:`GridSearchCV` and :class:`RandomizedSearchCV`."""
+
+    # Parameters set by the subclasses' ``__init__`` (declared for type checkers only).
+    estimator: Recommender
+    scoring: Scoring
+    cv: CVLike
+    refit: bool | str
+    n_jobs: int | None
+    verbose: bool
+    return_train_score: bool
 
     def _candidates(self) -> list:  # pragma: no cover - abstract
         raise NotImplementedError
@@ -194,16 +216,25 @@ class _BaseSearchCV(Params):
                              "of the one to select the best candidate by (or False)")
         return next(iter(scorers)) if len(scorers) == 1 else None
 
-    def fit(self, data):
+    def fit(self: _S, data: InteractionsLike) -> _S:
         """Cross-validate every candidate on ``data``; refit the best one on all of it.
 
         Parameters
         ----------
-        data : Interactions, scipy sparse matrix or DataFrame
+        data : Interactions, scipy sparse matrix of shape (n_users, n_items) or DataFrame
+            The data to split into folds (and to refit the best candidate on).
 
         Returns
         -------
         self
+            With ``cv_results_``, ``best_index_``, ``best_params_``, ``best_score_`` and
+            (with ``refit``) ``best_estimator_``.
+
+        Raises
+        ------
+        ValueError
+            No candidates, a parameter name the estimator does not have, a bad ``refit``
+            or ``scoring`` (before anything is fitted).
         """
         data = as_interactions(data, what="data")
         scorers = _check_scoring(self.scoring)
@@ -278,16 +309,66 @@ class _BaseSearchCV(Params):
                                  "fit with refit enabled first")
         return self.best_estimator_
 
-    def predict(self, users, items, **kwargs):
-        """``best_estimator_.predict``."""
+    def predict(self, users: ArrayLike, items: ArrayLike, **kwargs: Any,
+                ) -> NDArray[np.float32]:
+        """``best_estimator_.predict``: predicted scores of (user, item) pairs.
+
+        Parameters
+        ----------
+        users, items : array-like of shape (n,)
+            As in :meth:`mfrec.Recommender.predict`.
+        **kwargs
+            ``clip``, ``unknown``: as in :meth:`mfrec.Recommender.predict`.
+
+        Returns
+        -------
+        ndarray of shape (n,), float32
+
+        Raises
+        ------
+        NotFittedError
+            Not fitted, or fitted with ``refit=False``.
+        """
         return self._best().predict(users, items, **kwargs)
 
-    def recommend(self, *args, **kwargs):
-        """``best_estimator_.recommend``."""
+    def recommend(self, *args: Any, **kwargs: Any) -> tuple[np.ndarray, NDArray[np.float32]]:
+        """``best_estimator_.recommend``: the best items for each user.
+
+        Parameters
+        ----------
+        *args, **kwargs
+            As in :meth:`mfrec.Recommender.recommend`.
+
+        Returns
+        -------
+        ids : ndarray of shape (n_queries, n)
+        scores : ndarray of shape (n_queries, n), float32
+
+        Raises
+        ------
+        NotFittedError
+            Not fitted, or fitted with ``refit=False``.
+        """
         return self._best().recommend(*args, **kwargs)
 
-    def score(self, data) -> float:
-        """Score of ``best_estimator_`` on ``data`` with the refit scorer (greater is better)."""
+    def score(self, data: InteractionsLike) -> float:
+        """Score of ``best_estimator_`` on ``data`` with the refit scorer (greater is better).
+
+        Parameters
+        ----------
+        data : Interactions, scipy sparse matrix of shape (n_users, n_items) or DataFrame
+            Held-out interactions.
+
+        Returns
+        -------
+        float
+            E.g. ``-rmse`` for ``scoring="neg_rmse"``.
+
+        Raises
+        ------
+        NotFittedError
+            Not fitted, or fitted with ``refit=False``.
+        """
         best = self._best()
         scorers = _check_scoring(self.scoring)
         metric = self._refit_metric(scorers)
@@ -360,8 +441,10 @@ class GridSearchCV(_BaseSearchCV):
     >>> search.best_params_
     """
 
-    def __init__(self, estimator, param_grid, *, scoring="neg_rmse", cv=5, refit=True,
-                 n_jobs=None, verbose=False, return_train_score=False):
+    def __init__(self, estimator: Recommender, param_grid: Mapping[str, Sequence[Any]]
+                 | Sequence[Mapping[str, Sequence[Any]]], *, scoring: Scoring = "neg_rmse",
+                 cv: CVLike = 5, refit: bool | str = True, n_jobs: int | None = None,
+                 verbose: bool = False, return_train_score: bool = False) -> None:
         self.estimator = estimator
         self.param_grid = param_grid
         self.scoring = scoring
@@ -387,7 +470,8 @@ class RandomizedSearchCV(_BaseSearchCV):
         ``scipy.stats.loguniform(1e-3, 1e-1)``; see :class:`ParameterSampler`. Unknown
         parameter names raise ``ValueError`` before any fitting.
     n_iter : int, default 10
-        Number of candidates.""" + _SEARCH_DOC + """    random_state : int, numpy Generator or None
+        Number of candidates.""" + _SEARCH_DOC + """\
+    random_state : int, numpy Generator, SeedSequence or None
         Seeds the sampling of candidates (not the folds: give ``cv`` its own seed).
 """ + _SEARCH_ATTRIBUTES + """
     Examples
@@ -397,9 +481,12 @@ class RandomizedSearchCV(_BaseSearchCV):
     ...                             n_iter=8, random_state=0).fit(data)
     """
 
-    def __init__(self, estimator, param_distributions, *, n_iter=10, scoring="neg_rmse",
-                 cv=5, refit=True, random_state=None, n_jobs=None, verbose=False,
-                 return_train_score=False):
+    def __init__(self, estimator: Recommender,
+                 param_distributions: Mapping[str, Any] | Sequence[Mapping[str, Any]], *,
+                 n_iter: int = 10, scoring: Scoring = "neg_rmse", cv: CVLike = 5,
+                 refit: bool | str = True, random_state: Seed = None,
+                 n_jobs: int | None = None, verbose: bool = False,
+                 return_train_score: bool = False) -> None:
         self.estimator = estimator
         self.param_distributions = param_distributions
         self.n_iter = n_iter

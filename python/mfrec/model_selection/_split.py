@@ -5,13 +5,26 @@ from __future__ import annotations
 
 import datetime as _dt
 import numbers
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
+from typing import TYPE_CHECKING
 
 import numpy as np
 
 from .._base import as_interactions
 from .._validation import check_int, check_random_state, plain
 from ..interactions import Interactions
+
+if TYPE_CHECKING:
+    from typing import Any, Protocol, TypeAlias
+
+    from .._base import InteractionsLike, Seed
+
+    class _Splits(Protocol):
+        def split(self, data: Interactions) -> Iterable[tuple[Any, Any]]: ...
+
+    # ``cv``: a number of folds, an object with ``split(data)``, or the (train, test) pairs
+    # themselves (Interactions or index arrays into the canonical order).
+    CVLike: TypeAlias = "int | _Splits | Iterable[tuple[Any, Any]] | None"
 
 
 def _n_test(test_size, n: int) -> int:
@@ -73,7 +86,8 @@ def _random_ranks(data: Interactions, rng: np.random.Generator) -> np.ndarray:
     return _segment_ranks(data, np.argsort(key, kind="stable"))
 
 
-def train_test_split(data, test_size=0.2, random_state=None):
+def train_test_split(data: InteractionsLike, test_size: float | int = 0.2,
+                     random_state: Seed = None) -> tuple[Interactions, Interactions]:
     """Random split of the interactions into (train, test).
 
     Both parts keep the parent's id maps, so users or items that land only in the test set
@@ -81,14 +95,24 @@ def train_test_split(data, test_size=0.2, random_state=None):
 
     Parameters
     ----------
-    data : Interactions, scipy sparse matrix or DataFrame
+    data : Interactions, scipy sparse matrix of shape (n_users, n_items) or DataFrame
+        The interactions to split (validated once, as by ``fit``).
     test_size : float in (0, 1) or int, default 0.2
         Fraction (rounded) or number of interactions in the test set.
-    random_state : int, numpy Generator or None
+    random_state : int, numpy Generator, SeedSequence or None
+        Seed of the random choice of test interactions.
 
     Returns
     -------
     train, test : Interactions
+        ``nnz - n_test`` and ``n_test`` interactions.
+
+    Raises
+    ------
+    ValueError
+        ``test_size`` out of range, or leaving an empty train or test set.
+    TypeError
+        ``test_size`` is neither a float nor an int.
 
     See Also
     --------
@@ -105,7 +129,8 @@ def _random_split(data: Interactions, n_test: int, rng: np.random.Generator):
     return data.subset(~mask), data.subset(mask)
 
 
-def per_user_split(data, test_size=0.2, random_state=None, min_interactions=3):
+def per_user_split(data: InteractionsLike, test_size: float = 0.2, random_state: Seed = None,
+                   min_interactions: int = 3) -> tuple[Interactions, Interactions]:
     """Hold out the same fraction of every user's interactions.
 
     Each user's interactions are put in a random order and the first
@@ -116,10 +141,12 @@ def per_user_split(data, test_size=0.2, random_state=None, min_interactions=3):
 
     Parameters
     ----------
-    data : Interactions, scipy sparse matrix or DataFrame
+    data : Interactions, scipy sparse matrix of shape (n_users, n_items) or DataFrame
+        The interactions to split (validated once, as by ``fit``).
     test_size : float in (0, 1), default 0.2
         Fraction of each user's interactions held out.
-    random_state : int, numpy Generator or None
+    random_state : int, numpy Generator, SeedSequence or None
+        Seed of the random order within each user.
     min_interactions : int, default 3
         Users with fewer interactions contribute nothing to the test set.
 
@@ -151,7 +178,8 @@ def per_user_split(data, test_size=0.2, random_state=None, min_interactions=3):
                           f"min_interactions={min_interactions})")
 
 
-def leave_k_out(data, k=1, random_state=None, min_train=1):
+def leave_k_out(data: InteractionsLike, k: int = 1, random_state: Seed = None,
+                min_train: int = 1) -> tuple[Interactions, Interactions]:
     """Hold out ``k`` random interactions of every user.
 
     Users with fewer than ``k + min_train`` interactions keep all of them in the training
@@ -160,10 +188,12 @@ def leave_k_out(data, k=1, random_state=None, min_train=1):
 
     Parameters
     ----------
-    data : Interactions, scipy sparse matrix or DataFrame
+    data : Interactions, scipy sparse matrix of shape (n_users, n_items) or DataFrame
+        The interactions to split (validated once, as by ``fit``).
     k : int, default 1
         Number of test interactions per user (leave-one-out with ``k=1``).
-    random_state : int, numpy Generator or None
+    random_state : int, numpy Generator, SeedSequence or None
+        Seed of the random choice within each user.
     min_train : int, default 1
         Minimum number of training interactions a user must keep to be evaluated. ``0``
         allows users whose interactions all go to the test set (cold in training).
@@ -201,7 +231,9 @@ def _as_timestamp(at) -> int | float:
     raise TypeError(f"at must be a timestamp (int, float or datetime), got {at!r}")
 
 
-def temporal_split(data, test_size=None, *, at=None, last_n=None):
+def temporal_split(data: InteractionsLike, test_size: float | int | None = None, *,
+                   at: float | str | np.datetime64 | _dt.date | None = None,
+                   last_n: int | None = None) -> tuple[Interactions, Interactions]:
     """Split by time: the most recent interactions form the test set.
 
     Exactly one of three modes:
@@ -223,9 +255,11 @@ def temporal_split(data, test_size=None, *, at=None, last_n=None):
     data : Interactions
         Must have timestamps.
     test_size : float in (0, 1) or int, optional
+        Fraction (rounded) or number of the latest interactions in the test set.
     at : int, float, numpy datetime64, datetime or ISO date string, keyword-only, optional
         Same unit as the data's timestamps (Unix seconds for dates).
     last_n : int >= 1, keyword-only, optional
+        Number of each user's latest interactions in the test set.
 
     Returns
     -------
@@ -284,8 +318,21 @@ def temporal_split(data, test_size=None, *, at=None, last_n=None):
 class _Splitter:
     """Shared parts of the cross-validation iterators."""
 
-    def get_n_splits(self, data=None) -> int:
-        """Number of (train, test) pairs that :meth:`split` yields."""
+    n_splits: int  # set by the subclasses' ``__init__``
+
+    def get_n_splits(self, data: InteractionsLike | None = None) -> int:
+        """Number of (train, test) pairs that :meth:`split` yields.
+
+        Parameters
+        ----------
+        data : ignored
+            Accepted for scikit-learn compatibility.
+
+        Returns
+        -------
+        int
+            ``n_splits``.
+        """
         return self.n_splits
 
     def __repr__(self) -> str:
@@ -306,9 +353,10 @@ class KFold(_Splitter):
     Parameters
     ----------
     n_splits : int >= 2, default 5
+        Number of folds.
     shuffle : bool, default True
         Shuffle the interactions before cutting them into folds.
-    random_state : int, numpy Generator or None
+    random_state : int, numpy Generator, SeedSequence or None
         With an int, every call to :meth:`split` yields the same folds; with a Generator,
         each call draws new folds from it; with None, each call gives new folds.
 
@@ -318,19 +366,21 @@ class KFold(_Splitter):
     ...     model = mfrec.FunkSVD().fit(train)
     """
 
-    def __init__(self, n_splits=5, *, shuffle=True, random_state=None):
+    def __init__(self, n_splits: int = 5, *, shuffle: bool = True,
+                 random_state: Seed = None) -> None:
         self.n_splits = check_int(n_splits, "n_splits", min_value=2)
         self.shuffle = bool(shuffle)
         if not self.shuffle and random_state is not None:
             raise ValueError("setting random_state has no effect when shuffle=False")
         self.random_state = random_state
 
-    def split(self, data):
+    def split(self, data: InteractionsLike) -> Iterator[tuple[Interactions, Interactions]]:
         """Yield the ``(train, test)`` :class:`~mfrec.Interactions` pairs.
 
         Parameters
         ----------
-        data : Interactions, scipy sparse matrix or DataFrame
+        data : Interactions, scipy sparse matrix of shape (n_users, n_items) or DataFrame
+        The interactions to split (validated once, as by ``fit``).
 
         Yields
         ------
@@ -363,13 +413,15 @@ class ShuffleSplit(_Splitter):
     Parameters
     ----------
     n_splits : int >= 1, default 5
+        Number of splits.
     test_size : float in (0, 1) or int, default 0.2
         Fraction (rounded) or number of interactions in each test set.
-    random_state : int, numpy Generator or None
+    random_state : int, numpy Generator, SeedSequence or None
         With an int, every call to :meth:`split` yields the same splits.
     """
 
-    def __init__(self, n_splits=5, *, test_size=0.2, random_state=None):
+    def __init__(self, n_splits: int = 5, *, test_size: float | int = 0.2,
+                 random_state: Seed = None) -> None:
         self.n_splits = check_int(n_splits, "n_splits", min_value=1)
         if isinstance(test_size, bool) or not isinstance(test_size, numbers.Real):
             raise TypeError(f"test_size must be a float in (0, 1) or a positive int, "
@@ -378,19 +430,21 @@ class ShuffleSplit(_Splitter):
             _check_fraction(test_size, "test_size")
         elif test_size < 1:
             raise ValueError(f"test_size as a count must be >= 1, got {test_size}")
-        self.test_size = test_size
-        self.random_state = random_state
+        self.test_size: float | int = test_size
+        self.random_state: Seed = random_state
 
-    def split(self, data):
+    def split(self, data: InteractionsLike) -> Iterator[tuple[Interactions, Interactions]]:
         """Yield the ``(train, test)`` :class:`~mfrec.Interactions` pairs.
 
         Parameters
         ----------
-        data : Interactions, scipy sparse matrix or DataFrame
+        data : Interactions, scipy sparse matrix of shape (n_users, n_items) or DataFrame
+        The interactions to split (validated once, as by ``fit``).
 
         Yields
         ------
         train, test : Interactions
+            Both keep the parent's id maps; test sets of different splits may overlap.
         """
         data = as_interactions(data, what="data")
         n_test = _n_test(self.test_size, data.nnz)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import numbers
 import time
 from concurrent.futures import ThreadPoolExecutor, as_completed
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
@@ -13,6 +14,11 @@ from .._progress import progress
 from .._validation import resolve_n_threads
 from ._scoring import _check_scoring, _score
 from ._split import _check_cv
+
+if TYPE_CHECKING:
+    from .._base import InteractionsLike, Recommender
+    from ._scoring import Scoring
+    from ._split import CVLike
 
 
 def _clone(estimator, **params):
@@ -87,8 +93,10 @@ def _run(tasks: list, n_jobs: int, fn, *, desc: str = "fits", verbose: bool = Fa
             pool.shutdown(wait=True, cancel_futures=True)
 
 
-def cross_validate(model, data, cv=5, scoring="neg_rmse", *, n_jobs=None,
-                   return_train_score=False, return_estimator=False, verbose=False):
+def cross_validate(model: Recommender, data: InteractionsLike, cv: CVLike = 5,
+                   scoring: Scoring = "neg_rmse", *, n_jobs: int | None = None,
+                   return_train_score: bool = False, return_estimator: bool = False,
+                   verbose: bool = False) -> dict[str, Any]:
     """Evaluate a model by cross-validation.
 
     Each fold fits a fresh clone, ``type(model)(**model.get_params())``, on the training
@@ -98,7 +106,8 @@ def cross_validate(model, data, cv=5, scoring="neg_rmse", *, n_jobs=None,
     ----------
     model : mfrec model
         Any object with ``get_params``, ``fit`` and (for the named scorers) ``predict``.
-    data : Interactions, scipy sparse matrix or DataFrame
+    data : Interactions, scipy sparse matrix of shape (n_users, n_items) or DataFrame
+        The data to split into folds.
     cv : int, splitter or iterable, default 5
         An int k means ``KFold(k, shuffle=True, random_state=None)`` (new folds on each
         call: pass a :class:`KFold` with a ``random_state`` for reproducible folds). Also
@@ -128,10 +137,11 @@ def cross_validate(model, data, cv=5, scoring="neg_rmse", *, n_jobs=None,
 
     Returns
     -------
-    dict
-        ``"test_<name>"`` (and ``"train_<name>"``): ndarray of shape (n_folds,) per scorer
-        name (the name is used even for a single scorer, unlike scikit-learn's
-        ``"test_score"``); ``"fit_time"``, ``"score_time"`` in seconds.
+    dict of str -> ndarray of shape (n_folds,) or list
+        ``"test_<name>"`` (and ``"train_<name>"``): ndarray of shape (n_folds,), float64,
+        per scorer name (the name is used even for a single scorer, unlike scikit-learn's
+        ``"test_score"``); ``"fit_time"``, ``"score_time"``: ndarray of shape (n_folds,),
+        seconds; ``"estimator"``: list of n_folds fitted models (``return_estimator``).
 
     Raises
     ------
@@ -150,13 +160,14 @@ def cross_validate(model, data, cv=5, scoring="neg_rmse", *, n_jobs=None,
     _clone(model)  # fails early on non-estimators or bad parameters
     splits = _check_cv(cv, data)
     n = len(splits)
-    tasks = [(model, {}, train, test, scorers, return_train_score,
-              f"[CV {i + 1}/{n}]" if verbose else None)
-             for i, (train, test) in enumerate(splits)]
+    tasks: list[tuple[Any, ...]] = [
+        (model, {}, train, test, scorers, return_train_score,
+         f"[CV {i + 1}/{n}]" if verbose else None)
+        for i, (train, test) in enumerate(splits)]
     results = _run(tasks, n_jobs, _fit_and_score_task, desc="cross-validation",
                    verbose=bool(verbose))
-    out = {"fit_time": np.array([r["fit_time"] for r in results]),
-           "score_time": np.array([r["score_time"] for r in results])}
+    out: dict[str, Any] = {"fit_time": np.array([r["fit_time"] for r in results]),
+                           "score_time": np.array([r["score_time"] for r in results])}
     for name in scorers:
         out[f"test_{name}"] = np.array([r["test"][name] for r in results])
         if return_train_score:

@@ -151,8 +151,9 @@ def item_map(model: Recommender, *, items: Sequence | np.ndarray | None = None,
         False for none.
     method : {"pca", "random"}, default "pca"
         The projection for more than two factors (not used with two).
-    highlight : array-like of raw item ids, optional
-        Items drawn larger, in another colour and always labelled (added if not drawn).
+    highlight : array-like of shape (n_highlight,), optional
+        Raw item ids (inner ids for a model fitted on a sparse matrix) drawn larger, in
+        another colour and always labelled (added if not drawn).
     ax : matplotlib Axes, optional
         Draw here; default: a new Figure of 8 × 8 inches.
     random_state : int or numpy Generator, default 0

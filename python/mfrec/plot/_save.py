@@ -28,6 +28,7 @@ def save_figure(fig: Figure, path: str | os.PathLike, *, width: int | None = Non
     Parameters
     ----------
     fig : matplotlib.figure.Figure
+        The figure to write (e.g. from :func:`learning_curve` or :func:`item_map`).
     path : str or os.PathLike
         Target file; must end in ``.png``. Its directory must exist.
     width, height : int, optional
