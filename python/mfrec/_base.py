@@ -15,8 +15,10 @@ from typing import TYPE_CHECKING, Any, TypeVar
 import numpy as np
 import scipy.sparse as sp
 
-from . import _core, _foldin, _retrieval
+from . import _core
+from ._foldin import ColdStartMixin
 from ._progress import progress
+from ._retrieval import RetrievalMixin
 from ._threads import blas_limited
 from ._validation import check_choice, check_int, resolve_n_threads
 from .interactions import Interactions
@@ -130,7 +132,7 @@ class Params:
         return self
 
 
-class Recommender(Params):
+class Recommender(RetrievalMixin, ColdStartMixin, Params):
     """Base class of all mfrec models (scikit-learn estimator contract).
 
     Fitted attributes (set by ``fit``)
@@ -372,210 +374,6 @@ class Recommender(Params):
             self.user_factors_, self.item_factors_, self.user_bias_, self.item_bias_,
             self.global_mean_, self._biased, bool(clip), lo, hi, out, self.n_threads_)
         return out
-
-    # -- retrieval ---------------------------------------------------------------------------
-    def recommend(self, user_ids: ArrayLike | None = None, n: int = 10,
-                  filter_seen: bool = True, items: ArrayLike | None = None,
-                  exclude: ArrayLike | None = None,
-                  user_items: sp.spmatrix | sp.sparray | None = None,
-                  ) -> tuple[np.ndarray, NDArray[np.float32]]:
-        """The ``n`` best items for each user, best first.
-
-        Items are ranked by the model's unclipped score (μ + b_u + b_i + p_uᵀq_i for biased
-        rating models, p_uᵀq_i otherwise). Scoring and selection are fused in C++, parallel
-        over users, so memory stays O(len(user_ids) · n) however large the catalogue.
-
-        Parameters
-        ----------
-        user_ids : array-like of shape (n_queries,), optional
-            Raw user ids (inner ids when fitted on a sparse matrix); None = every user,
-            in inner-id order.
-        n : int, default 10
-            Number of items per user.
-        filter_seen : bool, default True
-            Skip the items each user has in the training data.
-        items : array-like of shape (n_allowed,), optional
-            Allow-list: only these items are candidates (raw ids, or inner ids when fitted
-            on a sparse matrix).
-        exclude : array-like of shape (n_excluded,), optional
-            Items never recommended to anyone.
-        user_items : scipy sparse matrix of shape (n_queries, n_items), optional
-            The items to skip per requested user (row j for ``user_ids[j]``, columns =
-            inner item ids), replacing the training data as the "seen" filter.
-
-        Returns
-        -------
-        ids : ndarray of shape (n_queries, n)
-            Item ids, best first. Inner ids (int64, padding −1) when fitted on a sparse
-            matrix; raw ids otherwise, as an object array padded with None when some row
-            has fewer than ``n`` candidates.
-        scores : ndarray of shape (n_queries, n), float32
-            The scores, NaN in padding.
-
-        Raises
-        ------
-        NotFittedError
-            The model is not fitted.
-        UnknownIdError
-            (a ``KeyError``) a user id, or an id in ``items`` / ``exclude``, is unknown.
-        ValueError
-            ``n < 1``, or ``user_items`` has the wrong shape.
-        """
-        return _retrieval.recommend(self, user_ids, n, filter_seen, items, exclude, user_items)
-
-    def similar_items(self, item_ids: ArrayLike, n: int = 10, items: ArrayLike | None = None,
-                      exclude: ArrayLike | None = None,
-                      ) -> tuple[np.ndarray, NDArray[np.float32]]:
-        """The ``n`` items nearest to each query item by cosine similarity of the factors.
-
-        Never returns the query itself. Items without factors (cold: no training data)
-        have no direction: they are never returned, and querying one gives a row of padding.
-
-        Parameters
-        ----------
-        item_ids : array-like of shape (n_queries,)
-            Raw item ids (inner ids when fitted on a sparse matrix).
-        n : int, default 10
-            Number of neighbours per query.
-        items, exclude : array-like of shape (n_allowed,) and (n_excluded,), optional
-            Allow-list and deny-list of candidates, as in :meth:`recommend`.
-
-        Returns
-        -------
-        ids : ndarray of shape (n_queries, n)
-            As in :meth:`recommend` (padding −1 or None).
-        scores : ndarray of shape (n_queries, n), float32
-            Cosine similarities in [−1, 1], NaN in padding.
-        """
-        return _retrieval.similar(self, "items", item_ids, n, items, exclude)
-
-    def similar_users(self, user_ids: ArrayLike, n: int = 10, users: ArrayLike | None = None,
-                      exclude: ArrayLike | None = None,
-                      ) -> tuple[np.ndarray, NDArray[np.float32]]:
-        """The ``n`` users nearest to each query user by cosine similarity of the factors.
-
-        The user counterpart of :meth:`similar_items`: never returns the query itself;
-        cold users (no factors) are never returned and query to a row of padding.
-
-        Parameters
-        ----------
-        user_ids : array-like of shape (n_queries,)
-            Raw user ids (inner ids when fitted on a sparse matrix).
-        n : int, default 10
-            Number of neighbours per query.
-        users : array-like of shape (n_allowed,), optional
-            Allow-list: only these users are candidates.
-        exclude : array-like of shape (n_excluded,), optional
-            Users never returned.
-
-        Returns
-        -------
-        ids : ndarray of shape (n_queries, n)
-            User ids, nearest first: inner ids (int64, padding −1) when fitted on a sparse
-            matrix, else raw ids (object array padded with None when a row is short).
-        scores : ndarray of shape (n_queries, n), float32
-            Cosine similarities in [−1, 1], NaN in padding.
-        """
-        return _retrieval.similar(self, "users", user_ids, n, users, exclude)
-
-    # -- cold start ----------------------------------------------------------------------------
-    def _fold_in_params(self, side: str) -> dict:
-        """The regularization the training loss puts on one row of ``side`` ("users" or
-        "items"): ``reg`` (factors), ``reg_bias`` (bias), ``reg_count`` (scaled by n)."""
-        raise NotImplementedError(f"{type(self).__name__} does not support fold-in")
-
-    def fold_in(self, user_items: InteractionsLike,
-                ) -> tuple[NDArray[np.float32], NDArray[np.float32]]:
-        """Factors for users not seen in training, solved exactly with the items fixed.
-
-        Each row is the ridge solve of the model's own loss restricted to that user (for
-        ``ALS``: exactly one more user half-sweep; for ``FunkSVD``: the SGD loss with its
-        per-rating regularization ``reg_user``, i.e. λ·n_u; for ``ImplicitALS``: the
-        confidence-weighted system with YᵀY). Nothing is registered: see :meth:`add_users`.
-
-        Parameters
-        ----------
-        user_items : scipy sparse matrix of shape (n_new, n_items), Interactions or DataFrame
-            The new users' ratings / interactions: columns are inner item ids for a sparse
-            matrix; raw item ids (mapped through the model) otherwise.
-
-        Returns
-        -------
-        factors : ndarray of shape (n_new, n_factors), float32
-        biases : ndarray of shape (n_new,), float32
-            Zeros for unbiased models. A user without interactions gets zeros.
-        """
-        return _foldin.fold_in(self, "users", user_items)
-
-    def add_users(self, user_items: InteractionsLike, user_ids: ArrayLike | None = None,
-                  ) -> NDArray[np.int64]:
-        """Fold in new users and register them so ``predict`` and ``recommend`` know them.
-
-        Parameters
-        ----------
-        user_items : as in :meth:`fold_in`
-            Their items also become their "seen" items for ``recommend``.
-        user_ids : array-like of shape (n_new,), optional
-            Raw ids of the new users (must be new). Default: the ids an Interactions /
-            DataFrame carries, or the next inner ids for models fitted on a sparse matrix.
-
-        Returns
-        -------
-        ndarray of shape (n_new,), int64
-            The new users' inner ids (``n_users`` before the call, onwards).
-
-        Raises
-        ------
-        ValueError
-            ``user_ids`` are repeated or already known, or missing for a model that uses
-            raw ids and data that carries none.
-        """
-        return _foldin.add_rows(self, "users", user_items, user_ids)
-
-    def fold_in_items(self, item_users: InteractionsLike,
-                      ) -> tuple[NDArray[np.float32], NDArray[np.float32]]:
-        """Factors for new items, solved with the user side fixed (see :meth:`fold_in`).
-
-        Parameters
-        ----------
-        item_users : scipy sparse matrix of shape (n_users, n_new), Interactions or DataFrame
-            The new items' ratings / interactions: for a sparse matrix, the new items as
-            columns of the users × items matrix (rows are inner user ids); otherwise raw
-            user ids, mapped through the model.
-
-        Returns
-        -------
-        factors : ndarray of shape (n_new, n_factors), float32
-        biases : ndarray of shape (n_new,), float32
-            Zeros for unbiased models. An item without interactions gets zeros.
-        """
-        return _foldin.fold_in(self, "items", item_users)
-
-    def add_items(self, item_users: InteractionsLike, item_ids: ArrayLike | None = None,
-                  ) -> NDArray[np.int64]:
-        """Fold in new items and register them (see :meth:`add_users`).
-
-        Parameters
-        ----------
-        item_users : as in :meth:`fold_in_items`
-            Their users also count the new items as "seen" for ``recommend``.
-        item_ids : array-like of shape (n_new,), optional
-            Raw ids of the new items (must be new). Default: the ids an Interactions /
-            DataFrame carries, or the next inner ids for models fitted on a sparse matrix.
-            Item metadata (e.g. titles) is padded for them.
-
-        Returns
-        -------
-        ndarray of shape (n_new,), int64
-            The new items' inner ids (``n_items`` before the call, onwards).
-
-        Raises
-        ------
-        ValueError
-            ``item_ids`` are repeated or already known, or missing for a model that uses
-            raw ids and data that carries none.
-        """
-        return _foldin.add_rows(self, "items", item_users, item_ids)
 
     # -- persistence ---------------------------------------------------------------------------
     def save(self, path: str | os.PathLike[str]) -> None:

@@ -9,6 +9,8 @@ a folded-in row equals one more exact half-sweep.
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import numpy as np
 import scipy.sparse as sp
 
@@ -17,7 +19,12 @@ from ._idmap import IdMap
 from ._threads import blas_limited
 from .interactions import Interactions
 
-__all__ = ["fold_in", "add_rows"]
+if TYPE_CHECKING:
+    from numpy.typing import ArrayLike, NDArray
+
+    from ._base import InteractionsLike
+
+__all__ = ["ColdStartMixin", "fold_in", "add_rows"]
 
 _SIDES = {
     "users": ("user", "item", "user_factors_", "item_factors_", "user_bias_", "item_bias_"),
@@ -177,3 +184,106 @@ def _pad_metadata(meta: dict, new_ids: np.ndarray) -> dict:
             arr = np.concatenate([arr, np.full(shape, fill, dtype=arr.dtype)])
         out[key] = arr
     return out
+
+
+class ColdStartMixin:
+    """The public cold-start methods of :class:`mfrec.Recommender` (implemented above)."""
+
+    # -- cold start ----------------------------------------------------------------------------
+    def _fold_in_params(self, side: str) -> dict:
+        """The regularization the training loss puts on one row of ``side`` ("users" or
+        "items"): ``reg`` (factors), ``reg_bias`` (bias), ``reg_count`` (scaled by n)."""
+        raise NotImplementedError(f"{type(self).__name__} does not support fold-in")
+
+    def fold_in(self, user_items: InteractionsLike,
+                ) -> tuple[NDArray[np.float32], NDArray[np.float32]]:
+        """Factors for users not seen in training, solved exactly with the items fixed.
+
+        Each row is the ridge solve of the model's own loss restricted to that user (for
+        ``ALS``: exactly one more user half-sweep; for ``FunkSVD``: the SGD loss with its
+        per-rating regularization ``reg_user``, i.e. λ·n_u; for ``ImplicitALS``: the
+        confidence-weighted system with YᵀY). Nothing is registered: see :meth:`add_users`.
+
+        Parameters
+        ----------
+        user_items : scipy sparse matrix of shape (n_new, n_items), Interactions or DataFrame
+            The new users' ratings / interactions: columns are inner item ids for a sparse
+            matrix; raw item ids (mapped through the model) otherwise.
+
+        Returns
+        -------
+        factors : ndarray of shape (n_new, n_factors), float32
+        biases : ndarray of shape (n_new,), float32
+            Zeros for unbiased models. A user without interactions gets zeros.
+        """
+        return fold_in(self, "users", user_items)
+
+    def add_users(self, user_items: InteractionsLike, user_ids: ArrayLike | None = None,
+                  ) -> NDArray[np.int64]:
+        """Fold in new users and register them so ``predict`` and ``recommend`` know them.
+
+        Parameters
+        ----------
+        user_items : as in :meth:`fold_in`
+            Their items also become their "seen" items for ``recommend``.
+        user_ids : array-like of shape (n_new,), optional
+            Raw ids of the new users (must be new). Default: the ids an Interactions /
+            DataFrame carries, or the next inner ids for models fitted on a sparse matrix.
+
+        Returns
+        -------
+        ndarray of shape (n_new,), int64
+            The new users' inner ids (``n_users`` before the call, onwards).
+
+        Raises
+        ------
+        ValueError
+            ``user_ids`` are repeated or already known, or missing for a model that uses
+            raw ids and data that carries none.
+        """
+        return add_rows(self, "users", user_items, user_ids)
+
+    def fold_in_items(self, item_users: InteractionsLike,
+                      ) -> tuple[NDArray[np.float32], NDArray[np.float32]]:
+        """Factors for new items, solved with the user side fixed (see :meth:`fold_in`).
+
+        Parameters
+        ----------
+        item_users : scipy sparse matrix of shape (n_users, n_new), Interactions or DataFrame
+            The new items' ratings / interactions: for a sparse matrix, the new items as
+            columns of the users × items matrix (rows are inner user ids); otherwise raw
+            user ids, mapped through the model.
+
+        Returns
+        -------
+        factors : ndarray of shape (n_new, n_factors), float32
+        biases : ndarray of shape (n_new,), float32
+            Zeros for unbiased models. An item without interactions gets zeros.
+        """
+        return fold_in(self, "items", item_users)
+
+    def add_items(self, item_users: InteractionsLike, item_ids: ArrayLike | None = None,
+                  ) -> NDArray[np.int64]:
+        """Fold in new items and register them (see :meth:`add_users`).
+
+        Parameters
+        ----------
+        item_users : as in :meth:`fold_in_items`
+            Their users also count the new items as "seen" for ``recommend``.
+        item_ids : array-like of shape (n_new,), optional
+            Raw ids of the new items (must be new). Default: the ids an Interactions /
+            DataFrame carries, or the next inner ids for models fitted on a sparse matrix.
+            Item metadata (e.g. titles) is padded for them.
+
+        Returns
+        -------
+        ndarray of shape (n_new,), int64
+            The new items' inner ids (``n_items`` before the call, onwards).
+
+        Raises
+        ------
+        ValueError
+            ``item_ids`` are repeated or already known, or missing for a model that uses
+            raw ids and data that carries none.
+        """
+        return add_rows(self, "items", item_users, item_ids)

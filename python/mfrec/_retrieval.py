@@ -7,6 +7,8 @@ topk.hpp``) scores blocks of query rows against packed candidate panels and keep
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import numpy as np
 import scipy.sparse as sp
 
@@ -14,7 +16,11 @@ from . import _core
 from ._threads import blas_limited
 from ._validation import check_int
 
-__all__ = ["recommend", "recommend_inner", "similar"]
+if TYPE_CHECKING:
+    from numpy.typing import ArrayLike, NDArray
+
+
+__all__ = ["RetrievalMixin", "recommend", "recommend_inner", "similar"]
 
 _EMPTY_INDPTR = np.zeros(1, dtype=np.int64)
 _EMPTY_INDICES = np.zeros(0, dtype=np.int32)
@@ -179,3 +185,112 @@ def similar(model, kind: str, ids, n=10, items=None, exclude=None):
         ids_out[no_dir] = -1
         scores[no_dir] = np.nan
     return _present(idmap, ids_out, scores)
+
+
+class RetrievalMixin:
+    """The public retrieval methods of :class:`mfrec.Recommender` (implemented above)."""
+
+    # -- retrieval ---------------------------------------------------------------------------
+    def recommend(self, user_ids: ArrayLike | None = None, n: int = 10,
+                  filter_seen: bool = True, items: ArrayLike | None = None,
+                  exclude: ArrayLike | None = None,
+                  user_items: sp.spmatrix | sp.sparray | None = None,
+                  ) -> tuple[np.ndarray, NDArray[np.float32]]:
+        """The ``n`` best items for each user, best first.
+
+        Items are ranked by the model's unclipped score (μ + b_u + b_i + p_uᵀq_i for biased
+        rating models, p_uᵀq_i otherwise). Scoring and selection are fused in C++, parallel
+        over users, so memory stays O(len(user_ids) · n) however large the catalogue.
+
+        Parameters
+        ----------
+        user_ids : array-like of shape (n_queries,), optional
+            Raw user ids (inner ids when fitted on a sparse matrix); None = every user,
+            in inner-id order.
+        n : int, default 10
+            Number of items per user.
+        filter_seen : bool, default True
+            Skip the items each user has in the training data.
+        items : array-like of shape (n_allowed,), optional
+            Allow-list: only these items are candidates (raw ids, or inner ids when fitted
+            on a sparse matrix).
+        exclude : array-like of shape (n_excluded,), optional
+            Items never recommended to anyone.
+        user_items : scipy sparse matrix of shape (n_queries, n_items), optional
+            The items to skip per requested user (row j for ``user_ids[j]``, columns =
+            inner item ids), replacing the training data as the "seen" filter.
+
+        Returns
+        -------
+        ids : ndarray of shape (n_queries, n)
+            Item ids, best first. Inner ids (int64, padding −1) when fitted on a sparse
+            matrix; raw ids otherwise, as an object array padded with None when some row
+            has fewer than ``n`` candidates.
+        scores : ndarray of shape (n_queries, n), float32
+            The scores, NaN in padding.
+
+        Raises
+        ------
+        NotFittedError
+            The model is not fitted.
+        UnknownIdError
+            (a ``KeyError``) a user id, or an id in ``items`` / ``exclude``, is unknown.
+        ValueError
+            ``n < 1``, or ``user_items`` has the wrong shape.
+        """
+        return recommend(self, user_ids, n, filter_seen, items, exclude, user_items)
+
+    def similar_items(self, item_ids: ArrayLike, n: int = 10, items: ArrayLike | None = None,
+                      exclude: ArrayLike | None = None,
+                      ) -> tuple[np.ndarray, NDArray[np.float32]]:
+        """The ``n`` items nearest to each query item by cosine similarity of the factors.
+
+        Never returns the query itself. Items without factors (cold: no training data)
+        have no direction: they are never returned, and querying one gives a row of padding.
+
+        Parameters
+        ----------
+        item_ids : array-like of shape (n_queries,)
+            Raw item ids (inner ids when fitted on a sparse matrix).
+        n : int, default 10
+            Number of neighbours per query.
+        items, exclude : array-like of shape (n_allowed,) and (n_excluded,), optional
+            Allow-list and deny-list of candidates, as in :meth:`recommend`.
+
+        Returns
+        -------
+        ids : ndarray of shape (n_queries, n)
+            As in :meth:`recommend` (padding −1 or None).
+        scores : ndarray of shape (n_queries, n), float32
+            Cosine similarities in [−1, 1], NaN in padding.
+        """
+        return similar(self, "items", item_ids, n, items, exclude)
+
+    def similar_users(self, user_ids: ArrayLike, n: int = 10, users: ArrayLike | None = None,
+                      exclude: ArrayLike | None = None,
+                      ) -> tuple[np.ndarray, NDArray[np.float32]]:
+        """The ``n`` users nearest to each query user by cosine similarity of the factors.
+
+        The user counterpart of :meth:`similar_items`: never returns the query itself;
+        cold users (no factors) are never returned and query to a row of padding.
+
+        Parameters
+        ----------
+        user_ids : array-like of shape (n_queries,)
+            Raw user ids (inner ids when fitted on a sparse matrix).
+        n : int, default 10
+            Number of neighbours per query.
+        users : array-like of shape (n_allowed,), optional
+            Allow-list: only these users are candidates.
+        exclude : array-like of shape (n_excluded,), optional
+            Users never returned.
+
+        Returns
+        -------
+        ids : ndarray of shape (n_queries, n)
+            User ids, nearest first: inner ids (int64, padding −1) when fitted on a sparse
+            matrix, else raw ids (object array padded with None when a row is short).
+        scores : ndarray of shape (n_queries, n), float32
+            Cosine similarities in [−1, 1], NaN in padding.
+        """
+        return similar(self, "users", user_ids, n, users, exclude)

@@ -16,7 +16,8 @@ Layout: ``_split.py`` (splits, KFold, ShuffleSplit), ``_scoring.py`` (scorer nam
 ``_validate.py`` (cross_validate), ``_search.py`` (GridSearchCV, RandomizedSearchCV).
 """
 
-from ._search import GridSearchCV, ParameterGrid, ParameterSampler, RandomizedSearchCV
+from ._grid import ParameterGrid, ParameterSampler
+from ._search import GridSearchCV, RandomizedSearchCV
 from ._split import (
     KFold,
     ShuffleSplit,
