@@ -1,266 +1,315 @@
-"""Side-by-side benchmarks: mfrec vs Surprise, LibMF and implicit.
+"""Side-by-side benchmarks: mfrec vs Surprise, LibMF and implicit, one markdown table per task.
 
-Tasks (``--tasks``, default all): ``rating`` (below), ``implicit`` (ImplicitALS vs implicit's
-ALS, seconds per iteration at k = 32, 64, 128 and loss parity: benchmarks/implicit_als.py)
-and ``topn`` (top-10 for every user vs implicit's recommend: benchmarks/topn.py).
+One command runs mfrec and the peers it replaces on the same data, the same splits and the
+same thread budget (``--threads``, default 2; Surprise has no thread setting and runs on one),
+scores them with one metric implementation (``mfrec.metrics``) and prints one markdown table
+per task and data set, plus a one-line summary per task:
 
-Every model sees the same data, the same random 80/20 split and the same thread budget, and
-is scored by the same RMSE/MAE code. Each (model, data set) runs in a fresh child process, so
-its peak RSS is its own (it includes the interpreter and the loaded split, ~the same for all).
+``rating``
+    mfrec Baseline, FunkSVD (its defaults and Surprise's settings) and ALS (its defaults) vs
+    Surprise BaselineOnly, SVD, SVDpp, KNNBaseline (item-based, with the pearson_baseline
+    similarity Surprise's docs advise for it) and LibMF (the PyPI build and a native
+    -march=native AVX OpenMP rebuild), on a random 80/20 split (seed 0) of MovieLens 100K,
+    MovieLens latest-small, synthetic 1M (20k users × 5k items) and synthetic 10M (200k × 50k).
+    Fit time (median over 5 / 5 / 3 / 1 repeats; SVDpp and KNNBaseline once), predict time for
+    the whole test set, RMSE, MAE, peak RSS. Surprise's SVDpp and KNNBaseline cannot run on 10M
+    ratings here (SVDpp's epoch costs ~Σ_u n_u²: hours; KNNBaseline's dense item×item matrices
+    for 50k items need ~100 GB): they are reported "skipped (infeasible)" there and run on the
+    1M set, whose 5k items keep those matrices at 200 MB each and SVDpp at a few minutes.
+``implicit``
+    mfrec ImplicitALS (CG, Cholesky) vs implicit's AlternatingLeastSquares (CG, Cholesky) and
+    BayesianPersonalizedRanking, on Last.fm 2K play counts, MovieLens 100K positives (r ≥ 4)
+    and synthetic 10M positives (r ≥ 4), one per-user 80/20 split (seed 0). Seconds per
+    iteration, NDCG@10, recall@10, MAP@10 of top-10 lists with training items filtered, peak
+    RSS. The ALS rows share k, λ, confidence and iterations per data set (printed above each
+    table); implicit is fed mfrec's confidences c with its alpha = 1 (same problem). There
+    is no mfrec BPR yet, so BPR has implicit's row only.
+``topn``
+    Top-10 for every user from the same random factors, ~100 seen items per user filtered:
+    mfrec's recommend vs implicit's (BLAS at 1 thread, 10k users per call), 100k × 50k.
 
-    python benchmarks/compare.py                 # ml-100k, ml-latest-small, synthetic 10M
-    python benchmarks/compare.py --quick         # the small data sets only
-    python benchmarks/compare.py --json out.json
+Each (task, model, data set) runs in a fresh child process, so its peak RSS (VmHWM) is its own
+(it includes the interpreter and the loaded split); a peer that is not installed is reported
+"skipped (not installed)", a crash or timeout "failed: ...". Nothing is dropped silently.
 
-Peers come from the ``bench`` extra (scikit-surprise, libmf); a missing one is reported as
-skipped. LibMF runs twice: as ``pip install libmf`` builds it, and rebuilt from its sdist with
-its own Makefile flags (-O3 -march=native -DUSEAVX -DUSEOMP), the build to beat.
+    python benchmarks/compare.py                          # everything: ~20 min on 2 cores
+    python benchmarks/compare.py --quick                  # small data sets only: < 3 min
+    python benchmarks/compare.py --json out.json --plot chart.png
+    python benchmarks/compare.py --tasks rating --datasets synthetic-1m --models "Surprise SVDpp"
+    python benchmarks/compare.py --from-json out.json     # re-print / re-plot a saved run
+
+Data: MovieLens and Last.fm from ``MFREC_DATA`` (or the loaders' cache); splits and synthetic
+sets are cached under ``MFREC_BENCH_CACHE`` (default ~/.cache/mfrec-bench). The JSON file is
+``{"meta": {machine, date, threads, versions, ...}, "records": [...]}``; every record has
+``task, dataset, model, library, threads, peak_rss_mb, status`` ("ok" or why not), and
+rating: ``fit_seconds, predict_seconds, rmse, mae``; implicit: ``seconds_per_iter, ndcg@10,
+recall@10, map@10``; topn: ``seconds``.
 """
 
 from __future__ import annotations
 
 import argparse
+import datetime
+import importlib.util
 import json
 import os
 import platform
-import resource
-import subprocess
+import shlex
 import sys
 import time
+from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 
-import numpy as np
-
 HERE = Path(__file__).resolve().parent
-CACHE = Path(os.environ.get("MFREC_BENCH_CACHE", Path.home() / ".cache" / "mfrec-bench"))
+sys.path.insert(0, str(HERE))
 
-DATASETS = {
-    "ml-100k": dict(repeats=5),
-    "ml-latest-small": dict(repeats=5),
-    "synthetic-10m": dict(repeats=1, n_users=200_000, n_items=50_000, nnz=10_000_000),
-}
+import _report  # noqa: E402
+import _tasks_implicit  # noqa: E402
+import _tasks_rating  # noqa: E402
+import _tasks_topn  # noqa: E402
+from _runner import base_record, peak_rss_mb, run_child, why_not_run  # noqa: E402
 
-# name -> (library, description). LibMF: k=100, 20 iterations, λ_p2 = λ_q2 = 0.1, L1 0,
-# η 0.1, 20 bins (LIBMF's own defaults); Surprise: its defaults.
-MODELS = {
-    "mfrec Baseline": "μ + b_u + b_i, 10 ALS sweeps, reg_u 15, reg_i 10",
-    "mfrec FunkSVD": "defaults: k=100, 20 epochs, AdaGrad lr 0.05, reg 0.1, init_std 0.1",
-    "mfrec FunkSVD (Surprise settings)": "k=100, 20 epochs, constant lr 0.005, reg 0.02, "
-    "init_std 0.1",
-    "Surprise BaselineOnly": "defaults (ALS, 10 epochs, reg_u 15, reg_i 10)",
-    "Surprise SVD": "defaults: k=100, 20 epochs, lr 0.005, reg 0.02, init_std 0.1",
-    "LibMF native": "k=100, 20 iters, η 0.1, λ2 0.1, 20 bins; -O3 -march=native AVX OpenMP",
-    "LibMF pip": "same parameters; the PyPI build (no AVX, no OpenMP)",
-}
+TASKS = {"rating": _tasks_rating, "implicit": _tasks_implicit, "topn": _tasks_topn}
+TITLES = {"rating": "Rating prediction", "implicit": "Implicit feedback",
+          "topn": "Top-N for every user"}
+QUICK_REPEATS = 3
 
 
-# -- data --------------------------------------------------------------------------------
-def split_path(name: str) -> Path:
-    return CACHE / "splits" / f"{name}.npz"
-
-
-def prepare(name: str) -> Path:
-    """The 80/20 split (seed 0) as inner-id arrays, cached in an .npz."""
-    path = split_path(name)
-    if path.is_file():
-        return path
-    import mfrec
-
-    if name.startswith("ml-"):
-        data = mfrec.datasets.load_movielens(name[3:])
-    else:
-        cfg = DATASETS[name]
-        data = mfrec.datasets.synthetic(cfg["n_users"], cfg["n_items"], cfg["nnz"],
-                                        random_state=0)
-    train, test = mfrec.model_selection.train_test_split(data, test_size=0.2, random_state=0)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_suffix(".tmp.npz")
-    np.savez(tmp, tr_u=train.user_index, tr_i=train.item_index, tr_r=train.ratings,
-             te_u=test.user_index, te_i=test.item_index, te_r=test.ratings,
-             shape=np.array(data.shape), scale=np.array(data.rating_scale))
-    os.replace(tmp, path)
-    return path
-
-
-# -- one model in one child process ---------------------------------------------------------
-def run_model(model: str, dataset: str, threads: int, repeats: int) -> dict:
-    z = np.load(split_path(dataset))
-    train = (z["tr_u"], z["tr_i"], z["tr_r"])
-    test = (z["te_u"], z["te_i"], z["te_r"])
-    n_users, n_items = (int(v) for v in z["shape"])
-    scale = tuple(float(v) for v in z["scale"])
-    fits, res = [], None
-    for rep in range(repeats):
-        if model.startswith("mfrec"):
-            res = _fit_mfrec(model, train, test, n_users, n_items, scale, threads, rep)
-        elif model.startswith("Surprise"):
-            sys.path.insert(0, str(HERE))
-            from peers.surprise_peer import fit_surprise
-
-            algo = model.split()[1]
-            res = fit_surprise(algo, train, test, rating_scale=scale, random_state=rep)
-        else:
-            sys.path.insert(0, str(HERE))
-            from peers.libmf_peer import fit_libmf
-
-            res = fit_libmf(train, test, k=100, n_iters=20, eta=0.1, lambda_p2=0.1,
-                            lambda_q2=0.1, lambda_p1=0.0, lambda_q1=0.0, nr_bins=20,
-                            n_threads=threads, build=model.split()[1])
-        fits.append(res["fit_seconds"])
-    return dict(model=model, dataset=dataset, fit_seconds=float(np.median(fits)),
-                fit_all=fits, predict_seconds=res["predict_seconds"], rmse=res["rmse"],
-                mae=res["mae"], threads=res.get("n_threads", threads),
-                n_train=int(len(train[2])),
-                peak_rss_mb=peak_rss_mb())
-
-
-def peak_rss_mb() -> float:
-    """This process's peak resident set (VmHWM on Linux: reset by exec, unlike ru_maxrss,
-    which a child inherits from the parent that forked it)."""
+def _dist_version(name: str) -> str | None:
     try:
-        for line in Path("/proc/self/status").read_text().splitlines():
-            if line.startswith("VmHWM:"):
-                return int(line.split()[1]) / 1024
+        return version(name)
+    except PackageNotFoundError:
+        return None
+
+
+def _cpu_name() -> str:
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                return line.split(":", 1)[1].strip()
     except OSError:
         pass
-    scale = 1 if sys.platform == "darwin" else 1024  # bytes on macOS, KiB elsewhere
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * scale / 2**20
+    return platform.processor() or platform.machine()
 
 
-def _fit_mfrec(model, train, test, n_users, n_items, scale, threads, seed):
+def collect_meta(threads: int, argv: list[str]) -> dict:
+    """Machine, date, thread budget and versions for the JSON header and the report.
+
+    Parameters
+    ----------
+    threads : int
+    argv : list of str
+        The command line (recorded as ``command``).
+
+    Returns
+    -------
+    dict
+    """
     import mfrec
 
-    data = mfrec.Interactions(*train, rating_scale=scale, user_ids=np.arange(n_users),
-                              item_ids=np.arange(n_items))
-    if model == "mfrec Baseline":
-        est = mfrec.Baseline(n_threads=threads)
-    elif model == "mfrec FunkSVD (Surprise settings)":
-        est = mfrec.FunkSVD(lr=0.005, reg=0.02, lr_schedule="constant", n_threads=threads,
-                            random_state=seed)
-    else:
-        est = mfrec.FunkSVD(n_threads=threads, random_state=seed)
-    t = time.perf_counter()
-    est.fit(data)
-    fit_s = time.perf_counter() - t
-    t = time.perf_counter()
-    pred = est.predict(test[0], test[1], unknown="baseline")
-    pred_s = time.perf_counter() - t
-    err = pred.astype(np.float64) - test[2]
-    return dict(fit_seconds=fit_s, predict_seconds=pred_s, rmse=float(np.sqrt(np.mean(err**2))),
-                mae=float(np.mean(np.abs(err))), n_threads=threads)
+    versions = {"python": platform.python_version(), "numpy": _dist_version("numpy"),
+                "mfrec": mfrec.__version__, "surprise": _dist_version("scikit-surprise"),
+                "implicit": _dist_version("implicit"), "libmf": _dist_version("libmf")}
+    return {"machine": platform.machine(), "cpu": _cpu_name(), "cores": os.cpu_count(),
+            "system": platform.system(), "date": datetime.date.today().isoformat(),
+            "threads": threads, "versions": versions,
+            "openmp": bool(mfrec._core.openmp_enabled()),
+            "isa_dispatch": mfrec._core.isa_dispatch(),
+            "command": shlex.join(["benchmarks/compare.py", *argv])}
 
 
-def available(model: str) -> str | None:
-    """None when the peer can run, else why not."""
-    import importlib.util
+def _note(task: str, dataset: str) -> str | None:
+    """The line under a data set's heading: its sizes (and settings), None if unknown."""
+    if task == "rating":
+        note = _tasks_rating.describe(dataset)
+        return note and note + "."
+    if task == "implicit":
+        return _tasks_implicit.describe(dataset)
+    return _tasks_topn.describe(dataset) + "."
 
-    need = {"Surprise": "surprise", "LibMF": "libmf"}.get(model.split()[0])
-    if need and importlib.util.find_spec(need) is None:
-        return f"skipped ({need} not installed: pip install '.[bench]')"
+
+def _notes(task: str, records: list[dict]) -> dict:
+    datasets = {r["dataset"] for r in records if r.get("task", "rating") == task}
+    return {ds: _note(task, ds) for ds in datasets if ds in TASKS[task].DATASETS}
+
+
+def _settings(task: str, models: list[str]) -> str:
+    specs = TASKS[task].MODELS
+    return "\n".join(f"- {m}: {specs[m].settings}" for m in models)
+
+
+def plan(args) -> list[tuple[str, list[str], list[str]]]:
+    """(task, data sets, models) to run, after ``--tasks/--datasets/--models/--quick``.
+
+    Raises
+    ------
+    ValueError
+        When a task, data set or model name is unknown to every selected task.
+    """
+    tasks = [t.strip() for t in args.tasks.split(",") if t.strip()]
+    bad = sorted(set(tasks) - set(TASKS))
+    if bad:
+        raise ValueError(f"unknown task(s) {bad}; known: {', '.join(TASKS)}")
+    want_ds = [d.strip() for d in args.datasets.split(",")] if args.datasets else None
+    want_m = [m.strip() for m in args.models.split(",")] if args.models else None
+    known_ds = {d for t in tasks for d in TASKS[t].DATASETS}
+    known_m = {m for t in tasks for m in TASKS[t].MODELS}
+    for what, want, known in (("data set", want_ds, known_ds), ("model", want_m, known_m)):
+        bad = sorted(set(want or ()) - known)
+        if bad:
+            raise ValueError(f"unknown {what}(s) {bad} for tasks {tasks}; known: "
+                             f"{', '.join(sorted(known))}")
+    out = []
+    for t in tasks:
+        mod = TASKS[t]
+        ds = [d for d in mod.DATASETS if (want_ds is None and (not args.quick or d in mod.SMALL))
+              or (want_ds is not None and d in want_ds)]
+        models = [m for m in mod.MODELS if want_m is None or m in want_m]
+        if ds and models:
+            out.append((t, ds, models))
+    return out
+
+
+def _repeats(task: str, dataset: str, args) -> int:
+    if args.repeats:
+        return args.repeats
+    if task == "rating":
+        n = _tasks_rating.DATASETS[dataset]["repeats"]
+        return min(n, QUICK_REPEATS) if args.quick else n
+    return _tasks_topn.REPEATS if task == "topn" else 1
+
+
+def _progress(r: dict) -> str:
+    if r["status"] != "ok":
+        return r["status"]
+    key = {"rating": "fit_seconds", "implicit": "seconds_per_iter", "topn": "seconds"}[r["task"]]
+    return f"{key} {r[key]:.3f}, peak RSS {r['peak_rss_mb']:.0f} MB"
+
+
+def run_task(task: str, datasets: list[str], models: list[str], args) -> list[dict]:
+    """Run every (model, data set) of one task in child processes; print its tables."""
+    mod = TASKS[task]
+    print(f"\n## {TITLES[task]}\n\n{_settings(task, models)}", flush=True)
+    records = []
+    for ds in datasets:
+        prep_error = None
+        if hasattr(mod, "prepare"):
+            try:
+                mod.prepare(ds)
+            except Exception as e:  # the data set is missing: every row says so
+                prep_error = f"failed: {type(e).__name__}: {e}"
+        rows = []
+        for m in models:
+            spec = mod.MODELS[m]
+            why = prep_error or why_not_run(spec, ds)
+            if why:
+                r = base_record(task, ds, m, spec, args.threads, why)
+            else:
+                r = run_child(task, m, ds, spec=spec, threads=args.threads,
+                              repeats=_repeats(task, ds, args), timeout=args.timeout)
+            rows.append(r)
+            print(f"  {task:<8} {ds:<16} {m:<34} {_progress(r)}", file=sys.stderr, flush=True)
+        print(_report.render(rows, task, {ds: _note(task, ds)}, with_summary=False),
+              flush=True)
+        records.extend(rows)
+    line = _report.summary(records, task)
+    if line:
+        print("\n" + line, flush=True)
+    return records
+
+
+def plot(path: str, records: list[dict]) -> None:
+    """Draw ``records`` with ``mfrec.plot.benchmark_chart`` and save a PNG at ``path``."""
+    from mfrec.plot import benchmark_chart, save_figure
+
+    fig = benchmark_chart(records)
+    w, h = fig.get_size_inches()
+    save_figure(fig, path, width=1200, height=int(round(1200 * h / w)))
+    print(f"\nchart: {path}", file=sys.stderr)
+
+
+def _check_plot_available() -> str | None:
+    if importlib.util.find_spec("matplotlib") is None:
+        return "--plot needs matplotlib: pip install 'mfrec[plot]'"
+    if importlib.util.find_spec("mfrec.plot") is None:
+        return "--plot needs mfrec.plot (benchmark_chart, save_figure), not in this mfrec"
     return None
 
 
-def child(model: str, dataset: str, threads: int, repeats: int, timeout: float) -> dict:
-    cmd = [sys.executable, str(Path(__file__).resolve()), "--worker", model, dataset,
-           "--threads", str(threads), "--repeats", str(repeats)]
-    try:
-        out = subprocess.run(cmd, capture_output=True, text=True, timeout=timeout)
-    except subprocess.TimeoutExpired:
-        return dict(model=model, dataset=dataset, status=f"skipped (over {timeout:.0f} s)")
-    if out.returncode != 0:
-        tail = out.stderr.strip().splitlines()[-1:] or ["?"]
-        return dict(model=model, dataset=dataset, status=f"failed: {tail[0]}")
-    return json.loads(out.stdout.strip().splitlines()[-1])
-
-
-# -- report ------------------------------------------------------------------------------
-def table(rows: list[dict], dataset: str) -> str:
-    head = ("| model | fit s (median) | ratings/s (fit) | predict s | RMSE | MAE | peak RSS MB "
-            "| threads |\n|---|---:|---:|---:|---:|---:|---:|---:|")
-    lines = [f"\n### {dataset}\n", head]
-    for r in rows:
-        if "status" in r:
-            lines.append(f"| {r['model']} | {r['status']} | | | | | | |")
-            continue
-        rate = r["n_train"] * 20 / r["fit_seconds"] if "Baseline" not in r["model"] else float(
-            "nan")
-        rate_s = f"{rate / 1e6:.1f} M" if np.isfinite(rate) else "–"
-        lines.append(f"| {r['model']} | {r['fit_seconds']:.3f} | {rate_s} | "
-                     f"{r['predict_seconds']:.3f} | {r['rmse']:.4f} | {r['mae']:.4f} | "
-                     f"{r['peak_rss_mb']:.0f} | {r['threads']} |")
-    return "\n".join(lines)
-
-
-def main(argv=None) -> int:
+def main(argv: list[str] | None = None) -> int:
+    """The command line (see the module docstring)."""
+    argv = sys.argv[1:] if argv is None else list(argv)
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--quick", action="store_true", help="small data sets only (< 3 minutes)")
-    ap.add_argument("--datasets", default=None, help="comma-separated subset of "
-                    + ", ".join(DATASETS))
-    ap.add_argument("--models", default=None, help="comma-separated subset of models")
-    ap.add_argument("--threads", type=int, default=2, help="threads for every library (2)")
-    ap.add_argument("--repeats", type=int, default=None, help="fits per model (median)")
-    ap.add_argument("--timeout", type=float, default=1800, help="seconds per model run")
-    ap.add_argument("--json", default=None, help="also write the results as JSON here")
+    ap.add_argument("--quick", action="store_true",
+                    help="small data sets only (ml-100k, ml-latest-small, lastfm-2k, 20k×10k "
+                    "top-N), at most 3 repeats: < 3 minutes")
     ap.add_argument("--tasks", default="rating,implicit,topn",
                     help="comma-separated: rating, implicit, topn (default: all)")
-    ap.add_argument("--worker", nargs=2, metavar=("MODEL", "DATASET"), help=argparse.SUPPRESS)
+    ap.add_argument("--datasets", default=None, help="comma-separated data sets (per task: "
+                    + "; ".join(f"{t}: {', '.join(m.DATASETS)}" for t, m in TASKS.items())
+                    + ")")
+    ap.add_argument("--models", default=None, help="comma-separated model names")
+    ap.add_argument("--threads", type=int, default=2, help="threads for every library (2)")
+    ap.add_argument("--repeats", type=int, default=None,
+                    help="timed fits per rating model / top-N passes (median); the implicit "
+                    "task times the median iteration of one fit")
+    ap.add_argument("--timeout", type=float, default=1800, help="seconds per child run")
+    ap.add_argument("--json", default=None, help="also write {meta, records} as JSON here")
+    ap.add_argument("--plot", default=None, metavar="PNG",
+                    help="also draw the records with mfrec.plot.benchmark_chart")
+    ap.add_argument("--from-json", default=None, metavar="JSON",
+                    help="run nothing: print the tables (and --plot) of a saved run")
+    ap.add_argument("--worker", nargs=3, metavar=("TASK", "MODEL", "DATASET"),
+                    help=argparse.SUPPRESS)
     args = ap.parse_args(argv)
+    if args.threads < 1:
+        ap.error(f"--threads must be >= 1, got {args.threads}")
 
     if args.worker:
-        print(json.dumps(run_model(*args.worker, args.threads, args.repeats or 1)))
+        task, model, dataset = args.worker
+        rec = TASKS[task].run(model, dataset, args.threads, args.repeats or 1)
+        rec["peak_rss_mb"] = peak_rss_mb()
+        print(json.dumps(rec))
         return 0
-    tasks = args.tasks.split(",")
-    unknown = set(tasks) - {"rating", "implicit", "topn"}
-    if unknown:
-        ap.error(f"unknown task(s) {sorted(unknown)}")
-    sys.path.insert(0, str(HERE))
-    def json_for(task):
-        return (None if not args.json else
-                    str(Path(args.json).with_name(Path(args.json).stem + f"_{task}.json")))
-    if "implicit" in tasks:
-        import implicit_als
-
-        print("\n## Implicit feedback: ImplicitALS vs implicit\n", flush=True)
-        implicit_als.main((["--quick"] if args.quick else [])
-                          + ["--threads", str(args.threads)]
-                          + (["--json", json_for("implicit")] if args.json else []))
-    if "topn" in tasks:
-        import topn
-
-        print("\n## Top-N for every user: mfrec vs implicit\n", flush=True)
-        topn.main((["--quick"] if args.quick else []) + ["--threads", str(args.threads)]
-                  + (["--json", json_for("topn")] if args.json else []))
-    if "rating" not in tasks:
+    if args.plot and (why := _check_plot_available()):
+        ap.error(why)
+    if args.from_json:
+        saved = json.loads(Path(args.from_json).read_text())
+        meta, records = (saved.get("meta", {}), saved["records"]) if isinstance(saved, dict) \
+            else ({}, saved)
+        if meta:
+            print(_report.header(meta))
+        for task in TASKS:
+            mine = [r for r in records if r.get("task", "rating") == task]
+            if mine:
+                settings = {r["model"]: r["settings"] for r in mine if r.get("settings")}
+                print(f"\n## {TITLES[task]}")
+                if settings:
+                    print("\n" + "\n".join(f"- {m}: {text}" for m, text in settings.items()))
+                print(_report.render(records, task, _notes(task, records)))
+        if args.plot:
+            plot(args.plot, records)
         return 0
-    print("\n## Rating prediction\n", flush=True)
+    try:
+        todo = plan(args)
+    except ValueError as e:
+        ap.error(str(e))
 
-    datasets = (args.datasets.split(",") if args.datasets
-                else [d for d in DATASETS if not (args.quick and d.startswith("synthetic"))])
-    models = args.models.split(",") if args.models else list(MODELS)
-    import mfrec
-
-    print(f"mfrec {mfrec.__version__} (OpenMP: {mfrec._core.openmp_enabled()}, ISA dispatch: "
-          f"{mfrec._core.isa_dispatch()}), Python {platform.python_version()}, "
-          f"{platform.machine()}, {os.cpu_count()} cores, {args.threads} threads, "
-          f"{time.strftime('%Y-%m-%d')}")
-    print("\n".join(f"- {m}: {d}" for m, d in MODELS.items() if m in models))
-    results = []
-    for ds in datasets:
-        prepare(ds)
-        rows = []
-        for m in models:
-            why = available(m)
-            reps = args.repeats or DATASETS[ds]["repeats"]
-            r = dict(model=m, dataset=ds, status=why) if why else child(
-                m, ds, args.threads, reps, args.timeout)
-            rows.append(r)
-            print(f"  {ds:<16} {m:<22} "
-                  + (r.get("status") or f"fit {r['fit_seconds']:.3f}s rmse {r['rmse']:.4f}"),
-                  file=sys.stderr, flush=True)
-        print(table(rows, ds), flush=True)
-        results.extend(rows)
+    start = time.perf_counter()
+    meta = collect_meta(args.threads, argv)
+    meta["quick"] = bool(args.quick)
+    print(_report.header(meta), flush=True)
+    records = []
+    for task, datasets, models in todo:
+        records += run_task(task, datasets, models, args)
+    meta["wall_seconds"] = round(time.perf_counter() - start, 1)
+    print(f"\nwall time {meta['wall_seconds']:.0f} s", file=sys.stderr)
     if args.json:
-        Path(args.json).write_text(json.dumps(results, indent=1))
+        tmp = Path(args.json).with_suffix(".tmp")
+        tmp.write_text(json.dumps({"meta": meta, "records": records}, indent=1))
+        os.replace(tmp, args.json)
+    if args.plot:
+        plot(args.plot, records)
     return 0
 
 

@@ -153,7 +153,7 @@ def fit_libmf(train, test, *, k=100, n_iters=20, eta=0.1, lambda_p2=0.1,
     ``train``/``test`` are (users int32, items int32, ratings float32) tuples
     of 0-based ids.  Only ``MF.fit`` is timed (it includes the binding's own
     array copy and conversion).  Predictions are clipped to the train ratings'
-    [min, max].
+    [min, max]; they are returned as ``predictions`` (float64, shape (n_test,)).
     """
     tu, tv, tr = _as_triples(train, "train")
     su, sv, sr = _as_triples(test, "test")
@@ -173,7 +173,7 @@ def fit_libmf(train, test, *, k=100, n_iters=20, eta=0.1, lambda_p2=0.1,
             raise RuntimeError("MF.predict disagrees with P·Q (column-major input?)")
     pred = np.clip(pred, tr.min(), tr.max()).astype(np.float64)
     err = pred - sr
-    return dict(fit_seconds=fit_seconds, predict_seconds=predict_seconds,
+    return dict(fit_seconds=fit_seconds, predict_seconds=predict_seconds, predictions=pred,
                 rmse=float(np.sqrt(np.mean(err ** 2))),
                 mae=float(np.mean(np.abs(err))), n_threads=n_threads,
                 build=build, params=dict(options))
@@ -207,7 +207,7 @@ def _self_check():
     print("mean-only RMSE:", float(np.sqrt(np.mean((test[2] - train[2].mean()) ** 2))))
     for build in ("pip", "native"):
         res = fit_libmf(train, test, k=16, build=build)
-        print({k: v for k, v in res.items() if k != "params"})
+        print({k: v for k, v in res.items() if k not in ("params", "predictions")})
     print("native .so:", build_native_libmf())
 
 

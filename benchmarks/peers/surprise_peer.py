@@ -62,8 +62,10 @@ def fit_surprise(algo_name, train, test, *, rating_scale=(1, 5), params=None,
 
     ``train``/``test`` are ``(users int32, items int32, ratings float32)``
     arrays of 0-based ids in one shared id space. Returns ``dict(fit_seconds,
-    predict_seconds, rmse, mae, n_threads=1, algo, params)``, where ``params``
-    are the effective constructor arguments (defaults merged with overrides).
+    predict_seconds, predictions, rmse, mae, n_threads=1, algo, params)``, where
+    ``predictions`` (float64, shape (n_test,)) are Surprise's clipped estimates in test
+    order and ``params`` the effective constructor arguments (defaults merged with
+    overrides).
     """
     import surprise
 
@@ -96,6 +98,7 @@ def fit_surprise(algo_name, train, test, *, rating_scale=(1, 5), params=None,
     return dict(
         fit_seconds=fit_seconds,
         predict_seconds=predict_seconds,
+        predictions=est,
         rmse=float(np.sqrt(np.mean(err ** 2))),
         mae=float(np.mean(np.abs(err))),
         n_threads=1,
@@ -126,4 +129,5 @@ if __name__ == "__main__":
     train, test = _load_ml100k()
     print(f"MovieLens 100K: {len(train[2])} train / {len(test[2])} test ratings")
     for name in ("SVD", "BaselineOnly"):
-        print(fit_surprise(name, train, test))
+        res = fit_surprise(name, train, test)
+        print({k: v for k, v in res.items() if k != "predictions"})

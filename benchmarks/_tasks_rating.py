@@ -1,0 +1,191 @@
+"""The rating-prediction task: mfrec vs Surprise and LibMF on one random 80/20 split.
+
+Every model sees the same split (seed 0, cached as inner-id arrays), is timed on ``fit``
+alone (median over the repeats) and on predicting the whole test set, and is scored by the
+same RMSE/MAE code (``mfrec.metrics``). Ids present only in the test set get each library's
+own fallback (mfrec: ``unknown="baseline"``; Surprise: its biases or the global mean;
+LibMF: the global mean).
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+from _runner import Spec, base_record
+
+HERE = Path(__file__).resolve().parent
+CACHE = Path(os.environ.get("MFREC_BENCH_CACHE", Path.home() / ".cache" / "mfrec-bench"))
+TASK = "rating"
+
+# name -> timed fits per model (median) and, for synthetic sets, the generator's sizes.
+DATASETS = {
+    "ml-100k": dict(repeats=5),
+    "ml-latest-small": dict(repeats=5),
+    # 20k users x 5k items: Surprise's item x item matrices fit in memory (5k^2 doubles =
+    # 200 MB each) and its SVDpp, whose epoch costs ~ sum_u n_u^2 (2.8e8 here), ends in minutes.
+    "synthetic-1m": dict(repeats=3, n_users=20_000, n_items=5_000, nnz=1_000_000),
+    "synthetic-10m": dict(repeats=1, n_users=200_000, n_items=50_000, nnz=10_000_000),
+}
+SMALL = ("ml-100k", "ml-latest-small")
+
+_SLOW_ON_10M = frozenset({"synthetic-10m"})
+KNN_SIM = {"name": "pearson_baseline", "user_based": False}
+LIBMF = dict(k=100, n_iters=20, eta=0.1, lambda_p2=0.1, lambda_q2=0.1, lambda_p1=0.0,
+             lambda_q1=0.0, nr_bins=20)
+
+MODELS = {
+    "mfrec Baseline": Spec("mfrec", "μ + b_u + b_i, 10 ALS sweeps, reg_u 15, reg_i 10"),
+    "mfrec FunkSVD": Spec("mfrec", "defaults: k=100, 20 epochs, AdaGrad lr 0.05, reg 0.1, "
+                          "init_std 0.1"),
+    "mfrec FunkSVD (Surprise settings)": Spec(
+        "mfrec", "k=100, 20 epochs, constant lr 0.005, reg 0.02, init_std 0.1"),
+    "mfrec ALS": Spec("mfrec", "defaults: k=64, 15 epochs, reg 0.1 × n_u (ALS-WR), biased, "
+                      "CG 3 steps"),
+    "Surprise BaselineOnly": Spec("surprise", "defaults (ALS, 10 epochs, reg_u 15, reg_i 10)",
+                                  "surprise", single_threaded=True),
+    "Surprise SVD": Spec("surprise", "defaults: k=100, 20 epochs, lr 0.005, reg 0.02, "
+                         "init_std 0.1", "surprise", single_threaded=True),
+    "Surprise SVDpp": Spec("surprise", "defaults: k=20, 20 epochs, lr 0.007, reg 0.02 "
+                           "(cost per epoch ∝ Σ_u n_u²: hours on 10M)", "surprise",
+                           infeasible=_SLOW_ON_10M, max_repeats=1, single_threaded=True),
+    "Surprise KNNBaseline": Spec("surprise", "item-based, pearson_baseline similarity (the "
+                                 "one Surprise's docs advise for KNNBaseline), k=40, min_k 1, "
+                                 "baselines by ALS; its dense item×item matrices need ~100 GB "
+                                 "on 10M",
+                                 "surprise", infeasible=_SLOW_ON_10M, max_repeats=1,
+                                 single_threaded=True),
+    "LibMF native": Spec("libmf", "k=100, 20 iters, η 0.1, λ2 0.1, 20 bins (LIBMF's defaults);"
+                         " rebuilt -O3 -march=native AVX OpenMP", "libmf"),
+    "LibMF pip": Spec("libmf", "same parameters; the PyPI build (no AVX, no OpenMP)", "libmf"),
+}
+
+
+def split_path(name: str) -> Path:
+    """Where the cached split of data set ``name`` lives."""
+    return CACHE / "splits" / f"{name}.npz"
+
+
+def prepare(name: str) -> Path:
+    """The 80/20 split (seed 0) of data set ``name`` as inner-id arrays, cached in an .npz.
+
+    Parameters
+    ----------
+    name : str
+        A key of ``DATASETS``.
+
+    Returns
+    -------
+    Path
+        The .npz with ``tr_u, tr_i, tr_r, te_u, te_i, te_r`` (shape (n_train,) / (n_test,)),
+        ``shape`` (n_users, n_items) and ``scale`` (lo, hi).
+    """
+    path = split_path(name)
+    if path.is_file():
+        return path
+    import mfrec
+
+    if name.startswith("ml-"):
+        data = mfrec.datasets.load_movielens(name[3:])
+    elif name in DATASETS:
+        cfg = DATASETS[name]
+        data = mfrec.datasets.synthetic(cfg["n_users"], cfg["n_items"], cfg["nnz"],
+                                        random_state=0)
+    else:
+        raise KeyError(f"unknown rating data set {name!r}; known: {', '.join(DATASETS)}")
+    train, test = mfrec.model_selection.train_test_split(data, test_size=0.2, random_state=0)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_suffix(".tmp.npz")
+    np.savez(tmp, tr_u=train.user_index, tr_i=train.item_index, tr_r=train.ratings,
+             te_u=test.user_index, te_i=test.item_index, te_r=test.ratings,
+             shape=np.array(data.shape), scale=np.array(data.rating_scale))
+    os.replace(tmp, path)
+    return path
+
+
+def describe(name: str) -> str | None:
+    """Users, items and train/test sizes of a prepared split, in words (None if not cached)."""
+    path = split_path(name)
+    if not path.is_file():
+        return None
+    z = np.load(path)
+    n_users, n_items = (int(v) for v in z["shape"])
+    return (f"{n_users:,} users × {n_items:,} items, {len(z['tr_r']):,} train / "
+            f"{len(z['te_r']):,} test ratings (random 80/20 split, seed 0)")
+
+
+def run(model: str, dataset: str, threads: int, repeats: int) -> dict:
+    """Fit ``model`` ``repeats`` times on the cached split and score the last fit.
+
+    Parameters
+    ----------
+    model, dataset : str
+    threads, repeats : int
+
+    Returns
+    -------
+    dict
+        The record: ``fit_seconds`` (median), ``fit_all``, ``predict_seconds``, ``rmse``,
+        ``mae``, ``n_train`` besides the common keys (``peak_rss_mb`` is added by the worker).
+    """
+    spec = MODELS[model]
+    z = np.load(split_path(dataset))
+    train = (z["tr_u"], z["tr_i"], z["tr_r"])
+    test = (z["te_u"], z["te_i"], z["te_r"])
+    n_users, n_items = (int(v) for v in z["shape"])
+    scale = tuple(float(v) for v in z["scale"])
+    sys.path.insert(0, str(HERE))
+    fits, last = [], None
+    for rep in range(min(repeats, spec.max_repeats or repeats)):
+        if spec.library == "mfrec":
+            res = _fit_mfrec(model, train, test, n_users, n_items, scale, threads, rep)
+        elif spec.library == "surprise":
+            from peers.surprise_peer import fit_surprise
+
+            algo = model.split()[1]
+            params = {"sim_options": KNN_SIM} if algo == "KNNBaseline" else None
+            res = fit_surprise(algo, train, test, rating_scale=scale, params=params,
+                               random_state=rep)
+        else:
+            from peers.libmf_peer import fit_libmf
+
+            res = fit_libmf(train, test, **LIBMF, n_threads=threads, build=model.split()[1])
+        fits.append(res["fit_seconds"])
+        last = res
+    import mfrec
+
+    rec = base_record(TASK, dataset, model, spec, threads)
+    rec.update(fit_seconds=float(np.median(fits)), fit_all=fits,
+               predict_seconds=last["predict_seconds"],
+               rmse=float(mfrec.metrics.rmse(test[2], last["predictions"])),
+               mae=float(mfrec.metrics.mae(test[2], last["predictions"])),
+               n_train=int(len(train[2])))
+    return rec
+
+
+def _fit_mfrec(model, train, test, n_users, n_items, scale, threads, seed) -> dict:
+    import mfrec
+
+    data = mfrec.Interactions(*train, rating_scale=scale, user_ids=np.arange(n_users),
+                              item_ids=np.arange(n_items))
+    if model == "mfrec Baseline":
+        est = mfrec.Baseline(n_threads=threads)
+    elif model == "mfrec FunkSVD (Surprise settings)":
+        est = mfrec.FunkSVD(lr=0.005, reg=0.02, lr_schedule="constant", n_threads=threads,
+                            random_state=seed)
+    elif model == "mfrec FunkSVD":
+        est = mfrec.FunkSVD(n_threads=threads, random_state=seed)
+    elif model == "mfrec ALS":
+        est = mfrec.ALS(n_threads=threads, random_state=seed)
+    else:
+        raise KeyError(f"unknown mfrec model {model!r}")
+    t = time.perf_counter()
+    est.fit(data)
+    fit_s = time.perf_counter() - t
+    t = time.perf_counter()
+    pred = est.predict(test[0], test[1], unknown="baseline")
+    pred_s = time.perf_counter() - t
+    return dict(fit_seconds=fit_s, predict_seconds=pred_s, predictions=pred)
