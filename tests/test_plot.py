@@ -258,23 +258,31 @@ def _bars(ax):
 
 
 def test_chart_of_the_current_compare_json():
-    records = json.loads(COMPARE_JSON.read_text())
+    """The recorded full run ({"meta", "records"}): one panel per task; the rating panel has
+    one bar per record, bars end at the fit times, skipped rows are labelled gaps."""
+    data = json.loads(COMPARE_JSON.read_text())
+    records = data["records"] if isinstance(data, dict) else data
+    tasks = list(dict.fromkeys(r.get("task", "rating") for r in records))
     fig = benchmark_chart(COMPARE_JSON)
     assert isinstance(fig, Figure)
-    (ax,) = fig.axes
+    assert len(fig.axes) == len(tasks)
+    ax = next(a for a in fig.axes if "fit time" in a.get_xlabel())
     assert ax.get_xscale() == "log"
-    assert "fit time" in ax.get_xlabel()
+    rating = [r for r in records if r.get("task", "rating") == "rating"]
+    ok = [r for r in rating if r.get("status", "ok") == "ok"]
     bars = _bars(ax)
-    assert len(bars) == len(records)
-    right_edges = sorted(b.get_x() + b.get_width() for b in bars)
-    np.testing.assert_allclose(right_edges, sorted(r["fit_seconds"] for r in records))
-    datasets = list(dict.fromkeys(r["dataset"] for r in records))
+    assert len(bars) == len(rating)
+    drawn = [b for b in bars if b.get_width() > 0]
+    right_edges = sorted(b.get_x() + b.get_width() for b in drawn)
+    np.testing.assert_allclose(right_edges, sorted(r["fit_seconds"] for r in ok))
+    datasets = list(dict.fromkeys(r["dataset"] for r in rating))
     assert [t.get_text() for t in ax.get_yticklabels()] == datasets
     texts = " ".join(a.get_text() for a in _annotations(ax))
-    for r in records:
+    for r in ok:
         assert f"RMSE {r['rmse']:.4f}" in texts
+    assert texts.count("skipped") == len(rating) - len(ok)
     legend = [t.get_text() for t in ax.get_legend().get_texts()]
-    assert legend == list(dict.fromkeys(r["model"] for r in records))
+    assert legend == list(dict.fromkeys(r["model"] for r in rating))
 
 
 MIXED = [
