@@ -8,13 +8,13 @@ from __future__ import annotations
 import numpy as np
 
 
-def block_order(indptr, indices, user_rank, item_rank, B):
+def block_order(indptr, indices, user_rank, item_rank, B, lanes=4):
     """The SGD visiting order inside each block, rebuilt from its definition.
 
     Returns a list over blocks b = user_bin * B + item_bin of arrays of (user_rank, item_rank,
-    csr position) rows: users ascending by rank, and each user's ratings dealt out
-    round-robin (all users' 1st rating in the block, then all 2nd ratings, ...), each user's
-    ratings in ascending item id.
+    csr position) rows. Each user's ratings in the block form a run (ascending item id);
+    ``lanes`` lanes take turns, one rating each, every lane working through one run and
+    taking the next user's run (users ascending by rank) when its own is done.
     """
     n_users, n_items = len(user_rank), len(item_rank)
     blocks = [[] for _ in range(B * B)]
@@ -29,8 +29,17 @@ def block_order(indptr, indices, user_rank, item_rank, B):
             blocks[ub * B + ib].append(rows)
     out = []
     for runs in blocks:  # runs: one list per user, users in rank order
-        depth = max((len(r) for r in runs), default=0)
-        out.append([r[j] for j in range(depth) for r in runs if j < len(r)])
+        queue, current, order = list(runs), [[] for _ in range(lanes)], []
+        while True:
+            for lane in current:
+                if not lane and queue:
+                    lane.extend(queue.pop(0))
+            if not any(current):
+                break
+            for lane in current:
+                if lane:
+                    order.append(lane.pop(0))
+        out.append(order)
     return out
 
 

@@ -3,11 +3,13 @@
 //   g++ -O3 -fopenmp -std=c++17 -Icpp/include benchmarks/cpp/sgd_bench.cpp -o /tmp/sgd_bench
 //   NNZ=1000000 B=16 /tmp/sgd_bench THREADS N_USERS N_ITEMS K [adagrad]
 //
-// Compile-time knobs to compare: -DMFREC_SGD_PREFETCH=0|4|8, -DMFREC_SGD_INTERLEAVE=0|1,
-// -DMFREC_NO_DISPATCH (baseline ISA only). Prints ns per rating update.
+// Rows are padded to sgd_row_floats() and 64-byte aligned, as FunkSVD allocates them.
+// Compile-time knobs to compare: -DMFREC_SGD_PREFETCH=0|4|8, -DMFREC_NO_DISPATCH (baseline
+// ISA only: the generic kernel). Prints ns per rating update.
 #include <algorithm>
 #include <chrono>
 #include <cstdio>
+#include <cstdint>
 #include <cstdlib>
 #include <numeric>
 #include <random>
@@ -54,11 +56,19 @@ int main(int argc, char** argv) {
     std::vector<std::int64_t> bp(B * B + 1);
     sgd_build_blocks(X, ur.data(), ir.data(), B, bu.data(), bi.data(), br.data(), bp.data(), nt);
 
-    std::vector<float> P(static_cast<size_t>(nu) * k), Q(static_cast<size_t>(ni) * k);
+    const int kp = (k + sgd_row_floats() - 1) / sgd_row_floats() * sgd_row_floats();
+    std::vector<float> Pbuf(static_cast<size_t>(nu) * kp + 16), Qbuf(static_cast<size_t>(ni) * kp + 16);
+    auto aligned = [](std::vector<float>& v) {  // first 64-byte boundary inside the buffer
+        return v.data() + (16 - reinterpret_cast<std::uintptr_t>(v.data()) / 4 % 16) % 16;
+    };
+    float* P = aligned(Pbuf);
+    float* Q = aligned(Qbuf);
     std::vector<float> b_u(nu), b_i(ni), Gu(nu, 1.f), Gi(ni, 1.f), norms(nu + ni);
     std::normal_distribution<float> nd(0.f, 0.1f);
-    for (auto& x : P) x = nd(g);
-    for (auto& x : Q) x = nd(g);
+    for (int r = 0; r < nu; ++r)
+        for (int f = 0; f < kp; ++f) P[static_cast<size_t>(r) * kp + f] = f < k ? nd(g) : 0.f;
+    for (int r = 0; r < ni; ++r)
+        for (int f = 0; f < kp; ++f) Q[static_cast<size_t>(r) * kp + f] = f < k ? nd(g) : 0.f;
     std::vector<std::int32_t> sched(B * B);
     for (int r = 0; r < B; ++r)
         for (int j = 0; j < B; ++j) sched[r * B + j] = j * B + (j + r) % B;
@@ -68,12 +78,13 @@ int main(int argc, char** argv) {
     s.mu = 3.f;
     s.lr_bu = s.lr_bi = s.lr_p = s.lr_q = s.adagrad ? 0.05f : 0.005f;
     s.reg_bu = s.reg_bi = s.reg_p = s.reg_q = s.adagrad ? 0.1f : 0.02f;
+    s.n_factors = k;
     std::vector<double> block_sse(B * B);
     const int epochs = 20;
     double sse = 0.0;
     const auto t0 = std::chrono::steady_clock::now();
     for (int e = 0; e < epochs; ++e)
-        sse = sgd_epoch(blocks, sched.data(), {P.data(), nu, k}, {Q.data(), ni, k}, b_u.data(),
+        sse = sgd_epoch(blocks, sched.data(), {P, nu, kp}, {Q, ni, kp}, b_u.data(),
                         b_i.data(), Gu.data(), Gi.data(), norms.data(), s, block_sse.data(), nt);
     const double sec = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
     std::printf("nnz=%ld k=%d B=%d threads=%d: %.3f s, %.2f ns/rating, train rmse %.4f\n", n, k,

@@ -21,6 +21,7 @@ __all__: list[str] = [
     "predict_pairs",
     "sgd_build_blocks",
     "sgd_epoch",
+    "sgd_row_floats",
     "topk",
     "topk_panel_width",
 ]
@@ -175,6 +176,11 @@ def sgd_epoch(
 ) -> float:
     """
     One SGD epoch over the blocks in the given schedule; returns the sum of squared errors.
+    """
+
+def sgd_row_floats() -> int:
+    """
+    Row length (floats) to pad the factor matrices to for the fastest SGD kernel on this CPU: 16 where the AVX-512 kernel runs (rows of up to 128 floats), else 8.
     """
 
 def topk(

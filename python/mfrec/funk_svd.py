@@ -191,12 +191,13 @@ class FunkSVD(Recommender):
                   np.empty(data.nnz, dtype=np.float32), np.empty(B * B + 1, dtype=np.int64))
         _core.sgd_build_blocks(data.indptr, data.item_index, data.ratings, user_rank, item_rank,
                                B, *blocks, nt)
-        # Rows padded with zeros to a multiple of 8 floats (zeros stay zero under the updates):
-        # the kernel's vector loops then have no remainder (benchmarks/cpp/sgd_bench.cpp,
-        # MovieLens-100K shape, 1 thread: 21.5 ns per update with rows of 104 vs 22.3 with 100).
-        k_pad = -(-k // 8) * 8
-        P = np.empty((n_users, k_pad), dtype=np.float32)
-        Q = np.empty((n_items, k_pad), dtype=np.float32)
+        # Rows padded with zeros (which stay zero under the updates) to the kernel's vector
+        # width and 64-byte aligned: on AVX-512 machines rows of 16·n floats, one cache line
+        # per 16 factors, go to the register kernel (cpp/include/mfrec/sgd_avx512.hpp).
+        align = _core.sgd_row_floats()
+        k_pad = -(-k // align) * align
+        P = aligned_empty((n_users, k_pad))
+        Q = aligned_empty((n_items, k_pad))
         seeds = rng.integers(0, 2**63, size=2)
         _core.init_normal(P, k, p["init_mean"], p["init_std"], int(seeds[0]), nt)
         _core.init_normal(Q, k, p["init_mean"], p["init_std"], int(seeds[1]), nt)
@@ -237,6 +238,27 @@ class FunkSVD(Recommender):
         self.item_factors_ = np.ascontiguousarray(Q[item_rank, :k])
         self.user_bias_ = bu[user_rank]
         self.item_bias_ = bi[item_rank]
+
+
+def aligned_empty(shape: tuple[int, int], align: int = 64) -> np.ndarray:
+    """An uninitialised C-contiguous float32 array whose data starts on an ``align``-byte boundary.
+
+    Parameters
+    ----------
+    shape : tuple of int
+        (rows, cols).
+    align : int, default 64
+        Alignment in bytes (a multiple of 4).
+
+    Returns
+    -------
+    numpy.ndarray of shape ``shape``
+        A view into a slightly larger buffer.
+    """
+    n = int(np.prod(shape))
+    buf = np.empty(n + align // 4, dtype=np.float32)
+    offset = (-buf.ctypes.data % align) // 4
+    return buf[offset:offset + n].reshape(shape)
 
 
 def auto_blocks(nnz: int, n_threads: int) -> int:

@@ -4,12 +4,17 @@
 //   loss  = Σ_(u,i) (r_ui − r̂_ui)² + λ_bu b_u² + λ_bi b_i² + λ_p ‖p_u‖² + λ_q ‖q_i‖²
 //
 // Visiting order (cache-friendly and race-free, after LibMF's FPSGD): users and items are
-// relabelled by random ranks once per fit (rows stored in rank order) and cut into B bins each, giving a B × B grid of
-// blocks; inside a block ratings are sorted by user rank, so p_u stays in L1 while the block's
-// slice of Q stays in L2. Every epoch the caller passes a fresh random schedule of B rounds of
+// relabelled by random ranks once per fit (rows stored in rank order) and cut into B bins
+// each, giving a B × B grid of blocks whose slices of P and Q stay in L2. Every epoch the caller passes a fresh random schedule of B rounds of
 // B blocks; the blocks of one round share no user bin and no item bin, so threads update the
 // shared factors without locks and without touching the same row. Updates of one round
 // therefore commute: the result does not depend on the number of threads.
+//
+// Inside a block the ratings of kSgdLanes users are interleaved (see sgd_build_blocks), so
+// consecutive updates touch different user rows while each user's row stays in L1. The
+// AVX-512 kernel (sgd_pipe16) computes the prediction of the next rating before updating the
+// current one whenever the two share no row — the same sequential result, without making
+// every update wait for the previous one's dot product.
 #pragma once
 
 #include <algorithm>
@@ -20,47 +25,13 @@
 
 #include "mfrec/common.hpp"
 #include "mfrec/parallel.hpp"
-
-#ifndef MFREC_SGD_INTERLEAVE
-#define MFREC_SGD_INTERLEAVE 1
-#endif
-#ifndef MFREC_SGD_PREFETCH
-#define MFREC_SGD_PREFETCH 8  // ratings ahead
-#endif
+#include "mfrec/sgd_avx512.hpp"
+#include "mfrec/sgd_step.hpp"
 
 namespace mfrec {
 
-/// Ratings regrouped by block: block b = user_bin * B + item_bin holds entries
-/// [block_ptr[b], block_ptr[b + 1]) of user/item/rating (each of length nnz).
-struct SgdBlocks {
-    const std::int32_t* user = nullptr;
-    const std::int32_t* item = nullptr;
-    const float* rating = nullptr;
-    const std::int64_t* block_ptr = nullptr;  // B * B + 1 entries
-    index_t n_bins = 0;                       // B
-};
-
-struct SgdParams {
-    float mu = 0.f;                      // global mean (0 for unbiased models)
-    float lr_bu = 0.f, lr_bi = 0.f;      // bias steps
-    float lr_p = 0.f, lr_q = 0.f;        // factor steps
-    float reg_bu = 0.f, reg_bi = 0.f;    // L2 weights
-    float reg_p = 0.f, reg_q = 0.f;
-    bool biased = true;
-    bool adagrad = false;  // per-row adaptive steps η/√G, G = 1 + Σ mean squared gradient
-    index_t n_factors = 0; // k without the zero padding of the rows (0: the row length)
-    bool prefetch = true;  // set by sgd_epoch: only when the factors outgrow the caches
-};
-
-/// AdaGrad state: per-row accumulators G (persist across epochs, start at 1) and squared row
-/// norms N = ‖row‖² (scratch: computed exactly at the start of every epoch, then carried
-/// along each update in closed form, which saves a pass over both rows per rating).
-struct AdaState {
-    float* Gu = nullptr;  // n_users
-    float* Gi = nullptr;  // n_items
-    float* Nu = nullptr;  // n_users
-    float* Ni = nullptr;  // n_items
-};
+/// Users whose ratings are interleaved inside a block (sgd_build_blocks).
+constexpr index_t kSgdLanes = 4;
 
 /// Bin of a rank: ranks 0..n-1 are cut into B nearly equal consecutive ranges.
 inline index_t bin_of(index_t rank, index_t n, index_t n_bins) { return rank * n_bins / n; }
@@ -110,57 +81,56 @@ inline void sgd_build_blocks(const CsrView& X, const std::int32_t* user_rank,
             }
         }
     }
-#if MFREC_SGD_INTERLEAVE
-    // Inside each block, deal the users' ratings out round-robin (every user's 1st rating,
-    // then every 2nd, ...): consecutive updates then touch different rows and the CPU
-    // overlaps them, where same-user neighbours would wait on each other's p_u
-    // (benchmarks/cpp/sgd_bench.cpp, MovieLens-100K shape: 21.5 vs 25.6 ns per update).
+    // Inside each block, interleave kSgdLanes users: lane l works through one user's ratings
+    // at a time and takes the next user (in rank order) when its user is done; the lanes
+    // take turns, one rating each. Consecutive updates then touch different user rows (the
+    // CPU overlaps them, where same-user neighbours would wait on each other's p_u), and the
+    // few users in flight keep their rows in L1 (benchmarks/cpp/sgd_bench.cpp).
 #pragma omp parallel num_threads(n_threads)
     {
         std::vector<std::int32_t> tu, ti;  // per-thread scratch
         std::vector<float> tr;
-        std::vector<std::int64_t> run_start, slot;
 #pragma omp for schedule(dynamic, 4)
         for (index_t b = 0; b < n_blocks; ++b) {
             const index_t lo = out_block_ptr[b], hi = out_block_ptr[b + 1];
             if (hi - lo < 2) continue;
-            run_start.clear();
-            for (index_t e = lo; e < hi; ++e)
-                if (e == lo || out_user[e] != out_user[e - 1]) run_start.push_back(e);
-            run_start.push_back(hi);
-            index_t max_len = 0;  // entries per depth j (the j-th rating of a user here)
-            for (size_t r = 0; r + 1 < run_start.size(); ++r)
-                max_len = std::max<index_t>(max_len, run_start[r + 1] - run_start[r]);
-            slot.assign(static_cast<size_t>(max_len) + 1, 0);
-            for (size_t r = 0; r + 1 < run_start.size(); ++r)
-                for (index_t j = 0; j < run_start[r + 1] - run_start[r]; ++j) ++slot[j + 1];
-            for (index_t j = 0; j < max_len; ++j) slot[j + 1] += slot[j];
-            tu.resize(hi - lo), ti.resize(hi - lo), tr.resize(hi - lo);
-            for (size_t r = 0; r + 1 < run_start.size(); ++r)
-                for (index_t e = run_start[r], j = 0; e < run_start[r + 1]; ++e, ++j) {
-                    const std::int64_t at = slot[j]++;
-                    tu[at] = out_user[e], ti[at] = out_item[e], tr[at] = out_rating[e];
+            tu.clear(), ti.clear(), tr.clear();
+            index_t next = lo;  // start of the next user's run not yet taken by a lane
+            index_t cur[kSgdLanes], stop[kSgdLanes];
+            for (index_t l = 0; l < kSgdLanes; ++l) cur[l] = stop[l] = lo;
+            for (bool any = true; any;) {
+                any = false;
+                for (index_t l = 0; l < kSgdLanes; ++l) {
+                    if (cur[l] == stop[l] && next < hi) {  // take the next user's run
+                        cur[l] = next;
+                        while (next < hi && out_user[next] == out_user[cur[l]]) ++next;
+                        stop[l] = next;
+                    }
+                    if (cur[l] < stop[l]) {
+                        tu.push_back(out_user[cur[l]]), ti.push_back(out_item[cur[l]]);
+                        tr.push_back(out_rating[cur[l]]);
+                        ++cur[l], any = true;
+                    }
                 }
+            }
             std::copy(tu.begin(), tu.end(), out_user + lo);
             std::copy(ti.begin(), ti.end(), out_item + lo);
             std::copy(tr.begin(), tr.end(), out_rating + lo);
         }
     }
-#endif
 }
 
 namespace detail {
 
-// One pass over ratings [begin, end) of a block; returns Σ e² of the errors seen before
-// each update. k-loops are contiguous and vectorized (`omp simd`).
+// One pass over ratings [begin, end) of a block, any row length; returns Σ e² of the errors
+// seen before each update. k-loops are contiguous and vectorized (`omp simd`).
 template <bool Biased, bool Adagrad>
 MFREC_INLINE double sgd_range(const SgdBlocks& blocks, index_t begin, index_t end,
                               MatrixView P, MatrixView Q, float* MFREC_RESTRICT bu,
                               float* MFREC_RESTRICT bi, const AdaState& ada,
                               const SgdParams& s) {
     const index_t k = P.cols;
-    const index_t k_true = s.n_factors > 0 ? s.n_factors : k;
-    const float inv_k = k_true > 0 ? 1.f / static_cast<float>(k_true) : 0.f;
+    const float inv_k = sgd_inv_k(s, k);
     double sse = 0.0;
     // Rows are scattered: fetch the rows of rating e + kAhead while rating e is updated.
     constexpr index_t kAhead = MFREC_SGD_PREFETCH;
@@ -172,55 +142,25 @@ MFREC_INLINE double sgd_range(const SgdBlocks& blocks, index_t begin, index_t en
         const index_t u = blocks.user[e], i = blocks.item[e];
         float* MFREC_RESTRICT p = P.row(u);
         float* MFREC_RESTRICT q = Q.row(i);
-        const float pq = dot(p, q, k);
-        const float pred = Biased ? s.mu + bu[u] + bi[i] + pq : pq;
-        const float err = blocks.rating[e] - pred;
-        sse += static_cast<double>(err) * err;
-        float a_p = s.lr_p, a_q = s.lr_q;
-        if constexpr (Adagrad) {
-            // AdaGrad with one accumulator per row (LibMF's scheme): step η/√G from the old G,
-            // then G += ‖g‖²/k with g the gradient at the old point, expanded so that no
-            // extra pass over the rows is needed:
-            //   ‖e q − λ_p p‖² = e²‖q‖² − 2eλ_p pᵀq + λ_p²‖p‖²   (likewise for q)
-            const float eta_u = 1.f / std::sqrt(ada.Gu[u]), eta_i = 1.f / std::sqrt(ada.Gi[i]);
-            const float pp = ada.Nu[u], qq = ada.Ni[i];
-            if constexpr (Biased) {
-                bu[u] += s.lr_bu * eta_u * (err - s.reg_bu * bu[u]);
-                bi[i] += s.lr_bi * eta_i * (err - s.reg_bi * bi[i]);
-            }
-            const float e2 = err * err;
-            const float g2p = e2 * qq - 2.f * err * s.reg_p * pq + s.reg_p * s.reg_p * pp;
-            const float g2q = e2 * pp - 2.f * err * s.reg_q * pq + s.reg_q * s.reg_q * qq;
-            ada.Gu[u] += std::max(g2p, 0.f) * inv_k;
-            ada.Gi[i] += std::max(g2q, 0.f) * inv_k;
-            a_p *= eta_u;
-            a_q *= eta_i;
-            // norms after p' = d_p p + a_p e q:  ‖p'‖² = d²‖p‖² + 2 d a e pᵀq + a²e²‖q‖²
-            const float dp = 1.f - a_p * s.reg_p, dq = 1.f - a_q * s.reg_q;
-            const float ep = a_p * err, eq = a_q * err;
-            ada.Nu[u] = std::max(dp * dp * pp + 2.f * dp * ep * pq + ep * ep * qq, 0.f);
-            ada.Ni[i] = std::max(dq * dq * qq + 2.f * dq * eq * pq + eq * eq * pp, 0.f);
-        } else if constexpr (Biased) {
-            bu[u] += s.lr_bu * (err - s.reg_bu * bu[u]);
-            bi[i] += s.lr_bi * (err - s.reg_bi * bi[i]);
-        }
-        // p ← p + η(e q − λ p), q ← q + η(e p − λ q), both from the old values
-        const float d_p = 1.f - a_p * s.reg_p, d_q = 1.f - a_q * s.reg_q;
-        const float ea_p = a_p * err, ea_q = a_q * err;
+        const SgdStep c = sgd_scalar_step<Biased, Adagrad>(u, i, blocks.rating[e], dot(p, q, k),
+                                                           bu, bi, ada, s, inv_k);
+        sse += static_cast<double>(c.err) * c.err;
 #pragma omp simd
         for (index_t f = 0; f < k; ++f) {
             const float pf = p[f], qf = q[f];
-            p[f] = d_p * pf + ea_p * qf;
-            q[f] = d_q * qf + ea_q * pf;
+            p[f] = c.dp * pf + c.ep * qf;
+            q[f] = c.dq * qf + c.eq * pf;
         }
     }
     return sse;
 }
 
-// The hot function, compiled once per ISA level and dispatched at load time.
-MFREC_DISPATCH inline double sgd_block(const SgdBlocks& blocks, index_t begin, index_t end,
-                                       MatrixView P, MatrixView Q, float* bu, float* bi,
-                                       const AdaState& ada, const SgdParams& s) {
+// The hot function, compiled once per ISA level and dispatched at load time; rows of up to
+// 128 floats (a multiple of 16) on AVX-512 machines go to sgd_block_avx512.
+MFREC_DISPATCH inline double sgd_block_generic(const SgdBlocks& blocks, index_t begin,
+                                               index_t end, MatrixView P, MatrixView Q,
+                                               float* bu, float* bi, const AdaState& ada,
+                                               const SgdParams& s) {
     if (s.adagrad) {
         return s.biased ? sgd_range<true, true>(blocks, begin, end, P, Q, bu, bi, ada, s)
                         : sgd_range<false, true>(blocks, begin, end, P, Q, bu, bi, ada, s);
@@ -229,7 +169,21 @@ MFREC_DISPATCH inline double sgd_block(const SgdBlocks& blocks, index_t begin, i
                     : sgd_range<false, false>(blocks, begin, end, P, Q, bu, bi, ada, s);
 }
 
+inline double sgd_block(const SgdBlocks& blocks, index_t begin, index_t end, MatrixView P,
+                        MatrixView Q, float* bu, float* bi, const AdaState& ada,
+                        const SgdParams& s) {
+#if MFREC_HAS_DISPATCH
+    if (sgd_avx512_rows(P.cols))
+        return sgd_block_avx512(blocks, begin, end, P, Q, bu, bi, ada, s);
+#endif
+    return sgd_block_generic(blocks, begin, end, P, Q, bu, bi, ada, s);
+}
+
 }  // namespace detail
+
+/// Row length (floats) the factor matrices should be padded to for the fastest kernel on
+/// this CPU: 16 (one 64-byte cache line per 16 factors) where the AVX-512 kernel runs, else 8.
+inline int sgd_row_floats() { return isa_level() == 4 ? 16 : 8; }
 
 /// One epoch of SGD over all ratings.
 /// @param schedule  B × B block ids, row-major: round r visits schedule[r*B .. r*B + B);
