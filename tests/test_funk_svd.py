@@ -39,6 +39,19 @@ def test_init_normal():
     assert len(np.unique(X[:, 0])) == 4000  # rows are distinct streams
 
 
+def test_init_normal_distribution():
+    """Kolmogorov-Smirnov against the normal CDF, and the tails, on 400k draws."""
+    from scipy import stats
+
+    X = np.empty((4000, 112), np.float32)
+    _core.init_normal(X, 101, 0.0, 1.0, 11, 2)  # odd k: the last factor of a row too
+    v = np.sort(X[:, :101].ravel().astype(np.float64))
+    assert stats.kstest(v, "norm").statistic < 0.004
+    for z, mass in ((2.0, 0.0455), (3.0, 0.0027)):
+        assert abs(np.mean(np.abs(v) > z) - mass) < 0.15 * mass
+    assert np.abs(v).max() < 6.5  # 24-bit uniforms: |z| <= sqrt(-2 ln 2^-24) = 5.77
+
+
 def test_block_order_matches_definition(small):
     rng = np.random.default_rng(3)
     ur = rng.permutation(small.n_users).astype(np.int32)
