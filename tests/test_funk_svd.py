@@ -78,9 +78,14 @@ def test_schedule_is_latin_square():
 
 @pytest.mark.parametrize("biased", [True, False])
 @pytest.mark.parametrize("schedule", ["constant", "adagrad"])
-def test_kernel_matches_numpy_reference(small, biased, schedule):
-    """Single thread, same visiting order, 2 epochs, float32: relative 1e-4."""
-    k, B, seed, n_epochs = 5, 3, 42, 2  # k = 5: the kernel pads rows to 8 floats
+@pytest.mark.parametrize("k", [5, 130])
+def test_kernel_matches_numpy_reference(small, biased, schedule, k):
+    """Single thread, same visiting order, 2 epochs, float32: relative 1e-4.
+
+    Rows are padded to 8 or 16 floats; on AVX-512 machines k = 5 runs the register kernel
+    (sgd_avx512.hpp) and k = 130 (rows longer than 128) the generic one.
+    """
+    B, seed, n_epochs = 3, 42, 2
     lr, reg = (0.01, 0.05) if schedule == "constant" else (0.05, 0.1)
     model = mfrec.FunkSVD(n_factors=k, n_epochs=n_epochs, lr=lr, reg=reg, biased=biased,
                           lr_schedule=schedule, n_blocks=B, n_threads=1,
@@ -160,9 +165,29 @@ def test_movielens_accuracy(ml100k):
     assert mfrec.evaluate(m, test)["rmse"] < 0.925
 
 
-def test_divergence_names_learning_rate(small):
-    with pytest.raises(FloatingPointError, match="lr=50"):
-        mfrec.FunkSVD(n_factors=8, lr=50.0, n_epochs=5, random_state=0).fit(small)
+@pytest.mark.parametrize("monitored", [False, True])
+def test_divergence_names_learning_rate(small, monitored):
+    """Both training paths: all epochs in one C++ call, and epoch by epoch with a callback."""
+    cb = (lambda info: None) if monitored else None
+    m = mfrec.FunkSVD(n_factors=8, lr=50.0, n_epochs=5, random_state=0)
+    with pytest.raises(FloatingPointError, match=r"lr=50.*epoch|epoch.*lr=50"):
+        m.fit(small, callback=cb)
+    assert not hasattr(m, "user_factors_")
+
+
+@pytest.mark.parametrize("kw", [dict(), dict(lr_schedule="constant", lr=0.01, lr_decay=0.9),
+                                dict(biased=False, n_factors=40)])
+def test_one_call_and_epoch_by_epoch_agree(small, kw):
+    """Without a callback all epochs run in one C++ call: the same fit, bit for bit."""
+    base = dict(n_factors=20, n_epochs=6, n_threads=2, random_state=5) | kw
+    fast = mfrec.FunkSVD(**base).fit(small)
+    slow = mfrec.FunkSVD(**base).fit(small, callback=lambda info: None)
+    for name in ("user_factors_", "item_factors_", "user_bias_", "item_bias_"):
+        np.testing.assert_array_equal(getattr(fast, name), getattr(slow, name))
+    assert [h["loss"] for h in fast.history_] == [h["loss"] for h in slow.history_]
+    assert [h["epoch"] for h in fast.history_] == list(range(1, 7))
+    elapsed = [h["elapsed"] for h in fast.history_]
+    assert elapsed == sorted(elapsed) and elapsed[0] > 0
 
 
 def test_unbiased_predicts_dot_product(toy):
@@ -223,7 +248,7 @@ def test_callback_and_early_stop(small):
     assert {"epoch", "elapsed", "loss", "val_rmse"} <= set(seen[0])
     assert len(m.history_) == 3
     # early stopping: training ends once val_rmse has not improved for 2 epochs
-    m = mfrec.FunkSVD(n_factors=8, n_epochs=50, lr=0.5, n_iter_no_change=2,
+    m = mfrec.FunkSVD(n_factors=8, n_epochs=50, lr=0.2, n_iter_no_change=2,
                       random_state=0).fit(train, eval_set=val)
     val_rmse = [h["val_rmse"] for h in m.history_]
     assert len(val_rmse) < 50

@@ -1,7 +1,70 @@
 #include "bind_util.hpp"
 #include "mfrec/sgd.hpp"
 
+#include <vector>
+
 namespace mfrec::bind {
+
+namespace {
+
+/// The validated arguments of an SGD call, as kernel views.
+struct SgdCall {
+    SgdBlocks blocks;
+    SgdParams params;
+    MatrixView P, Q;
+    float *bu, *bi, *Gu, *Gi;
+    int n_threads;
+    std::vector<double> block_sse;
+    std::vector<float> norms;
+
+    SgdCall(const carray<std::int32_t>& user, const carray<std::int32_t>& item,
+            const carray<float>& rating, const carray<std::int64_t>& block_ptr, carray<float>& P_,
+            carray<float>& Q_, carray<float>& bu_, carray<float>& bi_, carray<float>& Gu_,
+            carray<float>& Gi_, float mu, float lr_bu, float lr_bi, float lr_p, float lr_q,
+            float reg_bu, float reg_bi, float reg_p, float reg_q, bool biased, bool adagrad,
+            index_t n_factors, int n_threads_)
+        : n_threads(n_threads_) {
+        if (n_threads < 1) throw py::value_error("n_threads must be >= 1");
+        if (block_ptr.ndim() != 1) throw py::value_error("block_ptr must be 1-D");
+        index_t B = 0;
+        while ((B + 1) * (B + 1) + 1 <= block_ptr.shape(0)) ++B;
+        if (B * B + 1 != block_ptr.shape(0))
+            throw py::value_error("block_ptr must have B*B + 1 entries, got " +
+                                  shape_str(block_ptr));
+        const index_t nnz = block_ptr.data()[B * B];
+        check_shape(user, "user", {nnz});
+        check_shape(item, "item", {nnz});
+        check_shape(rating, "rating", {nnz});
+        P = matrix(P_, "P"), Q = matrix(Q_, "Q");
+        if (P.cols != Q.cols) throw py::value_error("P and Q must have the same n_factors");
+        check_shape(bu_, "bu", {P.rows});
+        check_shape(bi_, "bi", {Q.rows});
+        check_shape(Gu_, "Gu", {adagrad ? P.rows : -1});
+        check_shape(Gi_, "Gi", {adagrad ? Q.rows : -1});
+        if (n_factors < 0 || n_factors > P.cols)
+            throw py::value_error("n_factors must be in [0, P.shape[1]]");
+        blocks = SgdBlocks{user.data(), item.data(), rating.data(), block_ptr.data(), B};
+        params.mu = mu;
+        params.lr_bu = lr_bu, params.lr_bi = lr_bi, params.lr_p = lr_p, params.lr_q = lr_q;
+        params.reg_bu = reg_bu, params.reg_bi = reg_bi, params.reg_p = reg_p;
+        params.reg_q = reg_q;
+        params.biased = biased, params.adagrad = adagrad, params.n_factors = n_factors;
+        bu = out_ptr(bu_, "bu"), bi = out_ptr(bi_, "bi");
+        Gu = out_ptr(Gu_, "Gu"), Gi = out_ptr(Gi_, "Gi");
+        block_sse.resize(static_cast<size_t>(B * B));
+        norms.resize(adagrad ? static_cast<size_t>(P.rows + Q.rows) : 0);
+    }
+
+    /// Runs the epochs; call without the GIL.
+    index_t run(const std::int32_t* schedules, index_t n_epochs, const float* steps,
+                double* epoch_sse, double* epoch_seconds) {
+        return sgd_epochs(blocks, schedules, n_epochs, steps, P, Q, bu, bi, Gu, Gi,
+                          norms.data(), params, block_sse.data(), epoch_sse, epoch_seconds,
+                          n_threads);
+    }
+};
+
+}  // namespace
 
 void register_sgd(py::module_& m) {
     m.def("sgd_row_floats", &sgd_row_floats,
@@ -47,42 +110,16 @@ void register_sgd(py::module_& m) {
            const carray<std::int32_t>& schedule, carray<float>& P, carray<float>& Q,
            carray<float>& bu, carray<float>& bi, carray<float>& Gu, carray<float>& Gi,
            float mu, float lr_bu, float lr_bi, float lr_p, float lr_q, float reg_bu,
-           float reg_bi, float reg_p, float reg_q, bool biased, bool adagrad, index_t n_factors, int n_threads) {
-            if (n_threads < 1) throw py::value_error("n_threads must be >= 1");
-            if (block_ptr.ndim() != 1) throw py::value_error("block_ptr must be 1-D");
-            index_t B = 0;
-            while ((B + 1) * (B + 1) + 1 <= block_ptr.shape(0)) ++B;
-            if (B * B + 1 != block_ptr.shape(0))
-                throw py::value_error("block_ptr must have B*B + 1 entries, got " +
-                                      shape_str(block_ptr));
-            const index_t nnz = block_ptr.data()[B * B];
-            check_shape(user, "user", {nnz});
-            check_shape(item, "item", {nnz});
-            check_shape(rating, "rating", {nnz});
-            check_shape(schedule, "schedule", {B, B});
-            MatrixView Pv = matrix(P, "P"), Qv = matrix(Q, "Q");
-            if (Pv.cols != Qv.cols) throw py::value_error("P and Q must have the same n_factors");
-            check_shape(bu, "bu", {Pv.rows});
-            check_shape(bi, "bi", {Qv.rows});
-            check_shape(Gu, "Gu", {adagrad ? Pv.rows : -1});
-            check_shape(Gi, "Gi", {adagrad ? Qv.rows : -1});
-            SgdBlocks blocks{user.data(), item.data(), rating.data(), block_ptr.data(), B};
-            SgdParams s;
-            s.mu = mu;
-            s.lr_bu = lr_bu, s.lr_bi = lr_bi, s.lr_p = lr_p, s.lr_q = lr_q;
-            s.reg_bu = reg_bu, s.reg_bi = reg_bi, s.reg_p = reg_p, s.reg_q = reg_q;
-            s.biased = biased, s.adagrad = adagrad, s.n_factors = n_factors;
-            if (n_factors < 0 || n_factors > Pv.cols)
-                throw py::value_error("n_factors must be in [0, P.shape[1]]");
-            float* pbu = out_ptr(bu, "bu");
-            float* pbi = out_ptr(bi, "bi");
-            float* pGu = out_ptr(Gu, "Gu");
-            float* pGi = out_ptr(Gi, "Gi");
-            std::vector<double> block_sse(static_cast<size_t>(B * B));
-            std::vector<float> norms(adagrad ? static_cast<size_t>(Pv.rows + Qv.rows) : 0);
+           float reg_bi, float reg_p, float reg_q, bool biased, bool adagrad, index_t n_factors,
+           int n_threads) {
+            SgdCall c(user, item, rating, block_ptr, P, Q, bu, bi, Gu, Gi, mu, lr_bu, lr_bi, lr_p,
+                      lr_q, reg_bu, reg_bi, reg_p, reg_q, biased, adagrad, n_factors, n_threads);
+            check_shape(schedule, "schedule", {c.blocks.n_bins, c.blocks.n_bins});
+            const float steps[4] = {lr_bu, lr_bi, lr_p, lr_q};
+            double sse = 0.0, seconds = 0.0;
             py::gil_scoped_release release;  // raw pointers only below
-            return sgd_epoch(blocks, schedule.data(), Pv, Qv, pbu, pbi, pGu, pGi, norms.data(), s,
-                             block_sse.data(), n_threads);
+            c.run(schedule.data(), 1, steps, &sse, &seconds);
+            return sse;
         },
         py::arg("user").noconvert(), py::arg("item").noconvert(), py::arg("rating").noconvert(),
         py::arg("block_ptr").noconvert(), py::arg("schedule").noconvert(),
@@ -92,6 +129,45 @@ void register_sgd(py::module_& m) {
         py::arg("reg_bu"), py::arg("reg_bi"), py::arg("reg_p"), py::arg("reg_q"),
         py::arg("biased"), py::arg("adagrad"), py::arg("n_factors"), py::arg("n_threads"),
         "One SGD epoch over the blocks in the given schedule; returns the sum of squared errors.");
+
+    m.def(
+        "sgd_epochs",
+        [](const carray<std::int32_t>& user, const carray<std::int32_t>& item,
+           const carray<float>& rating, const carray<std::int64_t>& block_ptr,
+           const carray<std::int32_t>& schedules, const carray<float>& steps,
+           carray<float>& P, carray<float>& Q, carray<float>& bu, carray<float>& bi,
+           carray<float>& Gu, carray<float>& Gi, float mu, float reg_bu, float reg_bi,
+           float reg_p, float reg_q, bool biased, bool adagrad, index_t n_factors,
+           int n_threads) {
+            SgdCall c(user, item, rating, block_ptr, P, Q, bu, bi, Gu, Gi, mu, 0.f, 0.f, 0.f,
+                      0.f, reg_bu, reg_bi, reg_p, reg_q, biased, adagrad, n_factors, n_threads);
+            const index_t B = c.blocks.n_bins;
+            check_shape(schedules, "schedules", {-1, B, B});
+            const index_t n_epochs = schedules.shape(0);
+            check_shape(steps, "steps", {n_epochs, 4});
+            carray<double> sse(n_epochs), seconds(n_epochs);
+            double* psse = sse.mutable_data();
+            double* psec = seconds.mutable_data();
+            index_t done = 0;
+            {
+                py::gil_scoped_release release;  // raw pointers only below
+                done = c.run(schedules.data(), n_epochs, steps.data(), psse, psec);
+            }
+            sse.resize({done});
+            seconds.resize({done});
+            return py::make_tuple(sse, seconds);
+        },
+        py::arg("user").noconvert(), py::arg("item").noconvert(), py::arg("rating").noconvert(),
+        py::arg("block_ptr").noconvert(), py::arg("schedules").noconvert(),
+        py::arg("steps").noconvert(), py::arg("P").noconvert(), py::arg("Q").noconvert(),
+        py::arg("bu").noconvert(), py::arg("bi").noconvert(), py::arg("Gu").noconvert(),
+        py::arg("Gi").noconvert(), py::arg("mu"), py::arg("reg_bu"), py::arg("reg_bi"),
+        py::arg("reg_p"), py::arg("reg_q"), py::arg("biased"), py::arg("adagrad"),
+        py::arg("n_factors"), py::arg("n_threads"),
+        "SGD epochs in one call, each with its schedule (B x B) and step sizes (lr_bu, lr_bi, "
+        "lr_p, lr_q); stops "
+        "after an epoch whose loss is not finite. Returns (sum of squared errors per epoch, "
+        "seconds since the start after each epoch), one entry per epoch run.");
 }
 
 }  // namespace mfrec::bind

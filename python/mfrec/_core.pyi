@@ -21,6 +21,7 @@ __all__: list[str] = [
     "predict_pairs",
     "sgd_build_blocks",
     "sgd_epoch",
+    "sgd_epochs",
     "sgd_row_floats",
     "topk",
     "topk_panel_width",
@@ -176,6 +177,33 @@ def sgd_epoch(
 ) -> float:
     """
     One SGD epoch over the blocks in the given schedule; returns the sum of squared errors.
+    """
+
+def sgd_epochs(
+    user: NDArray[np.int32],
+    item: NDArray[np.int32],
+    rating: NDArray[np.float32],
+    block_ptr: NDArray[np.int64],
+    schedules: NDArray[np.int32],
+    steps: NDArray[np.float32],
+    P: NDArray[np.float32],
+    Q: NDArray[np.float32],
+    bu: NDArray[np.float32],
+    bi: NDArray[np.float32],
+    Gu: NDArray[np.float32],
+    Gi: NDArray[np.float32],
+    mu: float,
+    reg_bu: float,
+    reg_bi: float,
+    reg_p: float,
+    reg_q: float,
+    biased: bool,
+    adagrad: bool,
+    n_factors: int,
+    n_threads: int,
+) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
+    """
+    SGD epochs in one call, each with its schedule (B x B) and step sizes (lr_bu, lr_bi, lr_p, lr_q); stops after an epoch whose loss is not finite. Returns (sum of squared errors per epoch, seconds since the start after each epoch), one entry per epoch run.
     """
 
 def sgd_row_floats() -> int:

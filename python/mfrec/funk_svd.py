@@ -56,9 +56,10 @@ class FunkSVD(Recommender):
     lr_decay : float, default 1.0
         Multiply the steps by this factor after every epoch.
     n_blocks : int, optional
-        Bins per side of the block grid; default: about 5,000 ratings per block, at least
-        2 × threads, at most 64 (and at most min(n_users, n_items)). The result is
-        independent of ``n_threads`` for a fixed ``n_blocks``.
+        Bins per side of the block grid; default: the fewest (a multiple of the thread count)
+        whose blocks' factor rows fit in a core's L2 cache, at most one per side per ~5,000
+        ratings per block, at most 64 (and at most min(n_users, n_items)); see
+        ``auto_blocks``. The result is independent of ``n_threads`` for a fixed ``n_blocks``.
     n_threads : int, optional
         None or -1: all cores; -2: all but one; positive: exactly that many.
     random_state : int, numpy Generator, SeedSequence or None
@@ -182,8 +183,13 @@ class FunkSVD(Recommender):
 
         # Training state lives in rank space (row r = the user/item of rank r): a bin of the
         # block grid is then a contiguous range of rows (see cpp/include/mfrec/sgd.hpp).
-        B = auto_blocks(data.nnz, nt) if self.n_blocks is None else check_int(
-            self.n_blocks, "n_blocks", min_value=1)
+        # Rows padded with zeros (which stay zero under the updates) to the kernel's vector
+        # width and 64-byte aligned: on AVX-512 machines rows of 16·n floats, one cache line
+        # per 16 factors, go to the register kernel (cpp/include/mfrec/sgd_avx512.hpp).
+        align = _core.sgd_row_floats()
+        k_pad = -(-k // align) * align
+        B = auto_blocks(data.nnz, n_users, n_items, 4 * k_pad, nt) if self.n_blocks is None \
+            else check_int(self.n_blocks, "n_blocks", min_value=1)
         B = max(1, min(B, n_users, n_items))
         user_rank = rng.permutation(n_users).astype(np.int32)
         item_rank = rng.permutation(n_items).astype(np.int32)
@@ -191,11 +197,6 @@ class FunkSVD(Recommender):
                   np.empty(data.nnz, dtype=np.float32), np.empty(B * B + 1, dtype=np.int64))
         _core.sgd_build_blocks(data.indptr, data.item_index, data.ratings, user_rank, item_rank,
                                B, *blocks, nt)
-        # Rows padded with zeros (which stay zero under the updates) to the kernel's vector
-        # width and 64-byte aligned: on AVX-512 machines rows of 16·n floats, one cache line
-        # per 16 factors, go to the register kernel (cpp/include/mfrec/sgd_avx512.hpp).
-        align = _core.sgd_row_floats()
-        k_pad = -(-k // align) * align
         P = aligned_empty((n_users, k_pad))
         Q = aligned_empty((n_items, k_pad))
         seeds = rng.integers(0, 2**63, size=2)
@@ -207,26 +208,48 @@ class FunkSVD(Recommender):
         Gu = np.ones(n_users if adagrad else 0, dtype=np.float32)
         Gi = np.ones(n_items if adagrad else 0, dtype=np.float32)
         mu = np.float32(self.global_mean_ if self._biased else 0.0)
-        monitored = eval_set is not None or callback is not None
+        regs = (p["reg_bias"], p["reg_bias"], p["reg_user"], p["reg_item"])
 
-        def step(epoch: int) -> float:
+        def steps(epoch: int) -> list[float]:  # lr_bu, lr_bi, lr_p, lr_q
             scale = p["lr_decay"] ** epoch
-            sse = _core.sgd_epoch(
-                *blocks, sgd_schedule(rng, B), P, Q, bu, bi, Gu, Gi, mu,
-                p["lr_bias"] * scale, p["lr_bias"] * scale, p["lr"] * scale, p["lr"] * scale,
-                p["reg_bias"], p["reg_bias"], p["reg_user"], p["reg_item"], self._biased,
-                adagrad, k, nt)
-            if not np.isfinite(sse):
-                self._reset()
-                raise FloatingPointError(
-                    f"SGD diverged in epoch {epoch + 1} (training loss is {sse}): "
-                    f"the learning rate lr={self.lr} (lr_bias={p['lr_bias']}) is too large "
-                    "for this data; lower it (e.g. by 10x)")
-            if monitored:  # the callback / eval_set look at the model in id order
-                self._set_state(P, Q, bu, bi, user_rank, item_rank)
-            return sse / data.nnz
+            return [p["lr_bias"] * scale, p["lr_bias"] * scale, p["lr"] * scale,
+                    p["lr"] * scale]
 
-        self._run_epochs(p["n_epochs"], step, eval_set=eval_set, callback=callback)
+        def diverged(epoch: int, sse: float) -> FloatingPointError:
+            self._reset()
+            return FloatingPointError(
+                f"SGD diverged in epoch {epoch + 1} (training loss is {sse}): "
+                f"the learning rate lr={self.lr} (lr_bias={p['lr_bias']}) is too large "
+                "for this data; lower it (e.g. by 10x)")
+
+        if eval_set is None and callback is None and not self.verbose \
+                and self.n_iter_no_change is None:
+            # Nothing to report between epochs: all of them in one call (one parallel region,
+            # no Python per epoch). The same random draws as below, so the same result.
+            n_epochs = p["n_epochs"]
+            schedules = np.empty((n_epochs, B, B), dtype=np.int32)
+            for epoch in range(n_epochs):
+                schedules[epoch] = sgd_schedule(rng, B)
+            lrs = np.array([steps(epoch) for epoch in range(n_epochs)], dtype=np.float32)
+            sse, seconds = _core.sgd_epochs(*blocks, schedules, lrs.reshape(n_epochs, 4), P, Q,
+                                            bu, bi, Gu, Gi, mu, *regs, self._biased, adagrad,
+                                            k, nt)
+            if len(sse) and not np.isfinite(sse[-1]):
+                raise diverged(len(sse) - 1, sse[-1])
+            self.history_ = [{"epoch": t + 1, "elapsed": float(seconds[t]),
+                              "loss": float(sse[t]) / data.nnz} for t in range(len(sse))]
+            self.best_epoch_ = None
+        else:
+            def step(epoch: int) -> float:
+                sse = _core.sgd_epoch(*blocks, sgd_schedule(rng, B), P, Q, bu, bi, Gu, Gi, mu,
+                                      *steps(epoch), *regs, self._biased, adagrad, k, nt)
+                if not np.isfinite(sse):
+                    raise diverged(epoch, sse)
+                # the callback / eval_set look at the model in id order
+                self._set_state(P, Q, bu, bi, user_rank, item_rank)
+                return sse / data.nnz
+
+            self._run_epochs(p["n_epochs"], step, eval_set=eval_set, callback=callback)
         self._set_state(P, Q, bu, bi, user_rank, item_rank)
         self._finish_fit()
         return self
@@ -261,14 +284,32 @@ def aligned_empty(shape: tuple[int, int], align: int = 64) -> np.ndarray:
     return buf[offset:offset + n].reshape(shape)
 
 
-def auto_blocks(nnz: int, n_threads: int) -> int:
-    """Bins per side: about 5,000 ratings per block, at least 2 per thread, at most 64.
+def auto_blocks(nnz: int, n_users: int, n_items: int, row_bytes: int, n_threads: int) -> int:
+    """Bins per side of the block grid: few blocks, whose rows stay in a core's cache.
 
-    Fewer, larger blocks mean fewer synchronisation points; more bins mean smaller slices of
-    the factor matrices per block (cache) and better load balance. Measured by
-    ``benchmarks/test_bench_fit.py::test_funksvd_fit_blocks``.
+    The fewest bins (a multiple of ``n_threads``, so that every round splits evenly) for which a
+    block's slices of the two factor matrices fit in 1.5 MB, i.e. in a core's L2 — but no more
+    than one bin per side per ~5,000 ratings per block when the factors cannot fit anyway (large
+    data: more, smaller blocks only add synchronisation), and at most 64. Measured on 2 threads
+    (``benchmarks/test_bench_fit.py::test_funksvd_fit_blocks`` and ``benchmarks/compare.py``):
+    2 bins on MovieLens 100K, 4 on latest-small, 8 on the 1M synthetic set, 40 on the 10M one.
+
+    Parameters
+    ----------
+    nnz, n_users, n_items : int
+        Size of the training data.
+    row_bytes : int
+        Bytes per factor row (padded).
+    n_threads : int
+
+    Returns
+    -------
+    int
     """
-    return int(min(64, max(2 * n_threads, round(np.sqrt(nnz / 5000)))))
+    fit_cache = int(np.ceil((n_users + n_items) * row_bytes / 1.5e6))
+    by_ratings = int(round(np.sqrt(nnz / 5000)))
+    bins = max(1, min(fit_cache, by_ratings, 64))
+    return int(min(max(n_threads, -(-bins // n_threads) * n_threads), max(64, n_threads)))
 
 
 def sgd_schedule(rng: np.random.Generator, B: int) -> np.ndarray:

@@ -15,4 +15,22 @@ constexpr bool openmp_enabled() {
 #endif
 }
 
+/// This thread's number in the current parallel region (0 outside one, or without OpenMP).
+inline int thread_num() {
+#ifdef _OPENMP
+    return omp_get_thread_num();
+#else
+    return 0;
+#endif
+}
+
+/// Threads in the current parallel region (1 outside one, or without OpenMP).
+inline int num_threads() {
+#ifdef _OPENMP
+    return omp_get_num_threads();
+#else
+    return 1;
+#endif
+}
+
 }  // namespace mfrec
