@@ -11,19 +11,25 @@ import numpy as np
 def block_order(indptr, indices, user_rank, item_rank, B, lanes=4):
     """The SGD visiting order inside each block, rebuilt from its definition.
 
-    Returns a list over blocks b = user_bin * B + item_bin of arrays of (user_rank, item_rank,
-    csr position) rows. Each user's ratings in the block form a run (ascending item id);
+    Users and items are cut, in rank order, into B bins holding nearly equal shares of the
+    ratings. Returns a list over blocks b = user_bin * B + item_bin of arrays of (user_rank,
+    item_rank, csr position) rows. Each user's ratings in the block form a run (ascending item id);
     ``lanes`` lanes take turns, one rating each, every lane working through one run and
     taking the next user's run (users ascending by rank) when its own is done.
     """
-    n_users, n_items = len(user_rank), len(item_rank)
+    def bins(count_by_rank):  # equal shares of the ratings, consecutive ranks
+        cum = np.cumsum(count_by_rank)
+        return np.minimum((np.maximum(cum, 1) - 1) * B // max(cum[-1], 1), B - 1)
+
+    user_bin = bins(np.diff(indptr)[np.argsort(user_rank)])
+    item_bin = bins(np.bincount(item_rank[indices], minlength=len(item_rank)))
     blocks = [[] for _ in range(B * B)]
     for u in np.argsort(user_rank):
-        ub = user_rank[u] * B // n_users
+        ub = user_bin[user_rank[u]]
         per_bin = {}
         for e in range(indptr[u], indptr[u + 1]):
             i = indices[e]
-            ib = item_rank[i] * B // n_items
+            ib = item_bin[item_rank[i]]
             per_bin.setdefault(ib, []).append((user_rank[u], item_rank[i], e))
         for ib, rows in per_bin.items():
             blocks[ub * B + ib].append(rows)

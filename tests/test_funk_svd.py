@@ -6,7 +6,7 @@ import scipy.sparse as sp
 
 import mfrec
 from mfrec import _core
-from mfrec.funk_svd import sgd_schedule
+from mfrec.funk_svd import sgd_schedules
 from reference import block_order, sgd_epoch
 
 
@@ -70,10 +70,13 @@ def test_block_order_matches_definition(small):
 
 def test_schedule_is_latin_square():
     B = 7
-    sched = sgd_schedule(np.random.default_rng(0), B)
-    assert sorted(sched.ravel()) == list(range(B * B))  # every block once per epoch
-    for round_ in sched:  # no two blocks of a round share a user bin or an item bin
-        assert len(set(round_ // B)) == B and len(set(round_ % B)) == B
+    scheds = sgd_schedules(np.random.default_rng(0), B, 4)
+    assert scheds.shape == (4, B, B) and scheds.dtype == np.int32
+    for sched in scheds:
+        assert sorted(sched.ravel()) == list(range(B * B))  # every block once per epoch
+        for round_ in sched:  # no two blocks of a round share a user bin or an item bin
+            assert len(set(round_ // B)) == B and len(set(round_ % B)) == B
+    assert len({s.tobytes() for s in scheds}) == 4  # a fresh schedule every epoch
 
 
 @pytest.mark.parametrize("biased", [True, False])
@@ -91,7 +94,7 @@ def test_kernel_matches_numpy_reference(small, biased, schedule, k):
                           lr_schedule=schedule, n_blocks=B, n_threads=1,
                           random_state=seed).fit(small)
 
-    # Replay fit()'s random draws: ranks, initial factors (rank space), one schedule per epoch.
+    # Replay fit()'s random draws: ranks, initial factors (rank space), the epochs' schedules.
     rng = np.random.default_rng(seed)
     ur = rng.permutation(small.n_users).astype(np.int32)
     ir = rng.permutation(small.n_items).astype(np.int32)
@@ -106,8 +109,8 @@ def test_kernel_matches_numpy_reference(small, biased, schedule, k):
     if schedule == "adagrad":
         G = (np.ones(small.n_users, np.float32), np.ones(small.n_items, np.float32))
     losses = []
-    for _ in range(n_epochs):
-        sse = sgd_epoch(order, sgd_schedule(rng, B), small.ratings, P, Q, bu, bi, mu,
+    for sched in sgd_schedules(rng, B, n_epochs):
+        sse = sgd_epoch(order, sched, small.ratings, P, Q, bu, bi, mu,
                         lr, lr, reg, reg, reg, biased, G)
         losses.append(sse / small.nnz)
 

@@ -208,6 +208,7 @@ class FunkSVD(Recommender):
         Gu = np.ones(n_users if adagrad else 0, dtype=np.float32)
         Gi = np.ones(n_items if adagrad else 0, dtype=np.float32)
         mu = np.float32(self.global_mean_ if self._biased else 0.0)
+        schedules = sgd_schedules(rng, B, p["n_epochs"])
         regs = (p["reg_bias"], p["reg_bias"], p["reg_user"], p["reg_item"])
 
         def steps(epoch: int) -> list[float]:  # lr_bu, lr_bi, lr_p, lr_q
@@ -225,11 +226,8 @@ class FunkSVD(Recommender):
         if eval_set is None and callback is None and not self.verbose \
                 and self.n_iter_no_change is None:
             # Nothing to report between epochs: all of them in one call (one parallel region,
-            # no Python per epoch). The same random draws as below, so the same result.
+            # no Python per epoch). The same schedules as below, so the same result.
             n_epochs = p["n_epochs"]
-            schedules = np.empty((n_epochs, B, B), dtype=np.int32)
-            for epoch in range(n_epochs):
-                schedules[epoch] = sgd_schedule(rng, B)
             lrs = np.array([steps(epoch) for epoch in range(n_epochs)], dtype=np.float32)
             sse, seconds = _core.sgd_epochs(*blocks, schedules, lrs.reshape(n_epochs, 4), P, Q,
                                             bu, bi, Gu, Gi, mu, *regs, self._biased, adagrad,
@@ -241,7 +239,7 @@ class FunkSVD(Recommender):
             self.best_epoch_ = None
         else:
             def step(epoch: int) -> float:
-                sse = _core.sgd_epoch(*blocks, sgd_schedule(rng, B), P, Q, bu, bi, Gu, Gi, mu,
+                sse = _core.sgd_epoch(*blocks, schedules[epoch], P, Q, bu, bi, Gu, Gi, mu,
                                       *steps(epoch), *regs, self._biased, adagrad, k, nt)
                 if not np.isfinite(sse):
                     raise diverged(epoch, sse)
@@ -312,13 +310,28 @@ def auto_blocks(nnz: int, n_users: int, n_items: int, row_bytes: int, n_threads:
     return int(min(max(n_threads, -(-bins // n_threads) * n_threads), max(64, n_threads)))
 
 
-def sgd_schedule(rng: np.random.Generator, B: int) -> np.ndarray:
-    """A random epoch schedule: B rounds × B blocks, no two blocks of a round sharing a bin.
+def sgd_schedules(rng: np.random.Generator, B: int, n_epochs: int) -> np.ndarray:
+    """Random epoch schedules: per epoch B rounds × B blocks, no two blocks of a round sharing
+    a bin.
 
-    Round r pairs user bin rows[j] with item bin cols[(j + shift[r]) % B]: a random Latin
-    square, so every block is visited exactly once per epoch.
+    Round r of an epoch pairs user bin rows[j] with item bin cols[(j + shift[r]) % B], with
+    rows, cols and shift random permutations drawn for that epoch: a random Latin square, so
+    every block is visited exactly once per epoch.
+
+    Parameters
+    ----------
+    rng : numpy.random.Generator
+    B : int
+        Bins per side.
+    n_epochs : int
+
+    Returns
+    -------
+    numpy.ndarray of shape (n_epochs, B, B), int32
+        Block ids user_bin * B + item_bin; [t, r] is round r of epoch t.
     """
-    rows, cols, shift = rng.permutation(B), rng.permutation(B), rng.permutation(B)
-    j = np.arange(B)
-    sched = rows[None, :] * B + cols[(j[None, :] + shift[:, None]) % B]
-    return np.ascontiguousarray(sched, dtype=np.int32)
+    perms = rng.permuted(np.tile(np.arange(B), (3 * n_epochs, 1)), axis=1)
+    rows, cols, shift = (perms.reshape(n_epochs, 3, B)[:, m] for m in range(3))
+    idx = (np.arange(B)[None, None, :] + shift[:, :, None]) % B  # (epoch, round, j)
+    item_bins = np.take_along_axis(np.broadcast_to(cols[:, None, :], idx.shape), idx, axis=2)
+    return np.ascontiguousarray(rows[:, None, :] * B + item_bins, dtype=np.int32)

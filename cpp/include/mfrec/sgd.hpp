@@ -34,8 +34,24 @@ namespace mfrec {
 /// Users whose ratings are interleaved inside a block (sgd_build_blocks).
 constexpr index_t kSgdLanes = 4;
 
-/// Bin of a rank: ranks 0..n-1 are cut into B nearly equal consecutive ranges.
-inline index_t bin_of(index_t rank, index_t n, index_t n_bins) { return rank * n_bins / n; }
+/// Bins of ranks: ranks 0..n-1 are cut into B consecutive ranges holding nearly equal
+/// numbers of ratings: rank r (with count[r] ratings) goes to bin ⌊B·(c_r − 1)/nnz⌋, c_r the
+/// ratings of ranks 0..r, clamped to [0, B − 1]. Equal shares of the ratings make the blocks
+/// of a round take equal time (ML-100K, 2 bins: 99.7% of the ideal 2-thread round time,
+/// against 96.6% with equal numbers of rows per bin).
+/// @param count   per rank, length n
+/// @param out_bin per rank, length n (nondecreasing)
+inline void balanced_bins(const std::int64_t* count, index_t n, index_t n_bins,
+                          std::int32_t* out_bin) {
+    std::int64_t total = 0;
+    for (index_t r = 0; r < n; ++r) total += count[r];
+    std::int64_t cum = 0;
+    for (index_t r = 0; r < n; ++r) {
+        cum += count[r];
+        const index_t b = total > 0 ? (std::max<std::int64_t>(cum, 1) - 1) * n_bins / total : 0;
+        out_bin[r] = static_cast<std::int32_t>(std::min(b, n_bins - 1));
+    }
+}
 
 /// Regroup the CSR matrix X (users × items) into SGD blocks, in rank space: entries carry
 /// user_rank[u] and item_rank[i], and the factor rows are stored in rank order during
@@ -49,14 +65,27 @@ inline void sgd_build_blocks(const CsrView& X, const std::int32_t* user_rank,
                              std::int32_t* out_user, std::int32_t* out_item, float* out_rating,
                              std::int64_t* out_block_ptr, int n_threads = 1) {
     const index_t B = n_bins, n_blocks = B * B;
-    std::vector<std::int32_t> item_bin(static_cast<size_t>(X.cols));
-    for (index_t i = 0; i < X.cols; ++i)
-        item_bin[i] = static_cast<std::int32_t>(bin_of(item_rank[i], X.cols, B));
+    // Bins with equal shares of the ratings, in rank space.
+    std::vector<std::int64_t> count(static_cast<size_t>(std::max(X.rows, X.cols)), 0);
     std::vector<std::int32_t> by_rank(static_cast<size_t>(X.rows));  // rank -> user
-    for (index_t u = 0; u < X.rows; ++u) by_rank[user_rank[u]] = static_cast<std::int32_t>(u);
-    // Users of bin ub are the ranks [first_rank(ub), first_rank(ub + 1)); they alone write
-    // the blocks ub*B .. ub*B + B - 1, so the user bins are counted and filled in parallel.
-    auto first_rank = [&](index_t ub) { return (ub * X.rows + B - 1) / B; };
+    for (index_t u = 0; u < X.rows; ++u) {
+        by_rank[user_rank[u]] = static_cast<std::int32_t>(u);
+        count[user_rank[u]] = X.indptr[u + 1] - X.indptr[u];
+    }
+    std::vector<std::int32_t> user_bin(static_cast<size_t>(X.rows));  // by rank
+    balanced_bins(count.data(), X.rows, B, user_bin.data());
+    std::fill(count.begin(), count.end(), 0);
+    for (index_t e = 0; e < X.nnz(); ++e) ++count[item_rank[X.indices[e]]];
+    std::vector<std::int32_t> item_bin_by_rank(static_cast<size_t>(X.cols));
+    balanced_bins(count.data(), X.cols, B, item_bin_by_rank.data());
+    std::vector<std::int32_t> item_bin(static_cast<size_t>(X.cols));  // by item id
+    for (index_t i = 0; i < X.cols; ++i) item_bin[i] = item_bin_by_rank[item_rank[i]];
+    // Users of bin ub are the ranks [first[ub], first[ub + 1]); they alone write the blocks
+    // ub*B .. ub*B + B - 1, so the user bins are counted and filled in parallel.
+    std::vector<index_t> first(static_cast<size_t>(B) + 1, X.rows);
+    for (index_t r = X.rows - 1; r >= 0; --r) first[user_bin[r]] = r;
+    for (index_t ub = B - 1; ub >= 0; --ub) first[ub] = std::min(first[ub], first[ub + 1]);
+    auto first_rank = [&](index_t ub) { return first[ub]; };
 
     // Counts per block; every user bin counts in its own array (threads writing neighbouring
     // counters would fight over the cache line).

@@ -48,36 +48,44 @@ MFREC_TARGET_V4 MFREC_INLINE double sgd_pipe16(const SgdBlocks& blocks, index_t 
                                                index_t end, MatrixView P, MatrixView Q,
                                                float* MFREC_RESTRICT bu,
                                                float* MFREC_RESTRICT bi, const AdaState& ada,
-                                               const SgdParams& s) {
+                                               const SgdParams& params) {
+    // Locals, so that the stores to the biases and rows cannot alias them: the compiler
+    // would reload every parameter after each store otherwise. The row length is a constant.
+    const SgdParams s = params;
+    const AdaState st = ada;
+    constexpr index_t W = 16 * NV;
+    float* const Pd = P.data;
+    float* const Qd = Q.data;
     const std::int32_t* MFREC_RESTRICT U = blocks.user;
     const std::int32_t* MFREC_RESTRICT I = blocks.item;
-    const float inv_k = sgd_inv_k(s, P.cols);
+    const float* MFREC_RESTRICT R = blocks.rating;
+    const float inv_k = sgd_inv_k(s, W);
     constexpr index_t kAhead = MFREC_SGD_PREFETCH;
     double sse = 0.0;
     if (begin >= end) return sse;
-    float pq = z_dot<NV>(P.row(U[begin]), Q.row(I[begin]));
+    index_t u = U[begin], i = I[begin];
+    float pq = z_dot<NV>(Pd + u * W, Qd + i * W);
     for (index_t e = begin; e < end; ++e) {
         if (kAhead > 0 && s.prefetch && e + kAhead < end) {
-            prefetch_row(P.row(U[e + kAhead]), 16 * NV);
-            prefetch_row(Q.row(I[e + kAhead]), 16 * NV);
+            prefetch_row(Pd + U[e + kAhead] * W, W);
+            prefetch_row(Qd + I[e + kAhead] * W, W);
         }
-        const index_t u = U[e], i = I[e];
-        float* MFREC_RESTRICT p = P.row(u);
-        float* MFREC_RESTRICT q = Q.row(i);
+        float* MFREC_RESTRICT p = Pd + u * W;
+        float* MFREC_RESTRICT q = Qd + i * W;
         const bool has_next = e + 1 < end;
-        const bool early = has_next && U[e + 1] != u && I[e + 1] != i;
+        const index_t u2 = has_next ? U[e + 1] : u, i2 = has_next ? I[e + 1] : i;
+        const bool early = has_next && u2 != u && i2 != i;
         float pq_next = 0.f;
-        if (early) pq_next = z_dot<NV>(P.row(U[e + 1]), Q.row(I[e + 1]));
-        const SgdStep c =
-            sgd_scalar_step<Biased, Adagrad>(u, i, blocks.rating[e], pq, bu, bi, ada, s, inv_k);
+        if (early) pq_next = z_dot<NV>(Pd + u2 * W, Qd + i2 * W);
+        const SgdStep c = sgd_scalar_step<Biased, Adagrad>(u, i, R[e], pq, bu, bi, st, s, inv_k);
         sse += static_cast<double>(c.err) * c.err;
         for (int j = 0; j < NV; ++j) {
             const vz16 pv = z_load(p + 16 * j), qv = z_load(q + 16 * j);
             z_store(p + 16 * j, c.dp * pv + c.ep * qv);
             z_store(q + 16 * j, c.dq * qv + c.eq * pv);
         }
-        if (has_next && !early) pq_next = z_dot<NV>(P.row(U[e + 1]), Q.row(I[e + 1]));
-        pq = pq_next;
+        if (has_next && !early) pq_next = z_dot<NV>(Pd + u2 * W, Qd + i2 * W);
+        pq = pq_next, u = u2, i = i2;
     }
     return sse;
 }
