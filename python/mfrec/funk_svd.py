@@ -23,11 +23,13 @@ class FunkSVD(Recommender):
     squared error plus L2 penalties λ_bu b_u² + λ_bi b_i² + λ_p‖p_u‖² + λ_q‖q_i‖² per rating.
 
     Training runs in C++ over a cache-friendly randomized block order (after LibMF's FPSGD):
-    users and items are relabelled at random and cut into ``n_blocks`` bins each; every epoch
-    visits the blocks in a fresh random schedule of rounds whose blocks share no user and no
-    item, so OpenMP threads update the shared factors without locks and without races. As a
-    consequence the result does not depend on ``n_threads``: a seed gives bit-identical
-    factors at any thread count (as long as ``n_blocks`` is fixed).
+    users and items are relabelled at random and cut into ``n_blocks`` bins each, holding
+    equal shares of the ratings; every epoch visits the blocks in a fresh random schedule of
+    rounds whose blocks share no user and no item, so OpenMP threads update the shared
+    factors without locks and without races. As a consequence the result does not depend on
+    ``n_threads``: a seed gives bit-identical factors at any thread count (as long as
+    ``n_blocks`` is fixed). On AVX-512 CPUs, rows of up to 128 factors go to a kernel that
+    keeps them in vector registers (``cpp/include/mfrec/sgd_avx512.hpp``).
 
     Parameters
     ----------
