@@ -5,7 +5,8 @@
 //
 // Visiting order (cache-friendly and race-free, after LibMF's FPSGD): users and items are
 // relabelled by random ranks once per fit (rows stored in rank order) and cut into B bins
-// each, giving a B × B grid of blocks whose slices of P and Q stay in L2. Every epoch the caller passes a fresh random schedule of B rounds of
+// each (consecutive ranks, equal shares of the ratings), giving a B × B grid of blocks whose
+// slices of P and Q stay in L2. Every epoch the caller passes a fresh random schedule of B rounds of
 // B blocks; the blocks of one round share no user bin and no item bin, so threads update the
 // shared factors without locks and without touching the same row. Updates of one round
 // therefore commute: the result does not depend on the number of threads.
@@ -85,7 +86,6 @@ inline void sgd_build_blocks(const CsrView& X, const std::int32_t* user_rank,
     std::vector<index_t> first(static_cast<size_t>(B) + 1, X.rows);
     for (index_t r = X.rows - 1; r >= 0; --r) first[user_bin[r]] = r;
     for (index_t ub = B - 1; ub >= 0; --ub) first[ub] = std::min(first[ub], first[ub + 1]);
-    auto first_rank = [&](index_t ub) { return first[ub]; };
 
     // Counts per block; every user bin counts in its own array (threads writing neighbouring
     // counters would fight over the cache line).
@@ -96,7 +96,7 @@ inline void sgd_build_blocks(const CsrView& X, const std::int32_t* user_rank,
 #pragma omp for schedule(dynamic, 1)
         for (index_t ub = 0; ub < B; ++ub) {
             std::fill(local.begin(), local.end(), 0);
-            for (index_t r = first_rank(ub); r < first_rank(ub + 1); ++r) {
+            for (index_t r = first[ub]; r < first[ub + 1]; ++r) {
                 const index_t u = by_rank[r];
                 for (index_t e = X.indptr[u]; e < X.indptr[u + 1]; ++e)
                     ++local[item_bin[X.indices[e]]];
@@ -124,7 +124,7 @@ inline void sgd_build_blocks(const CsrView& X, const std::int32_t* user_rank,
         for (index_t ub = 0; ub < B; ++ub) {
             // sorted by user into the blocks of this user bin...
             std::copy(ptr.begin() + ub * B, ptr.begin() + (ub + 1) * B, pos.begin());
-            for (index_t r = first_rank(ub); r < first_rank(ub + 1); ++r) {
+            for (index_t r = first[ub]; r < first[ub + 1]; ++r) {
                 const index_t u = by_rank[r];
                 for (index_t e = X.indptr[u]; e < X.indptr[u + 1]; ++e) {
                     const std::int64_t at = pos[item_bin[X.indices[e]]]++;
