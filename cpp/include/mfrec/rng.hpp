@@ -42,10 +42,23 @@ namespace detail {
 #pragma GCC push_options
 #pragma GCC optimize("fp-contract=off")
 #endif
+// The builtin, not std::sqrt: functions compiled with other optimize options (the <cmath>
+// wrappers) are not inlined here, and a call would keep the loop from vectorizing.
+#if defined(__GNUC__) || defined(__clang__)
+#define MFREC_SQRTF __builtin_sqrtf
+#else
+#define MFREC_SQRTF std::sqrt
+#endif
+#if defined(__clang__)  // clang ignores the GCC pragma: no contraction, per function body
+#define MFREC_NO_CONTRACT _Pragma("clang fp contract(off)")
+#else
+#define MFREC_NO_CONTRACT
+#endif
 
 /// ln(x) for normal positive floats: x = m·2^e with m in [√½, √2), ln m = 2 atanh(s),
 /// s = (m − 1)/(m + 1), |s| < 0.172 (series to s⁹: relative error < 1e-8).
 MFREC_INLINE float ln_pos(float x) {
+    MFREC_NO_CONTRACT
     std::uint32_t bits;
     std::memcpy(&bits, &x, 4);
     int e = static_cast<int>((bits >> 23) & 0xFF) - 127;
@@ -63,6 +76,7 @@ MFREC_INLINE float ln_pos(float x) {
 /// (cos 2πt, sin 2πt) for t in [0, 1]: reduced to x = 2π(t − n/4) in [−π/4, π/4], Taylor
 /// polynomials (error < 4e-7), rotated back by the quadrant n.
 MFREC_INLINE void cos_sin_2pi(float t, float& c, float& s) {
+    MFREC_NO_CONTRACT
     const int n = static_cast<int>(4.f * t + 0.5f);
     const float x = 6.28318531f * (t - 0.25f * static_cast<float>(n)), x2 = x * x;
     const float sx = x * (1.f + x2 * (-0.166666667f + x2 * (0.00833333333f - x2 * 0.000198412698f)));
@@ -78,6 +92,7 @@ MFREC_INLINE void cos_sin_2pi(float t, float& c, float& s) {
 /// loop has no carried dependency), 24 random bits for each of its two uniforms in (0, 1].
 MFREC_DISPATCH inline void normal_row(float* MFREC_RESTRICT row, index_t k, index_t k_pad,
                                       float mean, float std_dev, std::uint64_t state) {
+    MFREC_NO_CONTRACT
     const index_t pairs = k / 2;
     for (index_t j = 0; j < pairs; ++j) {
         std::uint64_t z = state + static_cast<std::uint64_t>(j + 1) * 0x9E3779B97F4A7C15ull;
@@ -86,7 +101,7 @@ MFREC_DISPATCH inline void normal_row(float* MFREC_RESTRICT row, index_t k, inde
         z ^= z >> 31;
         const float u1 = (static_cast<float>(static_cast<std::uint32_t>(z >> 40)) + 1.f) * 0x1.0p-24f;
         const float u2 = (static_cast<float>(static_cast<std::uint32_t>((z >> 8) & 0xFFFFFF)) + 1.f) * 0x1.0p-24f;
-        const float radius = std_dev * __builtin_sqrtf(-2.f * ln_pos(u1));
+        const float radius = std_dev * MFREC_SQRTF(-2.f * ln_pos(u1));
         float c, s;
         cos_sin_2pi(u2, c, s);
         row[2 * j] = mean + radius * c;
@@ -97,11 +112,13 @@ MFREC_DISPATCH inline void normal_row(float* MFREC_RESTRICT row, index_t k, inde
         float u1, u2, c, s;
         rng.uniform2(u1, u2);
         cos_sin_2pi(u2, c, s);
-        row[k - 1] = mean + std_dev * __builtin_sqrtf(-2.f * ln_pos(u1)) * c;
+        row[k - 1] = mean + std_dev * MFREC_SQRTF(-2.f * ln_pos(u1)) * c;
     }
     for (index_t f = k; f < k_pad; ++f) row[f] = 0.f;
 }
 
+#undef MFREC_SQRTF
+#undef MFREC_NO_CONTRACT
 #if defined(__GNUC__) && !defined(__clang__)
 #pragma GCC pop_options
 #endif
