@@ -40,7 +40,7 @@ LIBMF = dict(k=100, n_iters=20, eta=0.1, lambda_p2=0.1, lambda_q2=0.1, lambda_p1
 MODELS = {
     "mfrec Baseline": Spec("mfrec", "μ + b_u + b_i, 10 ALS sweeps, reg_u 15, reg_i 10"),
     "mfrec FunkSVD": Spec("mfrec", "defaults: k=100, 20 epochs, AdaGrad lr 0.05, reg 0.1, "
-                          "init_std 0.1"),
+                          "init_std 0.05"),
     "mfrec FunkSVD (Surprise settings)": Spec(
         "mfrec", "k=100, 20 epochs, constant lr 0.005, reg 0.02, init_std 0.1"),
     "mfrec ALS": Spec("mfrec", "defaults: k=64, 15 epochs, reg 0.1 × n_u (ALS-WR), biased, "
@@ -177,8 +177,8 @@ def _fit_mfrec(model, train, test, n_users, n_items, scale, threads, seed) -> di
     if model == "mfrec Baseline":
         est = mfrec.Baseline(n_threads=threads)
     elif model == "mfrec FunkSVD (Surprise settings)":
-        est = mfrec.FunkSVD(lr=0.005, reg=0.02, lr_schedule="constant", n_threads=threads,
-                            random_state=seed)
+        est = mfrec.FunkSVD(lr=0.005, reg=0.02, lr_schedule="constant", init_std=0.1,
+                            n_threads=threads, random_state=seed)
     elif model == "mfrec FunkSVD":
         est = mfrec.FunkSVD(n_threads=threads, random_state=seed)
     elif model == "mfrec ALS":

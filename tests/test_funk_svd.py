@@ -18,9 +18,9 @@ def _blocks(data, user_rank, item_rank, B):
     return out
 
 
-def _init(n, k, seed, threads=1):
+def _init(n, k, seed, std, threads=1):
     X = np.empty((n, -(-k // 8) * 8), np.float32)
-    _core.init_normal(X, k, 0.0, 0.1, seed, threads)
+    _core.init_normal(X, k, 0.0, std, seed, threads)
     return np.ascontiguousarray(X[:, :k])
 
 
@@ -99,8 +99,8 @@ def test_kernel_matches_numpy_reference(small, biased, schedule, k):
     ur = rng.permutation(small.n_users).astype(np.int32)
     ir = rng.permutation(small.n_items).astype(np.int32)
     seeds = rng.integers(0, 2**63, size=2)
-    P = _init(small.n_users, k, int(seeds[0]))
-    Q = _init(small.n_items, k, int(seeds[1]))
+    P = _init(small.n_users, k, int(seeds[0]), model.init_std)
+    Q = _init(small.n_items, k, int(seeds[1]), model.init_std)
     bu = np.zeros(small.n_users, np.float32)
     bi = np.zeros(small.n_items, np.float32)
     mu = np.float32(small.ratings.mean(dtype=np.float64)) if biased else np.float32(0)
