@@ -253,7 +253,10 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--repeats", type=int, default=None,
                     help="timed fits per rating model / top-N passes (median); the implicit "
                     "task times the median iteration of one fit")
-    ap.add_argument("--timeout", type=float, default=1800, help="seconds per child run")
+    ap.add_argument("--timeout", type=float, default=None,
+                    help="seconds per child run (default 1800; 300 with --quick, where the "
+                    "slowest child takes ~30 s: a hung peer, e.g. LibMF's scheduler deadlocking "
+                    "now and then, then costs minutes, not half an hour)")
     ap.add_argument("--json", default=None, help="also write {meta, records} as JSON here")
     ap.add_argument("--plot", default=None, metavar="PNG",
                     help="also draw the records with mfrec.plot.benchmark_chart")
@@ -262,6 +265,8 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--worker", nargs=3, metavar=("TASK", "MODEL", "DATASET"),
                     help=argparse.SUPPRESS)
     args = ap.parse_args(argv)
+    if args.timeout is None:
+        args.timeout = 300.0 if args.quick else 1800.0
     if args.threads < 1:
         ap.error(f"--threads must be >= 1, got {args.threads}")
 

@@ -163,7 +163,7 @@ def test_movielens_accuracy(ml100k):
     m = mfrec.FunkSVD(n_factors=100, n_epochs=20, lr=0.005, reg=0.02, init_std=0.1,
                       lr_schedule="constant", random_state=0).fit(train)
     assert mfrec.evaluate(m, test)["rmse"] < 0.945
-    # the defaults do better (0.918 on a validation split in benchmarks/tune_funksvd.py)
+    # the defaults do better (0.9153 on a validation split in benchmarks/tune_funksvd.py)
     m = mfrec.FunkSVD(random_state=0).fit(train)
     assert mfrec.evaluate(m, test)["rmse"] < 0.925
 
