@@ -1,7 +1,17 @@
-// Stand-alone timing of the SGD kernel (no Python): the header-only core on random ratings.
+// Stand-alone timing of the SGD kernel (no Python): the header-only core on random ratings,
+// or on a real training set written as a binary CSR file (CSR=path; N_USERS and N_ITEMS are
+// then read from the file).
 //
 //   g++ -O3 -fopenmp -std=c++17 -Icpp/include benchmarks/cpp/sgd_bench.cpp -o /tmp/sgd_bench
 //   NNZ=1000000 B=16 /tmp/sgd_bench THREADS N_USERS N_ITEMS K [adagrad]
+//   CSR=/tmp/ml100k.bin B=2 /tmp/sgd_bench 2 0 0 100
+//
+// The CSR file of MovieLens 100K's 80/20 training part (what compare.py fits), from Python:
+//   d = mfrec.datasets.load_movielens("100k")
+//   tr, _ = mfrec.model_selection.train_test_split(d, 0.2, random_state=0)
+//   with open("/tmp/ml100k.bin", "wb") as f:
+//       np.array([tr.n_users, tr.n_items, tr.nnz], np.int64).tofile(f)
+//       tr.indptr.tofile(f); tr.item_index.tofile(f); tr.ratings.tofile(f)
 //
 // Rows are padded to sgd_row_floats() and 64-byte aligned, as FunkSVD allocates them.
 // Compile-time knobs to compare: -DMFREC_SGD_PREFETCH=0|4|8, -DMFREC_NO_DISPATCH (baseline
@@ -25,24 +35,45 @@ int main(int argc, char** argv) {
         return 2;
     }
     const int nt = std::atoi(argv[1]);
-    const int nu = std::atoi(argv[2]), ni = std::atoi(argv[3]), k = std::atoi(argv[4]);
+    int nu = std::atoi(argv[2]), ni = std::atoi(argv[3]);
+    const int k = std::atoi(argv[4]);
     const long nnz = std::atol(std::getenv("NNZ") ? std::getenv("NNZ") : "1000000");
     const int B = std::getenv("B") ? std::atoi(std::getenv("B")) : 16;
     std::mt19937_64 g(1);
-    std::vector<std::int64_t> indptr(nu + 1, 0);
+    std::vector<std::int64_t> indptr;
     std::vector<std::int32_t> idx;
     std::vector<float> val;
-    const long per = std::max(1L, nnz / nu);
-    for (int u = 0; u < nu; ++u) {
-        std::vector<int> items(per);
-        for (auto& x : items) x = static_cast<int>(g() % ni);
-        std::sort(items.begin(), items.end());
-        items.erase(std::unique(items.begin(), items.end()), items.end());
-        for (int x : items) {
-            idx.push_back(x);
-            val.push_back(static_cast<float>(1 + g() % 5));
+    if (const char* path = std::getenv("CSR")) {  // int64 n_users, n_items, nnz; the arrays
+        FILE* f = std::fopen(path, "rb");
+        std::int64_t hdr[3];
+        if (!f || std::fread(hdr, 8, 3, f) != 3) {
+            std::fprintf(stderr, "cannot read %s\n", path);
+            return 2;
         }
-        indptr[u + 1] = static_cast<std::int64_t>(idx.size());
+        nu = static_cast<int>(hdr[0]), ni = static_cast<int>(hdr[1]);
+        indptr.resize(nu + 1), idx.resize(hdr[2]), val.resize(hdr[2]);
+        const bool ok = std::fread(indptr.data(), 8, nu + 1, f) == static_cast<size_t>(nu + 1) &&
+                        std::fread(idx.data(), 4, hdr[2], f) == static_cast<size_t>(hdr[2]) &&
+                        std::fread(val.data(), 4, hdr[2], f) == static_cast<size_t>(hdr[2]);
+        std::fclose(f);
+        if (!ok) {
+            std::fprintf(stderr, "%s is truncated\n", path);
+            return 2;
+        }
+    } else {  // random: about NNZ / N_USERS distinct items per user, ratings 1..5
+        const long per = std::max(1L, nnz / nu);
+        indptr.assign(nu + 1, 0);
+        for (int u = 0; u < nu; ++u) {
+            std::vector<int> items(per);
+            for (auto& x : items) x = static_cast<int>(g() % ni);
+            std::sort(items.begin(), items.end());
+            items.erase(std::unique(items.begin(), items.end()), items.end());
+            for (int x : items) {
+                idx.push_back(x);
+                val.push_back(static_cast<float>(1 + g() % 5));
+            }
+            indptr[u + 1] = static_cast<std::int64_t>(idx.size());
+        }
     }
     const CsrView X{indptr.data(), idx.data(), val.data(), nu, ni};
     std::vector<std::int32_t> ur(nu), ir(ni);
