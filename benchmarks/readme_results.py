@@ -2,7 +2,7 @@
 
 Usage (from the repository root, after a full run and a --quick rerun)::
 
-    python benchmarks/compare.py --json benchmarks/results/compare.json \
+    python benchmarks/compare.py --json benchmarks/results/compare.json \\
         --plot docs/benchmarks.png > full.md
     python benchmarks/compare.py --quick --json benchmarks/results/compare_quick.json
     python benchmarks/readme_results.py full.md
@@ -13,87 +13,157 @@ from ``compare.json`` (ratios truncated, never rounded up), the reproducibility 
 comparing the two runs, and the tables as printed.
 """
 
-import json, math, re, sys
-full = json.load(open("benchmarks/results/compare.json"))
-quick = json.load(open("benchmarks/results/compare_quick.json"))
-R = {(r["task"], r["dataset"], r["model"]): r for r in full["records"]}
-Q = {(r["task"], r["dataset"], r["model"]): r for r in quick["records"]}
+import json
+import math
+import re
+import sys
 
-def tr(x):  # truncate, never round up
-    d = 1 if x >= 10 else 2
-    f = 10 ** d
-    return f"{math.floor(x * f) / f:.{d}f}"
+FUNK, FUNK_S = "mfrec FunkSVD", "mfrec FunkSVD (Surprise settings)"
+SVD, LIBMF = "Surprise SVD", "LibMF native"
+IALS, IALS_CHOL = "mfrec ImplicitALS (CG)", "mfrec ImplicitALS (Cholesky)"
+PEER_CG, PEER_CHOL = "implicit ALS (CG)", "implicit ALS (Cholesky)"
+SMALL = ("ml-100k", "ml-latest-small")
+IMPLICIT_SETS = (("lastfm-2k", "Last.fm 2K"), ("ml-100k", "MovieLens 100K positives"),
+                 ("synthetic-10m", "synthetic 10M positives"))
+TOPN_SETS = ("random-20k×10k", "random-100k×50k")
 
-def v(t, ds, m, k): return R[(t, ds, m)][k]
-def r4(x): return round(x, 4)
-def sp(t, ds, a, b, k): return v(t, ds, b, k) / v(t, ds, a, k)
 
-F, FS, SVD, LIB = "mfrec FunkSVD", "mfrec FunkSVD (Surprise settings)", "Surprise SVD", "LibMF native"
-def rm(ds, m): return r4(v("rating", ds, m, "rmse"))
-lines = []
-a = (f"- **Rating prediction vs Surprise:** mfrec FunkSVD (defaults) fits "
-     f"{tr(sp('rating','ml-100k',F,SVD,'fit_seconds'))}× faster than Surprise SVD on MovieLens 100K "
-     f"with RMSE {rm('ml-100k',SVD)-rm('ml-100k',F):.4f} lower ({rm('ml-100k',F):.4f} vs {rm('ml-100k',SVD):.4f}); "
-     f"{tr(sp('rating','ml-latest-small',F,SVD,'fit_seconds'))}× faster and "
-     f"{rm('ml-latest-small',SVD)-rm('ml-latest-small',F):.4f} lower on latest-small "
-     f"({rm('ml-latest-small',F):.4f} vs {rm('ml-latest-small',SVD):.4f}); "
-     f"{tr(sp('rating','synthetic-10m',F,SVD,'fit_seconds'))}× faster and "
-     f"{rm('synthetic-10m',SVD)-rm('synthetic-10m',F):.4f} lower on synthetic 10M "
-     f"({rm('synthetic-10m',F):.4f} vs {rm('synthetic-10m',SVD):.4f}). With Surprise's own SVD settings: "
-     f"{tr(sp('rating','ml-100k',FS,SVD,'fit_seconds'))}× faster at RMSE {rm('ml-100k',FS):.4f} vs "
-     f"{rm('ml-100k',SVD):.4f}. On 100K mfrec FunkSVD is also more accurate than Surprise's SVDpp "
-     f"({rm('ml-100k','Surprise SVDpp'):.4f}) and KNNBaseline ({rm('ml-100k','Surprise KNNBaseline'):.4f}), "
-     f"fitting in 1/{tr(sp('rating','ml-100k',F,'Surprise SVDpp','fit_seconds'))} and "
-     f"1/{tr(sp('rating','ml-100k',F,'Surprise KNNBaseline','fit_seconds'))} of their time. Baseline "
-     f"matches BaselineOnly's RMSE ({rm('ml-100k','mfrec Baseline'):.4f} vs {rm('ml-100k','Surprise BaselineOnly'):.4f}), "
-     f"{tr(sp('rating','ml-100k','mfrec Baseline','Surprise BaselineOnly','fit_seconds'))}× faster on 100K.")
-def lib(ds):
-    d = rm(ds, F) - rm(ds, LIB)
-    who = f"LibMF {d:.4f} better" if d > 0 else f"mfrec {-d:.4f} better" if d < 0 else "equal"
-    return (f"{tr(sp('rating',ds,F,LIB,'fit_seconds'))}× faster on {ds} at RMSE {rm(ds,F):.4f} vs "
-            f"{rm(ds,LIB):.4f} ({who})")
-b = ("- **Rating prediction vs LibMF (native build):** mfrec FunkSVD fits " + lib("ml-100k") + "; "
-     + lib("ml-latest-small") + "; " + lib("synthetic-10m") + f"; {tr(sp('rating','synthetic-10m',F,'LibMF pip','fit_seconds'))}× faster than the pip build on synthetic-10m.")
-I, IC = "mfrec ImplicitALS (CG)", "implicit ALS (CG)"
-def nd(ds, m): return r4(v("implicit", ds, m, "ndcg@10"))
-parts = []
-for ds, label in (("lastfm-2k", "Last.fm 2K"), ("ml-100k", "MovieLens 100K positives"), ("synthetic-10m", "synthetic 10M positives")):
-    parts.append(f"1/{tr(sp('implicit',ds,I,IC,'seconds_per_iter'))} of implicit's on {label} (NDCG@10 {nd(ds,I):.4f} vs {nd(ds,IC):.4f})")
-chol = [sp('implicit', ds, 'mfrec ImplicitALS (Cholesky)', 'implicit ALS (Cholesky)', 'seconds_per_iter') for ds in ("lastfm-2k", "ml-100k", "synthetic-10m")]
-c = ("- **Implicit feedback vs implicit:** with the same settings, an ImplicitALS CG iteration takes "
-     + "; ".join(parts) + f". Cholesky iterations: {tr(min(chol))}–{tr(max(chol))}× faster than implicit's.")
-tn = [(ds, sp('topn', ds, 'mfrec recommend', 'implicit recommend', 'seconds')) for ds in ("random-20k×10k", "random-100k×50k")]
-d = (f"- **Top-10 for every user vs implicit's recommend:** {tr(tn[0][1])}× faster on 20k users × 10k items, "
-     f"{tr(tn[1][1])}× faster on 100k × 50k.")
-# reproducibility from the quick rerun
-diffs, accd, exact = [], [], True
-pairs = [("rating", ds, m, ref, "fit_seconds") for ds in ("ml-100k", "ml-latest-small") for m, ref in ((F, SVD), (FS, SVD), (F, LIB), ("mfrec Baseline", "Surprise BaselineOnly"), ("mfrec ALS", SVD))]
-pairs += [("implicit", ds, m, ref, "seconds_per_iter") for ds in ("lastfm-2k", "ml-100k") for m, ref in ((I, IC), ("mfrec ImplicitALS (Cholesky)", "implicit ALS (Cholesky)"))]
-pairs += [("topn", "random-20k×10k", "mfrec recommend", "implicit recommend", "seconds")]
-for t, ds, m, ref, k in pairs:
-    rf = R[(t, ds, ref)][k] / R[(t, ds, m)][k]; rq = Q[(t, ds, ref)][k] / Q[(t, ds, m)][k]
-    diffs.append(100 * (rq / rf - 1))
-det_ok, hog = True, []
-for key, rq in Q.items():
-    t = key[0]
-    acc = "rmse" if t == "rating" else "ndcg@10" if t == "implicit" else None
-    if not acc or not key[2].startswith("mfrec"): continue
-    dd = abs(R[key][acc] - rq[acc])
-    if "FunkSVD" in key[2]: hog.append(dd)
-    elif round(R[key][acc], 4) != round(rq[acc], 4): det_ok = False
-repro = (f"Reproducibility: a `--quick` rerun right after the full run "
-         f"(`benchmarks/results/compare_quick.json`) gave the small-set speed ratios above within "
-         f"{min(diffs):+.1f} % to {max(diffs):+.1f} %; mfrec's accuracy figures "
-         + ("were identical to 4 decimals for every mfrec model" if det_ok and max(hog) < 5e-5 else
-            f"{'identical to 4 decimals for the deterministic models (Baseline, ALS, ImplicitALS)' if det_ok else 'NOT identical for the deterministic models'}, within {max(hog):.4f} RMSE for Hogwild FunkSVD")
-         + ".")
-out = open(sys.argv[1]).read()
-body = out[out.index("## Rating prediction"):].replace("\nchart: docs/benchmarks.png", "").rstrip()
-body = re.sub(r"^### ", "##### ", body, flags=re.M)
-body = re.sub(r"^## ", "#### ", body, flags=re.M)
-first = out.splitlines()[0]
-block = f"""<!-- results -->
-Measured on this project's CI machine: {first} Full run: {full['meta']['wall_seconds']:.0f} s. Raw numbers:
+def load(path):
+    """Records of a compare.py --json file, keyed by (task, dataset, model)."""
+    with open(path) as f:
+        run = json.load(f)
+    return run, {(r["task"], r["dataset"], r["model"]): r for r in run["records"]}
+
+
+def trunc(x):
+    """x with 2 decimals (1 from 10 up), truncated: a ratio is never rounded up."""
+    digits = 1 if x >= 10 else 2
+    scale = 10 ** digits
+    return f"{math.floor(x * scale) / scale:.{digits}f}"
+
+
+class Run:
+    def __init__(self, records):
+        self.r = records
+
+    def ratio(self, task, ds, model, ref, key):
+        """How many times faster ``model`` is than ``ref`` (ref time / model time)."""
+        return self.r[(task, ds, ref)][key] / self.r[(task, ds, model)][key]
+
+    def fit_ratio(self, ds, model, ref):
+        return trunc(self.ratio("rating", ds, model, ref, "fit_seconds"))
+
+    def rmse(self, ds, model):
+        return round(self.r[("rating", ds, model)]["rmse"], 4)
+
+    def ndcg(self, ds, model):
+        return round(self.r[("implicit", ds, model)]["ndcg@10"], 4)
+
+
+def rating_vs_surprise(run):
+    def faster_and_lower(ds):
+        return (f"{run.fit_ratio(ds, FUNK, SVD)}× faster and "
+                f"{run.rmse(ds, SVD) - run.rmse(ds, FUNK):.4f} lower")
+
+    def pair(ds, a, b):
+        return f"{run.rmse(ds, a):.4f} vs {run.rmse(ds, b):.4f}"
+
+    k = "ml-100k"
+    return (f"- **Rating prediction vs Surprise:** mfrec FunkSVD (defaults) fits "
+            f"{run.fit_ratio(k, FUNK, SVD)}× faster than Surprise SVD on MovieLens 100K with "
+            f"RMSE {run.rmse(k, SVD) - run.rmse(k, FUNK):.4f} lower ({pair(k, FUNK, SVD)}); "
+            f"{faster_and_lower('ml-latest-small')} on latest-small "
+            f"({pair('ml-latest-small', FUNK, SVD)}); {faster_and_lower('synthetic-10m')} on "
+            f"synthetic 10M ({pair('synthetic-10m', FUNK, SVD)}). With Surprise's own SVD "
+            f"settings: {run.fit_ratio(k, FUNK_S, SVD)}× faster at RMSE {pair(k, FUNK_S, SVD)}."
+            f" On 100K mfrec FunkSVD is also more accurate than Surprise's SVDpp "
+            f"({run.rmse(k, 'Surprise SVDpp'):.4f}) and KNNBaseline "
+            f"({run.rmse(k, 'Surprise KNNBaseline'):.4f}), fitting in "
+            f"1/{run.fit_ratio(k, FUNK, 'Surprise SVDpp')} and "
+            f"1/{run.fit_ratio(k, FUNK, 'Surprise KNNBaseline')} of their time. Baseline "
+            f"matches BaselineOnly's RMSE ({pair(k, 'mfrec Baseline', 'Surprise BaselineOnly')})"
+            f", {run.fit_ratio(k, 'mfrec Baseline', 'Surprise BaselineOnly')}× faster on 100K.")
+
+
+def rating_vs_libmf(run):
+    def one(ds):
+        d = run.rmse(ds, FUNK) - run.rmse(ds, LIBMF)
+        who = (f"LibMF {d:.4f} better" if d > 0 else f"mfrec {-d:.4f} better" if d < 0
+               else "equal")
+        return (f"{run.fit_ratio(ds, FUNK, LIBMF)}× faster on {ds} at RMSE "
+                f"{run.rmse(ds, FUNK):.4f} vs {run.rmse(ds, LIBMF):.4f} ({who})")
+
+    sets = "; ".join(one(ds) for ds in (*SMALL, "synthetic-10m"))
+    return (f"- **Rating prediction vs LibMF (native build):** mfrec FunkSVD fits {sets}; "
+            f"{run.fit_ratio('synthetic-10m', FUNK, 'LibMF pip')}× faster than the pip build "
+            f"on synthetic-10m.")
+
+
+def implicit_vs_implicit(run):
+    parts = [f"1/{trunc(run.ratio('implicit', ds, IALS, PEER_CG, 'seconds_per_iter'))} of "
+             f"implicit's on {label} (NDCG@10 {run.ndcg(ds, IALS):.4f} vs "
+             f"{run.ndcg(ds, PEER_CG):.4f})" for ds, label in IMPLICIT_SETS]
+    chol = [run.ratio("implicit", ds, IALS_CHOL, PEER_CHOL, "seconds_per_iter")
+            for ds, _ in IMPLICIT_SETS]
+    return ("- **Implicit feedback vs implicit:** with the same settings, an ImplicitALS CG "
+            "iteration takes " + "; ".join(parts) + f". Cholesky iterations: "
+            f"{trunc(min(chol))}–{trunc(max(chol))}× faster than implicit's.")
+
+
+def topn_vs_implicit(run):
+    small, big = (trunc(run.ratio("topn", ds, "mfrec recommend", "implicit recommend",
+                                  "seconds")) for ds in TOPN_SETS)
+    return (f"- **Top-10 for every user vs implicit's recommend:** {small}× faster on 20k users "
+            f"× 10k items, {big}× faster on 100k × 50k.")
+
+
+def reproducibility(full, quick):
+    """The quick rerun's small-set speed ratios against the full run's, and mfrec's accuracy."""
+    pairs = [("rating", ds, m, ref, "fit_seconds") for ds in SMALL
+             for m, ref in ((FUNK, SVD), (FUNK_S, SVD), (FUNK, LIBMF),
+                            ("mfrec Baseline", "Surprise BaselineOnly"), ("mfrec ALS", SVD))]
+    pairs += [("implicit", ds, m, ref, "seconds_per_iter") for ds in ("lastfm-2k", "ml-100k")
+              for m, ref in ((IALS, PEER_CG), (IALS_CHOL, PEER_CHOL))]
+    pairs += [("topn", TOPN_SETS[0], "mfrec recommend", "implicit recommend", "seconds")]
+    diffs = [100 * (quick.ratio(*p) / full.ratio(*p) - 1) for p in pairs]
+    deterministic_ok, funk = True, []
+    for key, rec in quick.r.items():
+        acc = {"rating": "rmse", "implicit": "ndcg@10"}.get(key[0])
+        if not acc or not key[2].startswith("mfrec"):
+            continue
+        if "FunkSVD" in key[2]:
+            funk.append(abs(full.r[key][acc] - rec[acc]))
+        elif round(full.r[key][acc], 4) != round(rec[acc], 4):
+            deterministic_ok = False
+    if deterministic_ok and max(funk) < 5e-5:
+        accuracy = "were identical to 4 decimals for every mfrec model"
+    else:
+        det = ("identical to 4 decimals for the deterministic models (Baseline, ALS, "
+               "ImplicitALS)" if deterministic_ok else "NOT identical for the deterministic "
+               "models")
+        accuracy = f"{det}, within {max(funk):.4f} RMSE for Hogwild FunkSVD"
+    return (f"Reproducibility: a `--quick` rerun right after the full run "
+            f"(`benchmarks/results/compare_quick.json`) gave the small-set speed ratios above "
+            f"within {min(diffs):+.1f} % to {max(diffs):+.1f} %; mfrec's accuracy figures "
+            f"{accuracy}.")
+
+
+def main(printed_path):
+    meta, full = load("benchmarks/results/compare.json")
+    _, quick = load("benchmarks/results/compare_quick.json")
+    full, quick = Run(full), Run(quick)
+    with open(printed_path) as f:
+        printed = f.read()
+    body = printed[printed.index("## Rating prediction"):]
+    body = body.replace("\nchart: docs/benchmarks.png", "").rstrip()
+    body = re.sub(r"^### ", "##### ", body, flags=re.M)
+    body = re.sub(r"^## ", "#### ", body, flags=re.M)
+    machine = printed.splitlines()[0]
+    lines = "\n".join(f(full) for f in (rating_vs_surprise, rating_vs_libmf,
+                                        implicit_vs_implicit, topn_vs_implicit))
+    block = f"""<!-- results -->
+Measured on this project's CI machine: {machine} Full run: {meta['meta']['wall_seconds']:.0f} s. \
+Raw numbers:
 `benchmarks/results/compare.json`; chart: `docs/benchmarks.png`. Fit = median of 5 fits on the
 MovieLens sets, 3 on synthetic-1m, 1 on synthetic-10m, every one with `random_state=0`; "× vs"
 columns are time ratios from this run (reference time ÷ row time: above 1 = faster than the
@@ -101,19 +171,23 @@ reference).
 
 In one line per task (ratios computed from `compare.json`, truncated, never rounded up):
 
-{a}
-{b}
-{c}
-{d}
+{lines}
 
-{repro}
+{reproducibility(full, quick)}
 
 ![benchmark chart](docs/benchmarks.png)
 
 {body}
 <!-- /results -->"""
-s = open("README.md").read()
-s = re.sub(r"<!-- results -->.*<!-- /results -->", lambda m: block, s, flags=re.S)
-s = re.sub(r"# full run: \d+ min here", f"# full run: {full['meta']['wall_seconds'] / 60:.0f} min here", s)
-open("README.md", "w").write(s)
-print(block[:3000])
+    with open("README.md") as f:
+        readme = f.read()
+    readme = re.sub(r"<!-- results -->.*<!-- /results -->", lambda m: block, readme,
+                    flags=re.S)
+    minutes = meta["meta"]["wall_seconds"] / 60
+    readme = re.sub(r"# full run: \d+ min here", f"# full run: {minutes:.0f} min here", readme)
+    with open("README.md", "w") as f:
+        f.write(readme)
+
+
+if __name__ == "__main__":
+    main(sys.argv[1])

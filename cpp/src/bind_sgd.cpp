@@ -104,33 +104,6 @@ void register_sgd(py::module_& m) {
         "Regroup a users x items CSR matrix into the B x B blocks of the SGD schedule.");
 
     m.def(
-        "sgd_epoch",
-        [](const carray<std::int32_t>& user, const carray<std::int32_t>& item,
-           const carray<float>& rating, const carray<std::int64_t>& block_ptr,
-           const carray<std::int32_t>& schedule, carray<float>& P, carray<float>& Q,
-           carray<float>& bu, carray<float>& bi, carray<float>& Gu, carray<float>& Gi,
-           float mu, float lr_bu, float lr_bi, float lr_p, float lr_q, float reg_bu,
-           float reg_bi, float reg_p, float reg_q, bool biased, bool adagrad, index_t n_factors,
-           int n_threads) {
-            SgdCall c(user, item, rating, block_ptr, P, Q, bu, bi, Gu, Gi, mu, lr_bu, lr_bi, lr_p,
-                      lr_q, reg_bu, reg_bi, reg_p, reg_q, biased, adagrad, n_factors, n_threads);
-            check_shape(schedule, "schedule", {c.blocks.n_bins, c.blocks.n_bins});
-            const float steps[4] = {lr_bu, lr_bi, lr_p, lr_q};
-            double sse = 0.0, seconds = 0.0;
-            py::gil_scoped_release release;  // raw pointers only below
-            c.run(schedule.data(), 1, steps, &sse, &seconds);
-            return sse;
-        },
-        py::arg("user").noconvert(), py::arg("item").noconvert(), py::arg("rating").noconvert(),
-        py::arg("block_ptr").noconvert(), py::arg("schedule").noconvert(),
-        py::arg("P").noconvert(), py::arg("Q").noconvert(), py::arg("bu").noconvert(),
-        py::arg("bi").noconvert(), py::arg("Gu").noconvert(), py::arg("Gi").noconvert(),
-        py::arg("mu"), py::arg("lr_bu"), py::arg("lr_bi"), py::arg("lr_p"), py::arg("lr_q"),
-        py::arg("reg_bu"), py::arg("reg_bi"), py::arg("reg_p"), py::arg("reg_q"),
-        py::arg("biased"), py::arg("adagrad"), py::arg("n_factors"), py::arg("n_threads"),
-        "One SGD epoch over the blocks in the given schedule; returns the sum of squared errors.");
-
-    m.def(
         "sgd_epochs",
         [](const carray<std::int32_t>& user, const carray<std::int32_t>& item,
            const carray<float>& rating, const carray<std::int64_t>& block_ptr,

@@ -20,7 +20,6 @@ __all__: list[str] = [
     "pack_panels",
     "predict_pairs",
     "sgd_build_blocks",
-    "sgd_epoch",
     "sgd_epochs",
     "sgd_row_floats",
     "topk",
@@ -149,36 +148,6 @@ def sgd_build_blocks(
     Regroup a users x items CSR matrix into the B x B blocks of the SGD schedule.
     """
 
-def sgd_epoch(
-    user: NDArray[np.int32],
-    item: NDArray[np.int32],
-    rating: NDArray[np.float32],
-    block_ptr: NDArray[np.int64],
-    schedule: NDArray[np.int32],
-    P: NDArray[np.float32],
-    Q: NDArray[np.float32],
-    bu: NDArray[np.float32],
-    bi: NDArray[np.float32],
-    Gu: NDArray[np.float32],
-    Gi: NDArray[np.float32],
-    mu: float,
-    lr_bu: float,
-    lr_bi: float,
-    lr_p: float,
-    lr_q: float,
-    reg_bu: float,
-    reg_bi: float,
-    reg_p: float,
-    reg_q: float,
-    biased: bool,
-    adagrad: bool,
-    n_factors: int,
-    n_threads: int,
-) -> float:
-    """
-    One SGD epoch over the blocks in the given schedule; returns the sum of squared errors.
-    """
-
 def sgd_epochs(
     user: NDArray[np.int32],
     item: NDArray[np.int32],
@@ -203,12 +172,15 @@ def sgd_epochs(
     n_threads: int,
 ) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
     """
-    SGD epochs in one call, each with its schedule (B x B) and step sizes (lr_bu, lr_bi, lr_p, lr_q); stops after an epoch whose loss is not finite. Returns (sum of squared errors per epoch, seconds since the start after each epoch), one entry per epoch run.
+    SGD epochs in one call, each with its schedule (B x B) and step sizes (lr_bu, lr_bi,
+    lr_p, lr_q); stops after an epoch whose loss is not finite. Returns (sum of squared errors
+    per epoch, seconds since the start after each epoch), one entry per epoch run.
     """
 
 def sgd_row_floats() -> int:
     """
-    Row length (floats) to pad the factor matrices to for the fastest SGD kernel on this CPU: 16 where the AVX-512 kernel runs (rows of up to 128 floats), else 8.
+    Row length (floats) to pad the factor matrices to for the fastest SGD kernel on this
+    CPU: 16 where the AVX-512 kernel runs (rows of up to 128 floats), else 8.
     """
 
 def topk(

@@ -210,13 +210,14 @@ class FunkSVD(Recommender):
         Gu = np.ones(n_users if adagrad else 0, dtype=np.float32)
         Gi = np.ones(n_items if adagrad else 0, dtype=np.float32)
         mu = np.float32(self.global_mean_ if self._biased else 0.0)
-        schedules = sgd_schedules(rng, B, p["n_epochs"])
-        regs = (p["reg_bias"], p["reg_bias"], p["reg_user"], p["reg_item"])
-
-        def steps(epoch: int) -> list[float]:  # lr_bu, lr_bi, lr_p, lr_q
-            scale = p["lr_decay"] ** epoch
-            return [p["lr_bias"] * scale, p["lr_bias"] * scale, p["lr"] * scale,
-                    p["lr"] * scale]
+        n_epochs = p["n_epochs"]
+        schedules = sgd_schedules(rng, B, n_epochs)
+        # per epoch: lr_bu, lr_bi, lr_p, lr_q
+        scale = p["lr_decay"] ** np.arange(n_epochs)[:, None]
+        steps = np.ascontiguousarray(
+            scale * [p["lr_bias"], p["lr_bias"], p["lr"], p["lr"]], dtype=np.float32)
+        state = (P, Q, bu, bi, Gu, Gi, mu, p["reg_bias"], p["reg_bias"], p["reg_user"],
+                 p["reg_item"], self._biased, adagrad, k, nt)
 
         def diverged(epoch: int, sse: float) -> FloatingPointError:
             self._reset()
@@ -228,12 +229,8 @@ class FunkSVD(Recommender):
         if eval_set is None and callback is None and not self.verbose \
                 and self.n_iter_no_change is None:
             # Nothing to report between epochs: all of them in one call (one parallel region,
-            # no Python per epoch). The same schedules as below, so the same result.
-            n_epochs = p["n_epochs"]
-            lrs = np.array([steps(epoch) for epoch in range(n_epochs)], dtype=np.float32)
-            sse, seconds = _core.sgd_epochs(*blocks, schedules, lrs.reshape(n_epochs, 4), P, Q,
-                                            bu, bi, Gu, Gi, mu, *regs, self._biased, adagrad,
-                                            k, nt)
+            # no Python per epoch). The same schedules and steps as below: the same result.
+            sse, seconds = _core.sgd_epochs(*blocks, schedules, steps, *state)
             if len(sse) and not np.isfinite(sse[-1]):
                 raise diverged(len(sse) - 1, sse[-1])
             self.history_ = [{"epoch": t + 1, "elapsed": float(seconds[t]),
@@ -241,15 +238,15 @@ class FunkSVD(Recommender):
             self.best_epoch_ = None
         else:
             def step(epoch: int) -> float:
-                sse = _core.sgd_epoch(*blocks, schedules[epoch], P, Q, bu, bi, Gu, Gi, mu,
-                                      *steps(epoch), *regs, self._biased, adagrad, k, nt)
+                one = slice(epoch, epoch + 1)
+                sse = float(_core.sgd_epochs(*blocks, schedules[one], steps[one], *state)[0][0])
                 if not np.isfinite(sse):
                     raise diverged(epoch, sse)
                 # the callback / eval_set look at the model in id order
                 self._set_state(P, Q, bu, bi, user_rank, item_rank)
                 return sse / data.nnz
 
-            self._run_epochs(p["n_epochs"], step, eval_set=eval_set, callback=callback)
+            self._run_epochs(n_epochs, step, eval_set=eval_set, callback=callback)
         self._set_state(P, Q, bu, bi, user_rank, item_rank)
         self._finish_fit()
         return self

@@ -34,7 +34,7 @@ struct SgdParams {
     bool biased = true;
     bool adagrad = false;  // per-row adaptive steps η/√G, G = 1 + Σ mean squared gradient
     index_t n_factors = 0; // k without the zero padding of the rows (0: the row length)
-    bool prefetch = true;  // set by sgd_epoch: only when the factors outgrow the caches
+    bool prefetch = true;  // set by sgd_epochs: only when the factors outgrow the caches
 };
 
 /// AdaGrad state: per-row accumulators G (persist across epochs, start at 1) and squared row
