@@ -12,8 +12,8 @@ import pytest
 import scipy.sparse as sp
 
 import mfrec
-import mfrec.als
 from mfrec import _core
+from mfrec._engine import LocalAls
 
 K = 6  # factors: small, so that the dense normal equations are cheap and well conditioned
 
@@ -125,8 +125,11 @@ def test_explicit_rows_are_exact_ridge_solves(small, biased, reg_scaling, reg):
     # One more user half-sweep with the items fixed, straight through the kernel.
     X, bu = m.user_factors_.copy(), m.user_bias_.copy()
     _core.als_half_sweep(small.indptr, small.item_index, small.ratings, X, m.item_factors_,
-                         bu if biased else None, m.item_bias_ if biased else None, reg, count,
-                         False, biased, mu if biased else 0.0, 0, 1)
+                         x_bias=bu if biased else None,
+                         other_bias=m.item_bias_ if biased else None,
+                         params=_core.AlsParams(reg=reg, reg_count=count, augment=biased,
+                                                mu=mu if biased else 0.0, cg_steps=0),
+                         n_threads=1)
     want = explicit_rows(m.item_factors_, m.item_bias_, mu, reg, count, biased, ROWS_U, R, M)
     got = np.c_[X[ROWS_U], bu[ROWS_U]] if biased else X[ROWS_U]
     assert_close(got, want, 1e-4)
@@ -147,15 +150,16 @@ def test_implicit_rows_are_exact_solves(small, kind, alpha, epsilon):
     # Users, with the confidences computed here (not by the model).
     conf = confidence(small.ratings, alpha, kind, epsilon).astype(np.float32)
     X = m.user_factors_.copy()
-    _core.als_half_sweep(small.indptr, small.item_index, conf, X, m.item_factors_, None, None,
-                         reg, False, True, False, 0.0, 0, 1)
+    _core.als_half_sweep(small.indptr, small.item_index, conf, X, m.item_factors_,
+                         params=_core.AlsParams(reg=reg, implicit=True, cg_steps=0),
+                         gram=_core.gram(m.item_factors_, n_threads=1), n_threads=1)
     assert_close(X[ROWS_U], implicit_rows(m.item_factors_, C, M, reg, ROWS_U), 1e-4)
 
 
 def test_gram_is_yty():
     Y = np.random.default_rng(0).standard_normal((5000, 7)).astype(np.float32)
     Y64 = Y.astype(np.float64)
-    assert_close(_core.gram(Y, 2), Y64.T @ Y64, 1e-5)
+    assert_close(_core.gram(Y, n_threads=2), Y64.T @ Y64, 1e-5)
 
 
 # --------------------------------------------------------------------------- 2. CG = Cholesky
@@ -180,17 +184,24 @@ def test_cg_with_enough_steps_equals_cholesky(small, name):
     mu = float(small.ratings.mean()) if aug else 0.0
     d = K + aug
     out = {}
+    G = _core.gram(Y, n_threads=1) if implicit else None
+
+    def sweep(X, bu, steps):
+        prm = _core.AlsParams(reg=reg, reg_count=count, implicit=implicit, augment=aug, mu=mu,
+                              cg_steps=steps)
+        _core.als_half_sweep(small.indptr, small.item_index, data, X, Y, params=prm, gram=G,
+                             x_bias=bu if aug else None, other_bias=bi if aug else None,
+                             n_threads=1)
+
     for steps in (0, d, d + 3):
         X, bu = X0.copy(), bu0.copy()
-        _core.als_half_sweep(small.indptr, small.item_index, data, X, Y, bu if aug else None,
-                             bi if aug else None, reg, count, implicit, aug, mu, steps, 1)
+        sweep(X, bu, steps)
         out[steps] = np.c_[X, bu] if aug else X
     assert_close(out[d], out[0], 1e-3)
     assert_close(out[d + 3], out[0], 1e-3)
     # ... and few steps are not (the comparison has teeth).
     X, bu = X0.copy(), bu0.copy()
-    _core.als_half_sweep(small.indptr, small.item_index, data, X, Y, bu if aug else None,
-                         bi if aug else None, reg, count, implicit, aug, mu, 1, 1)
+    sweep(X, bu, 1)
     assert np.abs((np.c_[X, bu] if aug else X) - out[0]).max() > 1e-2 * np.abs(out[0]).max()
 
 
@@ -267,7 +278,9 @@ def test_implicit_loss_kernel_matches_dense(small):
     X = (rng.standard_normal((small.n_users, K)) * 0.3).astype(np.float32)
     Y = (rng.standard_normal((small.n_items, K)) * 0.3).astype(np.float32)
     for threads in (1, 2):
-        got = _core.implicit_loss(small.indptr, small.item_index, conf, X, Y, 0.3, threads)
+        got = _core.implicit_loss(small.indptr, small.item_index, conf, X, Y,
+                                  gram=_core.gram(Y, n_threads=threads), reg=0.3,
+                                  n_threads=threads)
         assert got == pytest.approx(implicit_loss(X, Y, C, P, 0.3), rel=1e-5)
     # the per-epoch loss is that objective over the total confidence Σ_all c
     m = mfrec.ImplicitALS(n_factors=K, n_epochs=2, alpha=7.0, reg=0.3,
@@ -297,8 +310,13 @@ def test_parity_with_implicit(small, monkeypatch, use_cg):
     rng = np.random.default_rng(0)
     X0 = (rng.standard_normal((small.n_users, k)) * 0.1).astype(np.float32)
     Y0 = (rng.standard_normal((small.n_items, k)) * 0.1).astype(np.float32)
-    monkeypatch.setattr(mfrec.als._AlsBase, "_init_factors",
-                        lambda self, *args: (X0.copy(), Y0.copy()))
+    start = LocalAls.init_factors
+
+    def init_factors(self, *args):  # the same start as implicit's
+        start(self, *args)
+        self.X, self.Y = X0.copy(), Y0.copy()
+
+    monkeypatch.setattr(LocalAls, "init_factors", init_factors)
 
     ours = []
     model = mfrec.ImplicitALS(n_factors=k, n_epochs=n_iter, reg=reg, alpha=alpha,

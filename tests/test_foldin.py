@@ -72,10 +72,13 @@ def half_sweep(model, R, side="users", data=None):
     if data is not None:
         values = np.ascontiguousarray(data, dtype=np.float32)
     count = (not implicit) and model.reg_scaling == "count"
-    _core.als_half_sweep(indptr, indices, values, X, getattr(model, fixed_f),
-                         xb if aug else None, getattr(model, fixed_b) if aug else None,
-                         float(model.reg), count, implicit, aug,
-                         float(model.global_mean_) if aug else 0.0, 0, 1)
+    Y = getattr(model, fixed_f)
+    prm = _core.AlsParams(reg=float(model.reg), reg_count=count, implicit=implicit,
+                          augment=aug, mu=float(model.global_mean_) if aug else 0.0, cg_steps=0)
+    _core.als_half_sweep(indptr, indices, values, X, Y, params=prm,
+                         gram=_core.gram(Y, n_threads=1) if implicit else None,
+                         x_bias=xb if aug else None,
+                         other_bias=getattr(model, fixed_b) if aug else None, n_threads=1)
     return X, xb
 
 

@@ -6,7 +6,7 @@ import scipy.sparse as sp
 
 import mfrec
 from mfrec import _core
-from mfrec.funk_svd import sgd_schedules
+from mfrec.models._sgd import sgd_schedules
 from reference import block_order, sgd_epoch
 
 
@@ -14,27 +14,27 @@ def _blocks(data, user_rank, item_rank, B):
     out = (np.empty(data.nnz, np.int32), np.empty(data.nnz, np.int32),
            np.empty(data.nnz, np.float32), np.empty(B * B + 1, np.int64))
     _core.sgd_build_blocks(data.indptr, data.item_index, data.ratings, user_rank, item_rank,
-                           B, *out)
+                           *out, n_bins=B)
     return out
 
 
 def _init(n, k, seed, std, threads=1):
     X = np.empty((n, -(-k // 8) * 8), np.float32)
-    _core.init_normal(X, k, 0.0, std, seed, threads)
+    _core.init_normal(X, k=k, mean=0.0, std=std, seed=seed, n_threads=threads)
     return np.ascontiguousarray(X[:, :k])
 
 
 def test_init_normal():
     X = np.full((4000, 24), np.nan, np.float32)
-    _core.init_normal(X, 21, 0.5, 2.0, 7, 2)
+    _core.init_normal(X, k=21, mean=0.5, std=2.0, seed=7, n_threads=2)
     assert np.all(X[:, 21:] == 0)
     v = X[:, :21].ravel()
     assert abs(v.mean() - 0.5) < 0.03 and abs(v.std() - 2.0) < 0.03
     assert abs(np.mean(np.abs(v - 0.5) < 2.0) - 0.6827) < 0.01  # normal, not uniform
     Y = np.empty_like(X)
-    _core.init_normal(Y, 21, 0.5, 2.0, 7, 1)  # thread count does not matter
+    _core.init_normal(Y, k=21, mean=0.5, std=2.0, seed=7, n_threads=1)  # threads do not matter
     assert np.array_equal(X, Y)
-    _core.init_normal(Y, 21, 0.5, 2.0, 8, 1)
+    _core.init_normal(Y, k=21, mean=0.5, std=2.0, seed=8, n_threads=1)
     assert not np.array_equal(X, Y)
     assert len(np.unique(X[:, 0])) == 4000  # rows are distinct streams
 
@@ -44,7 +44,7 @@ def test_init_normal_distribution():
     from scipy import stats
 
     X = np.empty((4000, 112), np.float32)
-    _core.init_normal(X, 101, 0.0, 1.0, 11, 2)  # odd k: the last factor of a row too
+    _core.init_normal(X, k=101, mean=0.0, std=1.0, seed=11, n_threads=2)  # odd k: last factor too
     v = np.sort(X[:, :101].ravel().astype(np.float64))
     assert stats.kstest(v, "norm").statistic < 0.004
     for z, mass in ((2.0, 0.0455), (3.0, 0.0027)):

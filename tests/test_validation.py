@@ -62,9 +62,12 @@ def test_kernel_rejects_wrong_dtype():
     out = np.empty(1, np.float32)
     P = np.zeros((1, 2), np.float32)
     b = np.zeros(1, np.float32)
+    params = _core.PredictParams(clip=True, lo=1.0, hi=5.0)
+    _core.predict_pairs(np.zeros(1, np.int64), np.zeros(1, np.int64), P, P, out, user_bias=b,
+                        item_bias=b, params=params, n_threads=1)  # the right dtypes pass
     with pytest.raises(TypeError):
-        _core.predict_pairs(np.zeros(1, np.int32), np.zeros(1, np.int64), P, P, b, b,
-                            0.0, True, True, 1.0, 5.0, out, 1)
+        _core.predict_pairs(np.zeros(1, np.int32), np.zeros(1, np.int64), P, P, out,
+                            user_bias=b, item_bias=b, params=params, n_threads=1)
     with pytest.raises(ValueError, match="out of range"):
-        _core.predict_pairs(np.array([3]), np.zeros(1, np.int64), P, P, b, b,
-                            0.0, True, True, 1.0, 5.0, out, 1)
+        _core.predict_pairs(np.array([3]), np.zeros(1, np.int64), P, P, out, user_bias=b,
+                            item_bias=b, params=params, n_threads=1)

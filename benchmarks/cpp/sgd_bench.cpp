@@ -25,7 +25,7 @@
 #include <random>
 #include <vector>
 
-#include "mfrec/sgd.hpp"
+#include "mfrec/sgd_mf.hpp"
 
 using namespace mfrec;
 
@@ -103,7 +103,7 @@ int main(int argc, char** argv) {
     std::vector<std::int32_t> sched(B * B);
     for (int r = 0; r < B; ++r)
         for (int j = 0; j < B; ++j) sched[r * B + j] = j * B + (j + r) % B;
-    const SgdBlocks blocks{bu.data(), bi.data(), br.data(), bp.data(), B};
+    const SgdBlocks blocks{bu.data(), bi.data(), br.data(), bp.data(), B, nu, ni};
     SgdParams s;
     s.adagrad = argc > 5;
     s.mu = 3.f;

@@ -1,3 +1,4 @@
+// Bias baselines μ + b_u + b_i (cpp/include/mfrec/baseline.hpp).
 #include "bind_util.hpp"
 #include "mfrec/baseline.hpp"
 
@@ -8,8 +9,9 @@ void register_baseline(py::module_& m) {
         "baseline_als_sweep",
         [](const carray<std::int64_t>& u_indptr, const carray<std::int32_t>& u_indices,
            const carray<float>& u_data, const carray<std::int64_t>& i_indptr,
-           const carray<std::int32_t>& i_indices, const carray<float>& i_data, float mu,
-           float reg_u, float reg_i, carray<float>& bu, carray<float>& bi, int n_threads) {
+           const carray<std::int32_t>& i_indices, const carray<float>& i_data,
+           carray<float>& bu, carray<float>& bi, float mu, float reg_user, float reg_item,
+           int n_threads) {
             if (n_threads < 1) throw py::value_error("n_threads must be >= 1");
             const index_t n_users = u_indptr.shape(0) - 1, n_items = i_indptr.shape(0) - 1;
             const CsrView by_user = csr(u_indptr, u_indices, u_data, n_items);
@@ -21,13 +23,16 @@ void register_baseline(py::module_& m) {
             float* pbu = out_ptr(bu, "bu");
             float* pbi = out_ptr(bi, "bi");
             py::gil_scoped_release release;  // raw pointers only below
-            return baseline_als_sweep(by_user, by_item, mu, reg_u, reg_i, pbu, pbi, n_threads);
+            return baseline_als_sweep(by_user, by_item, mu, reg_user, reg_item, pbu, pbi,
+                                      n_threads);
         },
         py::arg("u_indptr").noconvert(), py::arg("u_indices").noconvert(),
         py::arg("u_data").noconvert(), py::arg("i_indptr").noconvert(),
-        py::arg("i_indices").noconvert(), py::arg("i_data").noconvert(), py::arg("mu"),
-        py::arg("reg_u"), py::arg("reg_i"), py::arg("bu").noconvert(), py::arg("bi").noconvert(),
-        py::arg("n_threads"), "One alternating sweep of exact bias solves (items, then users); returns the training SSE.");
+        py::arg("i_indices").noconvert(), py::arg("i_data").noconvert(),
+        py::arg("bu").noconvert(), py::arg("bi").noconvert(), py::kw_only(), py::arg("mu"),
+        py::arg("reg_user"), py::arg("reg_item"), py::arg("n_threads"),
+        "One alternating sweep of exact bias solves (items, then users); returns the training "
+        "SSE.");
 }
 
 }  // namespace mfrec::bind

@@ -1,3 +1,4 @@
+// Seeded normal initialisation (cpp/include/mfrec/rng.hpp).
 #include "bind_util.hpp"
 #include "mfrec/rng.hpp"
 
@@ -15,8 +16,8 @@ void register_rng(py::module_& m) {
             py::gil_scoped_release release;  // raw pointers only below
             init_normal(Xv, k, mean, std_dev, seed, n_threads);
         },
-        py::arg("X").noconvert(), py::arg("k"), py::arg("mean"), py::arg("std"), py::arg("seed"),
-        py::arg("n_threads"),
+        py::arg("X").noconvert(), py::kw_only(), py::arg("k"), py::arg("mean"), py::arg("std"),
+        py::arg("seed"), py::arg("n_threads"),
         "Fill X[:, :k] with Normal(mean, std) draws (row r from stream (seed, r)), X[:, k:] = 0.");
 }
 

@@ -1,5 +1,5 @@
 #include "bind_util.hpp"
-#include "mfrec/sgd.hpp"
+#include "mfrec/sgd_mf.hpp"
 
 #include <vector>
 
@@ -20,10 +20,8 @@ struct SgdCall {
     SgdCall(const carray<std::int32_t>& user, const carray<std::int32_t>& item,
             const carray<float>& rating, const carray<std::int64_t>& block_ptr, carray<float>& P_,
             carray<float>& Q_, carray<float>& bu_, carray<float>& bi_, carray<float>& Gu_,
-            carray<float>& Gi_, float mu, float lr_bu, float lr_bi, float lr_p, float lr_q,
-            float reg_bu, float reg_bi, float reg_p, float reg_q, bool biased, bool adagrad,
-            index_t n_factors, int n_threads_)
-        : n_threads(n_threads_) {
+            carray<float>& Gi_, const SgdParams& params_, int n_threads_)
+        : params(params_), n_threads(n_threads_) {
         if (n_threads < 1) throw py::value_error("n_threads must be >= 1");
         if (block_ptr.ndim() != 1) throw py::value_error("block_ptr must be 1-D");
         index_t B = 0;
@@ -39,20 +37,16 @@ struct SgdCall {
         if (P.cols != Q.cols) throw py::value_error("P and Q must have the same n_factors");
         check_shape(bu_, "bu", {P.rows});
         check_shape(bi_, "bi", {Q.rows});
-        check_shape(Gu_, "Gu", {adagrad ? P.rows : -1});
-        check_shape(Gi_, "Gi", {adagrad ? Q.rows : -1});
-        if (n_factors < 0 || n_factors > P.cols)
+        check_shape(Gu_, "Gu", {params.adagrad ? P.rows : -1});
+        check_shape(Gi_, "Gi", {params.adagrad ? Q.rows : -1});
+        if (params.n_factors < 0 || params.n_factors > P.cols)
             throw py::value_error("n_factors must be in [0, P.shape[1]]");
-        blocks = SgdBlocks{user.data(), item.data(), rating.data(), block_ptr.data(), B};
-        params.mu = mu;
-        params.lr_bu = lr_bu, params.lr_bi = lr_bi, params.lr_p = lr_p, params.lr_q = lr_q;
-        params.reg_bu = reg_bu, params.reg_bi = reg_bi, params.reg_p = reg_p;
-        params.reg_q = reg_q;
-        params.biased = biased, params.adagrad = adagrad, params.n_factors = n_factors;
+        blocks = SgdBlocks{user.data(), item.data(), rating.data(), block_ptr.data(), B,
+                           P.rows, Q.rows};
         bu = out_ptr(bu_, "bu"), bi = out_ptr(bi_, "bi");
         Gu = out_ptr(Gu_, "Gu"), Gi = out_ptr(Gi_, "Gi");
         block_sse.resize(static_cast<size_t>(B * B));
-        norms.resize(adagrad ? static_cast<size_t>(P.rows + Q.rows) : 0);
+        norms.resize(params.adagrad ? static_cast<size_t>(P.rows + Q.rows) : 0);
     }
 
     /// Runs the epochs; call without the GIL.
@@ -67,6 +61,18 @@ struct SgdCall {
 }  // namespace
 
 void register_sgd(py::module_& m) {
+    ParamStruct<SgdParams>(m, "SgdParams",
+                           "FunkSVD's SGD update (see sgd_step.hpp); the steps come per epoch.")
+        .field("mu", &SgdParams::mu, "Global mean (0 for unbiased models).")
+        .field("reg_bu", &SgdParams::reg_bu, "L2 weight of the user biases.")
+        .field("reg_bi", &SgdParams::reg_bi, "L2 weight of the item biases.")
+        .field("reg_p", &SgdParams::reg_p, "L2 weight of the user factors.")
+        .field("reg_q", &SgdParams::reg_q, "L2 weight of the item factors.")
+        .field("biased", &SgdParams::biased, "Predict μ + b_u + b_i + pᵀq (else pᵀq).")
+        .field("adagrad", &SgdParams::adagrad, "Per-row AdaGrad steps η/√G.")
+        .field("n_factors", &SgdParams::n_factors,
+               "k without the rows' zero padding (0: the row length).");
+
     m.def("sgd_row_floats", &sgd_row_floats,
           "Row length (floats) to pad the factor matrices to for the fastest SGD kernel on this "
           "CPU: 16 where the AVX-512 kernel runs (rows of up to 128 floats), else 8.");
@@ -74,9 +80,9 @@ void register_sgd(py::module_& m) {
         "sgd_build_blocks",
         [](const carray<std::int64_t>& indptr, const carray<std::int32_t>& indices,
            const carray<float>& data, const carray<std::int32_t>& user_rank,
-           const carray<std::int32_t>& item_rank, index_t n_bins, carray<std::int32_t>& out_user,
+           const carray<std::int32_t>& item_rank, carray<std::int32_t>& out_user,
            carray<std::int32_t>& out_item, carray<float>& out_rating,
-           carray<std::int64_t>& out_block_ptr, int n_threads) {
+           carray<std::int64_t>& out_block_ptr, index_t n_bins, int n_threads) {
             if (n_threads < 1) throw py::value_error("n_threads must be >= 1");
             const index_t n_items = item_rank.ndim() == 1 ? item_rank.shape(0) : -1;
             const CsrView X = csr(indptr, indices, data, n_items);
@@ -94,13 +100,14 @@ void register_sgd(py::module_& m) {
             auto* orr = out_ptr(out_rating, "out_rating");
             auto* ob = out_ptr(out_block_ptr, "out_block_ptr");
             py::gil_scoped_release release;  // raw pointers only below
-            sgd_build_blocks(X, user_rank.data(), item_rank.data(), n_bins, ou, oi, orr, ob, n_threads);
+            sgd_build_blocks(X, user_rank.data(), item_rank.data(), n_bins, ou, oi, orr, ob,
+                             n_threads);
         },
         py::arg("indptr").noconvert(), py::arg("indices").noconvert(), py::arg("data").noconvert(),
-        py::arg("user_rank").noconvert(), py::arg("item_rank").noconvert(), py::arg("n_bins"),
+        py::arg("user_rank").noconvert(), py::arg("item_rank").noconvert(),
         py::arg("out_user").noconvert(), py::arg("out_item").noconvert(),
-        py::arg("out_rating").noconvert(), py::arg("out_block_ptr").noconvert(),
-        py::arg("n_threads") = 1,
+        py::arg("out_rating").noconvert(), py::arg("out_block_ptr").noconvert(), py::kw_only(),
+        py::arg("n_bins"), py::arg("n_threads") = 1,
         "Regroup a users x items CSR matrix into the B x B blocks of the SGD schedule.");
 
     m.def(
@@ -109,11 +116,8 @@ void register_sgd(py::module_& m) {
            const carray<float>& rating, const carray<std::int64_t>& block_ptr,
            const carray<std::int32_t>& schedules, const carray<float>& steps,
            carray<float>& P, carray<float>& Q, carray<float>& bu, carray<float>& bi,
-           carray<float>& Gu, carray<float>& Gi, float mu, float reg_bu, float reg_bi,
-           float reg_p, float reg_q, bool biased, bool adagrad, index_t n_factors,
-           int n_threads) {
-            SgdCall c(user, item, rating, block_ptr, P, Q, bu, bi, Gu, Gi, mu, 0.f, 0.f, 0.f,
-                      0.f, reg_bu, reg_bi, reg_p, reg_q, biased, adagrad, n_factors, n_threads);
+           carray<float>& Gu, carray<float>& Gi, const SgdParams& params, int n_threads) {
+            SgdCall c(user, item, rating, block_ptr, P, Q, bu, bi, Gu, Gi, params, n_threads);
             const index_t B = c.blocks.n_bins;
             check_shape(schedules, "schedules", {-1, B, B});
             const index_t n_epochs = schedules.shape(0);
@@ -134,13 +138,10 @@ void register_sgd(py::module_& m) {
         py::arg("block_ptr").noconvert(), py::arg("schedules").noconvert(),
         py::arg("steps").noconvert(), py::arg("P").noconvert(), py::arg("Q").noconvert(),
         py::arg("bu").noconvert(), py::arg("bi").noconvert(), py::arg("Gu").noconvert(),
-        py::arg("Gi").noconvert(), py::arg("mu"), py::arg("reg_bu"), py::arg("reg_bi"),
-        py::arg("reg_p"), py::arg("reg_q"), py::arg("biased"), py::arg("adagrad"),
-        py::arg("n_factors"), py::arg("n_threads"),
+        py::arg("Gi").noconvert(), py::kw_only(), py::arg("params"), py::arg("n_threads"),
         "SGD epochs in one call, each with its schedule (B x B) and step sizes (lr_bu, lr_bi, "
-        "lr_p, lr_q); stops "
-        "after an epoch whose loss is not finite. Returns (sum of squared errors per epoch, "
-        "seconds since the start after each epoch), one entry per epoch run.");
+        "lr_p, lr_q); stops after an epoch whose loss is not finite. Returns (sum of squared "
+        "errors per epoch, seconds since the start after each epoch), one entry per epoch run.");
 }
 
 }  // namespace mfrec::bind

@@ -1,3 +1,5 @@
+// Top-N retrieval (cpp/include/mfrec/topk.hpp): packed panels, the fused top-n kernel for
+// dot-product models, and the selection of a dense score block for custom scorers.
 #include <pybind11/stl.h>
 
 #include <optional>
@@ -13,8 +15,8 @@ void register_topk(py::module_& m) {
 
     m.def(
         "pack_panels",
-        [](const carray<float>& F, std::optional<carray<float>> bias,
-           const carray<std::int32_t>& cand, int nr, int n_threads) {
+        [](const carray<float>& F, const carray<std::int32_t>& cand,
+           std::optional<carray<float>> bias, int nr, int n_threads) {
             MatrixView Fv = const_matrix(F, "F");
             check_shape(cand, "cand", {-1});
             if (nr < 1) throw py::value_error("nr must be >= 1");
@@ -39,16 +41,16 @@ void register_topk(py::module_& m) {
             }
             return py::make_tuple(values, pbias, ids);
         },
-        py::arg("F").noconvert(), py::arg("bias").noconvert(), py::arg("cand").noconvert(),
-        py::arg("nr"), py::arg("n_threads"),
+        py::arg("F").noconvert(), py::arg("cand").noconvert(), py::kw_only(),
+        py::arg("bias").noconvert() = py::none(), py::arg("nr"), py::arg("n_threads"),
         "Pack candidate items (rows of F, with their bias) into micro-kernel panels.");
 
     m.def(
         "topk",
         [](const carray<float>& values, const carray<float>& pbias,
            const carray<std::int32_t>& ids, const carray<float>& U,
-           const carray<std::int64_t>& rows, std::optional<carray<float>> offset,
-           const carray<std::int64_t>& seen_indptr, const carray<std::int32_t>& seen_indices,
+           const carray<std::int64_t>& rows, const carray<std::int64_t>& seen_indptr,
+           const carray<std::int32_t>& seen_indices, std::optional<carray<float>> offset,
            std::optional<carray<std::int64_t>> filter_rows, int n, int n_threads) {
             if (n < 1) throw py::value_error("n must be >= 1");
             if (n_threads < 1) throw py::value_error("n_threads must be >= 1");
@@ -90,11 +92,47 @@ void register_topk(py::module_& m) {
             return py::make_tuple(out_ids, out_scores);
         },
         py::arg("values").noconvert(), py::arg("bias").noconvert(), py::arg("ids").noconvert(),
-        py::arg("U").noconvert(), py::arg("rows").noconvert(), py::arg("offset").noconvert(),
-        py::arg("seen_indptr").noconvert(), py::arg("seen_indices").noconvert(),
-        py::arg("filter_rows").noconvert(), py::arg("n"), py::arg("n_threads"),
+        py::arg("U").noconvert(), py::arg("rows").noconvert(),
+        py::arg("seen_indptr").noconvert(), py::arg("seen_indices").noconvert(), py::kw_only(),
+        py::arg("offset").noconvert() = py::none(),
+        py::arg("filter_rows").noconvert() = py::none(), py::arg("n"), py::arg("n_threads"),
         "Top-n candidates per query row (U[rows]) against packed panels, seen items skipped. "
         "Returns (ids int32, scores float32), each (len(rows), n); padding id -1, score NaN.");
+
+    m.def(
+        "topk_dense",
+        [](const carray<float>& scores, const carray<std::int32_t>& ids,
+           const carray<std::int64_t>& seen_indptr, const carray<std::int32_t>& seen_indices,
+           std::optional<carray<std::int64_t>> filter_rows, int n, int n_threads) {
+            if (n < 1) throw py::value_error("n must be >= 1");
+            if (n_threads < 1) throw py::value_error("n_threads must be >= 1");
+            if (scores.ndim() != 2) throw py::value_error("scores: expected a 2-D array");
+            const index_t nq = scores.shape(0), nc = scores.shape(1);
+            check_shape(ids, "ids", {nc});
+            CsrView seen = csr_pattern(seen_indptr, seen_indices);
+            if (filter_rows) check_shape(*filter_rows, "filter_rows", {nq});
+            const std::int64_t* pf = filter_rows ? filter_rows->data() : nullptr;
+            for (index_t q = 0; pf && q < nq; ++q)
+                if (pf[q] < -1 || pf[q] >= seen.rows)
+                    throw py::value_error("filter row out of range: " + std::to_string(pf[q]));
+            carray<std::int32_t> out_ids({nq, static_cast<index_t>(n)});
+            carray<float> out_scores({nq, static_cast<index_t>(n)});
+            std::int32_t* oi = out_ids.mutable_data();
+            float* os = out_scores.mutable_data();
+            const float* ps = scores.data();
+            const std::int32_t* pid = ids.data();
+            {
+                py::gil_scoped_release release;  // raw pointers only below
+                topk_dense(ps, nq, nc, pid, seen, pf, n, os, oi, n_threads);
+            }
+            return py::make_tuple(out_ids, out_scores);
+        },
+        py::arg("scores").noconvert(), py::arg("ids").noconvert(),
+        py::arg("seen_indptr").noconvert(), py::arg("seen_indices").noconvert(), py::kw_only(),
+        py::arg("filter_rows").noconvert() = py::none(), py::arg("n"), py::arg("n_threads"),
+        "Top-n of each row of a dense score block (n_queries x n_candidates; column c is item "
+        "ids[c]), seen items and NaN/-inf scores skipped. Returns (ids int32, scores float32), "
+        "each (n_queries, n); padding id -1, score NaN.");
 }
 
 }  // namespace mfrec::bind

@@ -8,7 +8,11 @@
 #include <pybind11/pybind11.h>
 
 #include <algorithm>
+#include <functional>
+#include <map>
+#include <memory>
 #include <string>
+#include <vector>
 
 #include "mfrec/common.hpp"
 
@@ -82,5 +86,56 @@ inline CsrView csr_pattern(const carray<std::int64_t>& indptr,
     check_shape(indices, "indices", {indptr.data()[rows]});
     return CsrView{indptr.data(), indices.data(), nullptr, rows, 0};
 }
+
+/// Binds a kernel's parameter struct as a Python class built from keyword arguments only:
+/// `_core.AlsParams(reg=0.1, implicit=True)`; unset fields keep the C++ defaults, an unknown
+/// name raises TypeError, and repr() lists every field. Usage:
+///     ParamStruct<AlsParams>(m, "AlsParams", "doc").field("reg", &AlsParams::reg, "doc")...;
+template <class T>
+class ParamStruct {
+public:
+    ParamStruct(py::module_& m, const char* name, const char* doc)
+        : cls_(m, name, doc), fields_(std::make_shared<Fields>()) {
+        auto fields = fields_;
+        cls_.def(py::init([fields](const py::kwargs& kwargs) {
+                     T value{};
+                     for (auto item : kwargs) {
+                         const auto key = item.first.cast<std::string>();
+                         auto it = fields->setters.find(key);
+                         if (it == fields->setters.end())
+                             throw py::type_error(std::string(py::str(py::type::of<T>().attr(
+                                                      "__name__"))) +
+                                                  "() got an unexpected keyword argument '" +
+                                                  key + "'");
+                         it->second(value, item.second);
+                     }
+                     return value;
+                 }),
+                 "Keyword arguments only; unset fields keep their defaults.");
+        cls_.def("__repr__", [fields](const py::object& self) {
+            std::string out = std::string(py::str(self.get_type().attr("__name__"))) + "(";
+            for (size_t j = 0; j < fields->names.size(); ++j)
+                out += (j ? ", " : "") + fields->names[j] + "=" +
+                       std::string(py::repr(self.attr(fields->names[j].c_str())));
+            return out + ")";
+        });
+    }
+
+    template <class F>
+    ParamStruct& field(const char* name, F T::*member, const char* doc) {
+        cls_.def_readwrite(name, member, doc);
+        fields_->names.emplace_back(name);
+        fields_->setters[name] = [member](T& value, py::handle v) { value.*member = v.cast<F>(); };
+        return *this;
+    }
+
+private:
+    struct Fields {
+        std::vector<std::string> names;
+        std::map<std::string, std::function<void(T&, py::handle)>> setters;
+    };
+    py::class_<T> cls_;
+    std::shared_ptr<Fields> fields_;
+};
 
 }  // namespace mfrec::bind

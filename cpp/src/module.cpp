@@ -1,4 +1,5 @@
-// mfrec._core: the private compiled module. Each topic registers itself from its own file.
+// mfrec._core: the private compiled module. Each topic registers itself from its own file
+// (bind_<topic>.cpp): a new kernel family adds its file and one register_<topic> line here.
 #include <pybind11/pybind11.h>
 
 #include "mfrec/common.hpp"
@@ -17,10 +18,18 @@ void register_als(py::module_& m);
 
 PYBIND11_MODULE(_core, m) {
     m.doc() = "mfrec's C++ kernels (private: use the mfrec package)";
+#ifdef MFREC_VERSION
+    m.attr("__version__") = MFREC_VERSION;
+#else
+    m.attr("__version__") = "0.0.0";
+#endif
     m.def("openmp_enabled", [] { return mfrec::openmp_enabled(); },
           "True when the kernels were compiled with OpenMP (parallel).");
     m.def("isa_dispatch", [] { return MFREC_HAS_DISPATCH == 1; },
           "True when hot loops carry runtime-dispatched AVX2/AVX-512 versions.");
+    m.def("isa_level", [] { return mfrec::isa_level(); },
+          "The ISA level the dispatched kernels use on this CPU: 4 (AVX-512), 3 (AVX2 + FMA) "
+          "or 0 (baseline).");
     mfrec::bind::register_sgd(m);
     mfrec::bind::register_baseline(m);
     mfrec::bind::register_predict(m);

@@ -1,135 +1,47 @@
-"""The base estimator: everything shared by the models (parameters, input handling,
-prediction, the epoch loop with callbacks and early stopping).
+"""The base estimator: what every model shares (parameters, input handling, the fitted-state
+life cycle, prediction, persistence), with retrieval and cold start from their own modules.
 
-An algorithm subclass only declares its ``__init__`` parameters and produces factors and
-biases in ``fit``.
+A model subclass declares its ``__init__`` parameters, its traits (``_get_traits``), checks
+its parameters (``_check_params``) and builds a trainer for the training loop
+(``_make_trainer``); its ``fit`` calls :meth:`Recommender._fit`. Everything else is here, in
+``_retrieval.py`` (recommend, similar), ``_foldin.py`` (cold start), ``_scoring.py`` (the
+scoring seam), ``_training.py`` (the loop) and ``_persist`` (model files). This module is a
+leaf of the package's import graph below ``mfrec.models``: nothing it imports imports it.
 """
 
 from __future__ import annotations
 
 import inspect
-import time
-from collections.abc import Callable
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
-import scipy.sparse as sp
 
-from . import _core
+from . import _persist, _registry
+from ._engine import LocalEngine
 from ._foldin import ColdStartMixin
-from ._progress import progress
+from ._input import as_interactions
+from ._params import Params
 from ._retrieval import RetrievalMixin
-from ._threads import blas_limited
-from ._validation import check_choice, check_int, resolve_n_threads
-from .interactions import Interactions
+from ._scoring import DotScorer, Scorer
+from ._training import train, val_score
+from ._validation import NotFittedError, check_choice, resolve_n_threads
 
 if TYPE_CHECKING:
     import os
-    from typing import TypeAlias
 
-    import pandas as pd
     from numpy.typing import ArrayLike, NDArray
 
+    from ._engine import LocalEngine as Engine
     from ._idmap import IdMap
+    from ._input import EpochCallback, InteractionsLike
+    from ._traits import ModelTraits
+    from ._training import Trainer
+    from .interactions import Interactions
 
-    # What ``fit``, ``eval_set``, ``fold_in``, ``evaluate`` and the splits accept.
-    InteractionsLike: TypeAlias = "Interactions | sp.spmatrix | sp.sparray | pd.DataFrame"
-    # ``callback(info)`` after every epoch; returning False stops training.
-    EpochCallback: TypeAlias = "Callable[[dict[str, Any]], bool | None]"
-    # ``random_state``: a seed, a SeedSequence, a Generator (used as is) or None (fresh).
-    Seed: TypeAlias = "int | np.random.Generator | np.random.SeedSequence | None"
+__all__ = ["Recommender", "NotFittedError"]
 
-__all__ = ["Recommender", "as_interactions", "NotFittedError"]
-
-_P = TypeVar("_P", bound="Params")
-
-
-class NotFittedError(ValueError, AttributeError):
-    """The model is used before ``fit``."""
-
-
-def as_interactions(X: InteractionsLike, *, what: str = "X") -> Interactions:
-    """Canonical :class:`Interactions` from the accepted inputs (validates once).
-
-    Parameters
-    ----------
-    X : Interactions, scipy sparse matrix or array of shape (n_users, n_items), or DataFrame
-        Returned as is when already an Interactions; a sparse matrix has inner ids (row and
-        column indices); a DataFrame has columns ``user``, ``item``[, ``rating``[,
-        ``timestamp``]].
-    what : str, default "X"
-        The argument's name, for the error message.
-
-    Returns
-    -------
-    Interactions
-
-    Raises
-    ------
-    TypeError
-        ``X`` is none of the accepted types.
-    """
-    if isinstance(X, Interactions):
-        return X
-    if sp.issparse(X):
-        return Interactions.from_sparse(X)
-    if type(X).__name__ == "DataFrame" and hasattr(X, "columns"):
-        return Interactions.from_pandas(X)
-    raise TypeError(
-        f"{what} must be an mfrec.Interactions, a scipy sparse matrix or a pandas DataFrame, "
-        f"got {type(X).__name__}"
-    )
-
-
-class Params:
-    """The scikit-learn parameter contract: ``__init__`` arguments are the parameters."""
-
-    @classmethod
-    def _param_names(cls) -> list[str]:
-        sig = inspect.signature(cls.__init__)
-        return [p.name for p in sig.parameters.values()
-                if p.name != "self" and p.kind not in (p.VAR_POSITIONAL, p.VAR_KEYWORD)]
-
-    def get_params(self, deep: bool = True) -> dict[str, Any]:
-        """Parameters of this object, as given to ``__init__``.
-
-        Parameters
-        ----------
-        deep : bool, default True
-            Accepted for scikit-learn compatibility; no parameter is itself an estimator
-            whose parameters would be listed.
-
-        Returns
-        -------
-        dict of str -> object
-            ``{name: value}`` for every ``__init__`` parameter, values as stored.
-        """
-        return {name: getattr(self, name) for name in self._param_names()}
-
-    def set_params(self: _P, **params: Any) -> _P:
-        """Set parameters, as ``__init__`` would (no validation until ``fit``).
-
-        Parameters
-        ----------
-        **params
-            ``name=value`` for ``__init__`` parameters.
-
-        Returns
-        -------
-        self
-
-        Raises
-        ------
-        ValueError
-            A name is not an ``__init__`` parameter (the message lists the valid ones).
-        """
-        valid = self._param_names()
-        for key, value in params.items():
-            if key not in valid:
-                raise ValueError(f"invalid parameter {key!r} for {type(self).__name__}; "
-                                 f"valid: {valid}")
-            setattr(self, key, value)
-        return self
+# Fitted state that is not an attribute ending in "_": private fitted attributes.
+_PRIVATE_STATE = ("_train", "_cold_users_", "_cold_items_", "_biased")
 
 
 class Recommender(RetrievalMixin, ColdStartMixin, Params):
@@ -153,9 +65,6 @@ class Recommender(RetrievalMixin, ColdStartMixin, Params):
         The resolved thread count.
     """
 
-    # Whether predictions include μ + b_u + b_i (set per instance by biased models).
-    _biased = True
-
     # Fitted state, for type checkers only: annotations create no class attributes, so an
     # unfitted model still has none of these (``_check_fitted`` relies on that).
     user_factors_: NDArray[np.float32]
@@ -172,7 +81,11 @@ class Recommender(RetrievalMixin, ColdStartMixin, Params):
     _train: Interactions
     _cold_users_: NDArray[np.bool_]
     _cold_items_: NDArray[np.bool_]
-    _panel_cache: dict[str, Any]
+    _biased: bool
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        _registry.register(cls)  # a model is in the registry by existing
 
     def __repr__(self) -> str:
         defaults = {p.name: p.default for p in inspect.signature(type(self).__init__)
@@ -181,35 +94,104 @@ class Recommender(RetrievalMixin, ColdStartMixin, Params):
                    if not (defaults.get(k) is v or defaults.get(k) == v)]
         return f"{type(self).__name__}({', '.join(changed)})"
 
-    # -- fitting helpers ----------------------------------------------------------------
-    def _reset(self) -> None:
-        for name in list(vars(self)):
-            if name.endswith("_") and not name.startswith("__"):
-                delattr(self, name)
+    # -- what a model declares ----------------------------------------------------------
+    def _get_traits(self) -> ModelTraits:
+        """The model's :class:`~mfrec.ModelTraits` (may depend on its parameters)."""
+        raise NotImplementedError(f"{type(self).__name__} declares no traits")
 
-    def _begin_fit(self, X: InteractionsLike) -> Interactions:
-        """Validate the data and the shared parameters; forget any previous fit."""
-        self._reset()
-        data = as_interactions(X)
-        if data.nnz == 0:
-            raise ValueError(f"no training data: {data!r} has no interactions")
-        self.n_threads_ = resolve_n_threads(getattr(self, "n_threads", None))
-        self.user_map_ = data.user_map
-        self.item_map_ = data.item_map
-        self.rating_scale_ = data.rating_scale
-        self.global_mean_ = float(np.mean(data.ratings, dtype=np.float64))
-        self._train = data
-        self._cold_users_ = data.user_counts() == 0
-        self._cold_items_ = data.item_counts() == 0
-        self._panel_cache = {}  # packed retrieval panels (see _retrieval.py); refit forgets
+    def _check_params(self) -> dict[str, Any]:
+        """The validated parameters (raise ValueError/TypeError naming a bad one)."""
+        raise NotImplementedError
+
+    def _make_trainer(self, data: Interactions, params: dict[str, Any], engine: Engine,
+                      **fit_data: Any) -> Trainer:
+        """The trainer of one fit on ``data`` (see ``_training.Trainer``)."""
+        raise NotImplementedError
+
+    def _prepare_data(self, data: Interactions) -> Interactions:
+        """The training interactions as the model sees them (implicit models drop stored
+        zeros); checks the model's own requirements on the values."""
         return data
 
-    def _finish_fit(self) -> None:
-        """Known-but-cold users/items (no training rows) get zero factors and biases."""
-        cold_u, cold_i = self._cold_users_, self._cold_items_
-        for arr, cold in ((self.user_factors_, cold_u), (self.item_factors_, cold_i),
-                          (self.user_bias_, cold_u), (self.item_bias_, cold_i)):
-            arr[cold] = 0.0
+    def _make_scorer(self, state: dict[str, Any]) -> Scorer:
+        """The scorer of a fitted ``state`` (the model's attributes); dot-product models
+        share this one, custom scorers override it (see ``_scoring.py``)."""
+        traits = self._get_traits()
+        biased = bool(state["_biased"])
+        mu = float(state["global_mean_"])
+        return DotScorer(state["user_factors_"], state["item_factors_"],
+                         state["user_bias_"] if biased else None,
+                         state["item_bias_"] if biased else None,
+                         offset=mu if biased else 0.0, fallback=None if biased else mu,
+                         clip=traits.clip)
+
+    # -- fitting --------------------------------------------------------------------------
+    def _fit(self, X: InteractionsLike, *, eval_set: InteractionsLike | None,
+             callback: EpochCallback | None, engine: Engine | None = None,
+             **fit_data: Any) -> Recommender:
+        """Validate, build the trainer, run the training loop, publish the fitted state."""
+        params = self._check_params()
+        data = self._prepare_data(as_interactions(X))
+        if data.nnz == 0:
+            raise ValueError(f"no training data: {data!r} has no interactions")
+        n_threads = resolve_n_threads(getattr(self, "n_threads", None))
+        traits = self._get_traits()
+        base = {
+            "n_threads_": n_threads,
+            "user_map_": data.user_map,
+            "item_map_": data.item_map,
+            "rating_scale_": data.rating_scale,
+            "global_mean_": (float(np.mean(data.ratings, dtype=np.float64))
+                             if traits.feedback == "explicit" else 0.0),
+            "_train": data,
+            "_cold_users_": data.user_counts() == 0,
+            "_cold_items_": data.item_counts() == 0,
+            "_biased": bool(traits.biased),
+        }
+        engine = engine or LocalEngine(n_threads)
+        trainer = self._make_trainer(data, params, engine, **fit_data)
+        train(self, trainer, base, eval_set=eval_set, callback=callback)
+        return self
+
+    # -- the fitted state ---------------------------------------------------------------
+    def _fitted_state(self) -> dict[str, Any]:
+        """The fitted attributes (a snapshot of the dict, taken in one step)."""
+        snap = dict(vars(self))
+        return {k: v for k, v in snap.items()
+                if (k.endswith("_") and not k.startswith("__")) or k in _PRIVATE_STATE}
+
+    def _publish(self, state: dict[str, Any]) -> None:
+        """Replace the whole fitted state by ``state`` in one step.
+
+        Known-but-cold users/items (no training rows) get zero factors and biases; the
+        scorer of the previous state is dropped with it.
+        """
+        state = dict(state)
+        for key, mask in (("user", "_cold_users_"), ("item", "_cold_items_")):
+            for attr in (f"{key}_factors_", f"{key}_bias_"):
+                if attr in state and state[mask].any():
+                    state[attr][state[mask]] = 0.0
+        state["_scorer"] = None
+        stale = [k for k in self._fitted_state() if k not in state]
+        vars(self).update(state)  # one dict update: a reader sees the old state or the new
+        for k in stale:
+            vars(self).pop(k, None)
+
+    def _restore_fitted_state(self, state: dict[str, Any]) -> None:
+        """Put back a state taken by ``_fitted_state`` (a failed fit loses nothing)."""
+        for k in [k for k in self._fitted_state() if k not in state]:
+            vars(self).pop(k, None)
+        vars(self).update({**state, "_scorer": None})
+
+    def _scoring(self) -> Scorer:
+        """The scorer of the current fitted state (built once per published state)."""
+        scorer = vars(self).get("_scorer")
+        if scorer is None:
+            snap = dict(vars(self))
+            scorer = self._make_scorer(snap)
+            if vars(self).get("user_factors_") is snap.get("user_factors_"):
+                self._scorer = scorer  # still the state it was built from
+        return scorer
 
     def _check_fitted(self) -> None:
         if not hasattr(self, "user_factors_"):
@@ -233,78 +215,10 @@ class Recommender(RetrievalMixin, ColdStartMixin, Params):
         self._check_fitted()
         return len(self.item_map_)
 
-    # -- the epoch loop (shared by every iterative model) -----------------------------------
-    # The validation metric watched on ``eval_set`` (and by ``n_iter_no_change``): RMSE for
-    # rating models; implicit-feedback models override it with a ranking metric.
-    _val_metric = "rmse"
-
-    def _run_epochs(self, n_epochs: int, step: Callable[[int], float], *,
-                    eval_set: InteractionsLike | None = None,
-                    callback: EpochCallback | None = None, loss_name: str = "loss") -> None:
-        """Run ``step(epoch) -> loss`` for each epoch with callbacks and early stopping.
-
-        After each epoch a dict ``info`` (``epoch``, ``elapsed``, ``loss`` and, with an
-        ``eval_set``, ``val_<metric>``: ``val_rmse`` for rating models, ``val_ndcg@10`` for
-        implicit ones) is appended to ``history_`` and passed to ``callback``; a callback
-        returning ``False`` stops training. With ``n_iter_no_change`` set, training stops when
-        the validation metric has not improved for that many epochs. With ``verbose``, a
-        progress bar (tqdm when installed, else one line per epoch on stderr).
-        BLAS pools are limited to one thread meanwhile (see ``_threads.py``).
-        """
-        patience = getattr(self, "n_iter_no_change", None)
-        if patience is not None:
-            patience = check_int(patience, "n_iter_no_change", min_value=1)
-            if eval_set is None:
-                raise ValueError("n_iter_no_change needs an eval_set to watch")
-        if callback is not None and not callable(callback):
-            raise TypeError(f"callback must be callable, got {type(callback).__name__}")
-        val = None if eval_set is None else as_interactions(eval_set, what="eval_set")
-        if val is not None and val.nnz == 0:
-            raise ValueError("eval_set has no interactions")
-        val_key = f"val_{self._val_metric}"
-        lower_is_better = self._val_metric in ("rmse", "mae")
-        self.history_ = []
-        self.best_epoch_ = None
-        best, since_best = np.inf, 0
-        start = time.perf_counter()
-        bar = progress(n_epochs, type(self).__name__,
-                       enabled=bool(getattr(self, "verbose", False)), unit="epoch")
-        with bar, blas_limited():
-            for epoch in range(n_epochs):
-                loss = step(epoch)
-                info = {"epoch": epoch + 1, "elapsed": time.perf_counter() - start,
-                        loss_name: loss}
-                if val is not None:
-                    info[val_key] = self._val_score(val)
-                self.history_.append(info)
-                bar.update(**{k: v for k, v in info.items() if k not in ("epoch", "elapsed")})
-                if val is not None:
-                    score = info[val_key] if lower_is_better else -info[val_key]
-                    if score < best - 1e-7:
-                        best, since_best, self.best_epoch_ = score, 0, epoch + 1
-                    else:
-                        since_best += 1
-                if callback is not None and callback(info) is False:
-                    bar.write(f"{type(self).__name__}: stopped by the callback after epoch "
-                              f"{epoch + 1}")
-                    break
-                if patience is not None and since_best >= patience:
-                    bar.write(f"{type(self).__name__}: early stop after epoch {epoch + 1}: "
-                              f"{val_key} has not improved for {patience} epochs "
-                              f"(best at epoch {self.best_epoch_})")
-                    break
-
     def _val_score(self, data: Interactions) -> float:
-        """The validation metric ``_val_metric`` on held-out interactions."""
-        if self._val_metric == "rmse":
-            return self._rmse_on(data)
-        from .evaluation import evaluate  # evaluation imports this module
-
-        return float(evaluate(self, data, metrics=[self._val_metric])[self._val_metric])
-
-    def _rmse_on(self, data: Interactions) -> float:
-        pred = self._predict_inner(*self._align(data), clip=True)
-        return float(np.sqrt(np.mean((pred - data.ratings) ** 2, dtype=np.float64)))
+        """The validation metric of the traits on held-out interactions (the training loop
+        calls this after every epoch when there is an ``eval_set``)."""
+        return val_score(self, data)
 
     def _align(self, data: Interactions):
         """Inner indices of ``data``'s rows in this model's id space (-1 = no data)."""
@@ -329,7 +243,8 @@ class Recommender(RetrievalMixin, ColdStartMixin, Params):
             Raw ids when the model was fitted on ``Interactions`` or a DataFrame; inner ids
             (row / column indices) when fitted on a scipy sparse matrix.
         clip : bool, default True
-            Clip to the training rating scale.
+            Clip to the training rating scale (rating models only: the scores of
+            implicit-feedback models are preferences, never clipped).
         unknown : {"raise", "baseline"}
             An id absent from the training id maps raises ``KeyError`` (naming it), or is
             predicted like a cold id (its bias and factors taken as zero).
@@ -364,16 +279,12 @@ class Recommender(RetrievalMixin, ColdStartMixin, Params):
         return self._predict_inner(u, i, clip=clip)
 
     def _predict_inner(self, u: np.ndarray, i: np.ndarray, *, clip: bool) -> np.ndarray:
-        # Cold ids (no training rows) behave as unknown: index −1 for the kernel.
+        # Cold ids (no training rows) behave as unknown: index −1 for the scorer.
         u = np.where((u >= 0) & ~self._cold_users_[np.maximum(u, 0)], u, -1)
         i = np.where((i >= 0) & ~self._cold_items_[np.maximum(i, 0)], i, -1)
-        out = np.empty(len(u), dtype=np.float32)
-        lo, hi = self.rating_scale_
-        _core.predict_pairs(
-            np.ascontiguousarray(u, dtype=np.int64), np.ascontiguousarray(i, dtype=np.int64),
-            self.user_factors_, self.item_factors_, self.user_bias_, self.item_bias_,
-            self.global_mean_, self._biased, bool(clip), lo, hi, out, self.n_threads_)
-        return out
+        scorer = self._scoring()
+        return scorer.predict(u, i, clip=bool(clip) and scorer.clip, scale=self.rating_scale_,
+                              n_threads=self.n_threads_)
 
     # -- persistence ---------------------------------------------------------------------------
     def save(self, path: str | os.PathLike[str]) -> None:
@@ -399,17 +310,12 @@ class Recommender(RetrievalMixin, ColdStartMixin, Params):
             Something cannot be stored without pickle (e.g. an id map mixing ints and
             strings); pickling the model works instead.
         """
-        from . import _persist
-
+        self._check_fitted()
         _persist.save(self, path)
 
     def __getstate__(self) -> dict[str, Any]:
         # Pickling (joblib, multiprocessing, Dask): drop the retrieval caches.
-        from . import _persist
-
         return _persist.pickle_state(self)
 
     def __setstate__(self, state: dict[str, Any]) -> None:
-        from . import _persist
-
         _persist.restore_pickle_state(self, state)

@@ -1,7 +1,6 @@
 """Type stub of mfrec._core, the C++ kernels (private API: use the mfrec package).
 
-Generated from the compiled module with pybind11-stubgen, then simplified; tests/test_stub.py
-checks it against the module.
+Written by tools/make_stub.py from the compiled module; tests/test_stub.py checks it.
 """
 
 from __future__ import annotations
@@ -9,13 +8,18 @@ from __future__ import annotations
 import numpy as np
 from numpy.typing import NDArray
 
+__version__: str
 __all__: list[str] = [
+    "AlsParams",
+    "PredictParams",
+    "SgdParams",
     "als_half_sweep",
     "baseline_als_sweep",
     "gram",
     "implicit_loss",
     "init_normal",
     "isa_dispatch",
+    "isa_level",
     "openmp_enabled",
     "pack_panels",
     "predict_pairs",
@@ -23,8 +27,78 @@ __all__: list[str] = [
     "sgd_epochs",
     "sgd_row_floats",
     "topk",
+    "topk_dense",
     "topk_panel_width",
 ]
+
+class AlsParams:
+    """
+    What an ALS half-sweep solves per row (see als.hpp).
+    """
+    reg: float
+    reg_count: bool
+    implicit: bool
+    augment: bool
+    mu: float
+    cg_steps: int
+    reg_bias: float
+    def __init__(
+        self,
+        *,
+        reg: float = ...,
+        reg_count: bool = ...,
+        implicit: bool = ...,
+        augment: bool = ...,
+        mu: float = ...,
+        cg_steps: int = ...,
+        reg_bias: float = ...,
+    ) -> None: ...
+
+class PredictParams:
+    """
+    score = offset + b_u + b_i + xᵀy, or fallback (see predict.hpp).
+    """
+    offset: float
+    use_fallback: bool
+    fallback: float
+    clip: bool
+    lo: float
+    hi: float
+    def __init__(
+        self,
+        *,
+        offset: float = ...,
+        use_fallback: bool = ...,
+        fallback: float = ...,
+        clip: bool = ...,
+        lo: float = ...,
+        hi: float = ...,
+    ) -> None: ...
+
+class SgdParams:
+    """
+    FunkSVD's SGD update (see sgd_step.hpp); the steps come per epoch.
+    """
+    mu: float
+    reg_bu: float
+    reg_bi: float
+    reg_p: float
+    reg_q: float
+    biased: bool
+    adagrad: bool
+    n_factors: int
+    def __init__(
+        self,
+        *,
+        mu: float = ...,
+        reg_bu: float = ...,
+        reg_bi: float = ...,
+        reg_p: float = ...,
+        reg_q: float = ...,
+        biased: bool = ...,
+        adagrad: bool = ...,
+        n_factors: int = ...,
+    ) -> None: ...
 
 def als_half_sweep(
     indptr: NDArray[np.int64],
@@ -32,20 +106,16 @@ def als_half_sweep(
     data: NDArray[np.float32],
     X: NDArray[np.float32],
     Y: NDArray[np.float32],
-    x_bias: NDArray[np.float32] | None,
-    other_bias: NDArray[np.float32] | None,
-    reg: float,
-    reg_count: bool,
-    implicit: bool,
-    augment: bool,
-    mu: float,
-    cg_steps: int,
+    *,
+    params: AlsParams,
+    gram: NDArray[np.float32] | None = None,
+    x_bias: NDArray[np.float32] | None = None,
+    other_bias: NDArray[np.float32] | None = None,
     n_threads: int,
-    reg_bias: float = -1.0,
 ) -> None:
     """
-    Solve every row of X (in place) against fixed Y: one ALS half-sweep. reg_bias: the bias
-    coordinate's regularization when augmenting (< 0: reg).
+    Solve every row of X (in place) against fixed Y: one ALS half-sweep over the CSR rows
+    (indptr, indices, data). gram: YᵀY, required for implicit rows.
     """
 
 def baseline_als_sweep(
@@ -55,18 +125,23 @@ def baseline_als_sweep(
     i_indptr: NDArray[np.int64],
     i_indices: NDArray[np.int32],
     i_data: NDArray[np.float32],
-    mu: float,
-    reg_u: float,
-    reg_i: float,
     bu: NDArray[np.float32],
     bi: NDArray[np.float32],
+    *,
+    mu: float,
+    reg_user: float,
+    reg_item: float,
     n_threads: int,
 ) -> float:
     """
     One alternating sweep of exact bias solves (items, then users); returns the training SSE.
     """
 
-def gram(Y: NDArray[np.float32], n_threads: int) -> NDArray[np.float32]:
+def gram(
+    Y: NDArray[np.float32],
+    *,
+    n_threads: int,
+) -> NDArray[np.float32]:
     """
     YᵀY (thread-count independent).
     """
@@ -77,15 +152,24 @@ def implicit_loss(
     conf: NDArray[np.float32],
     X: NDArray[np.float32],
     Y: NDArray[np.float32],
+    *,
+    gram: NDArray[np.float32],
     reg: float,
     n_threads: int,
 ) -> float:
     """
-    Σ_all c (p − xᵀy)² + reg (‖X‖² + ‖Y‖²) over all user-item pairs (c = 1 unobserved).
+    Σ_all c (p − xᵀy)² + reg (‖X‖² + ‖Y‖²) over all user-item pairs (c = 1 unobserved); gram =
+    YᵀY.
     """
 
 def init_normal(
-    X: NDArray[np.float32], k: int, mean: float, std: float, seed: int, n_threads: int
+    X: NDArray[np.float32],
+    *,
+    k: int,
+    mean: float,
+    std: float,
+    seed: int,
+    n_threads: int,
 ) -> None:
     """
     Fill X[:, :k] with Normal(mean, std) draws (row r from stream (seed, r)), X[:, k:] = 0.
@@ -96,6 +180,12 @@ def isa_dispatch() -> bool:
     True when hot loops carry runtime-dispatched AVX2/AVX-512 versions.
     """
 
+def isa_level() -> int:
+    """
+    The ISA level the dispatched kernels use on this CPU: 4 (AVX-512), 3 (AVX2 + FMA) or 0
+    (baseline).
+    """
+
 def openmp_enabled() -> bool:
     """
     True when the kernels were compiled with OpenMP (parallel).
@@ -103,8 +193,9 @@ def openmp_enabled() -> bool:
 
 def pack_panels(
     F: NDArray[np.float32],
-    bias: NDArray[np.float32] | None,
     cand: NDArray[np.int32],
+    *,
+    bias: NDArray[np.float32] | None = None,
     nr: int,
     n_threads: int,
 ) -> tuple[NDArray[np.float32], NDArray[np.float32], NDArray[np.int32]]:
@@ -115,20 +206,17 @@ def pack_panels(
 def predict_pairs(
     users: NDArray[np.int64],
     items: NDArray[np.int64],
-    P: NDArray[np.float32],
-    Q: NDArray[np.float32],
-    bu: NDArray[np.float32],
-    bi: NDArray[np.float32],
-    mu: float,
-    biased: bool,
-    clip: bool,
-    lo: float,
-    hi: float,
+    X: NDArray[np.float32],
+    Y: NDArray[np.float32],
     out: NDArray[np.float32],
+    *,
+    user_bias: NDArray[np.float32] | None = None,
+    item_bias: NDArray[np.float32] | None = None,
+    params: PredictParams,
     n_threads: int,
 ) -> None:
     """
-    Predict ratings for (user, item) index pairs; -1 marks a user/item without data.
+    Scores of (user, item) index pairs into out; -1 marks a user/item without data.
     """
 
 def sgd_build_blocks(
@@ -137,11 +225,12 @@ def sgd_build_blocks(
     data: NDArray[np.float32],
     user_rank: NDArray[np.int32],
     item_rank: NDArray[np.int32],
-    n_bins: int,
     out_user: NDArray[np.int32],
     out_item: NDArray[np.int32],
     out_rating: NDArray[np.float32],
     out_block_ptr: NDArray[np.int64],
+    *,
+    n_bins: int,
     n_threads: int = 1,
 ) -> None:
     """
@@ -161,26 +250,20 @@ def sgd_epochs(
     bi: NDArray[np.float32],
     Gu: NDArray[np.float32],
     Gi: NDArray[np.float32],
-    mu: float,
-    reg_bu: float,
-    reg_bi: float,
-    reg_p: float,
-    reg_q: float,
-    biased: bool,
-    adagrad: bool,
-    n_factors: int,
+    *,
+    params: SgdParams,
     n_threads: int,
 ) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
     """
-    SGD epochs in one call, each with its schedule (B x B) and step sizes (lr_bu, lr_bi,
-    lr_p, lr_q); stops after an epoch whose loss is not finite. Returns (sum of squared errors
-    per epoch, seconds since the start after each epoch), one entry per epoch run.
+    SGD epochs in one call, each with its schedule (B x B) and step sizes (lr_bu, lr_bi, lr_p,
+    lr_q); stops after an epoch whose loss is not finite. Returns (sum of squared errors per
+    epoch, seconds since the start after each epoch), one entry per epoch run.
     """
 
 def sgd_row_floats() -> int:
     """
-    Row length (floats) to pad the factor matrices to for the fastest SGD kernel on this
-    CPU: 16 where the AVX-512 kernel runs (rows of up to 128 floats), else 8.
+    Row length (floats) to pad the factor matrices to for the fastest SGD kernel on this CPU: 16
+    where the AVX-512 kernel runs (rows of up to 128 floats), else 8.
     """
 
 def topk(
@@ -189,16 +272,33 @@ def topk(
     ids: NDArray[np.int32],
     U: NDArray[np.float32],
     rows: NDArray[np.int64],
-    offset: NDArray[np.float32] | None,
     seen_indptr: NDArray[np.int64],
     seen_indices: NDArray[np.int32],
-    filter_rows: NDArray[np.int64] | None,
+    *,
+    offset: NDArray[np.float32] | None = None,
+    filter_rows: NDArray[np.int64] | None = None,
     n: int,
     n_threads: int,
 ) -> tuple[NDArray[np.int32], NDArray[np.float32]]:
     """
     Top-n candidates per query row (U[rows]) against packed panels, seen items skipped. Returns
     (ids int32, scores float32), each (len(rows), n); padding id -1, score NaN.
+    """
+
+def topk_dense(
+    scores: NDArray[np.float32],
+    ids: NDArray[np.int32],
+    seen_indptr: NDArray[np.int64],
+    seen_indices: NDArray[np.int32],
+    *,
+    filter_rows: NDArray[np.int64] | None = None,
+    n: int,
+    n_threads: int,
+) -> tuple[NDArray[np.int32], NDArray[np.float32]]:
+    """
+    Top-n of each row of a dense score block (n_queries x n_candidates; column c is item
+    ids[c]), seen items and NaN/-inf scores skipped. Returns (ids int32, scores float32), each
+    (n_queries, n); padding id -1, score NaN.
     """
 
 def topk_panel_width() -> int:

@@ -1,10 +1,12 @@
 """Cold start by fold-in: factors for new users (items) solved against the fixed other side.
 
-One exact (Cholesky) ridge solve per new row with the ALS kernel: for rating models
-(z = [q_i, 1], t = r − μ − b_i) the user's part of the training loss with the item side
-fixed; for implicit models the confidence-weighted system with YᵀY. Each model says which
-regularization its training loss puts on a row (``_fold_in_params``), so for ALS models
-a folded-in row equals one more exact half-sweep.
+One exact (Cholesky) ridge solve per new row with the ALS row solver, as the model's traits
+say (``ModelTraits.fold_in``): ``"ridge"`` for rating models (z = [q_i, 1], t = r − μ − b_i
+when biased) — the user's part of the training loss with the item side fixed — and
+``"confidence"`` for implicit models, the confidence-weighted system with YᵀY. Each model
+says which regularization its training loss puts on a row (``_fold_in_params``) and how a
+stored value enters (``_fold_in_values``), so for ALS models a folded-in row equals one more
+exact half-sweep.
 """
 
 from __future__ import annotations
@@ -15,14 +17,16 @@ import numpy as np
 import scipy.sparse as sp
 
 from . import _core
+from ._engine import Csr, LocalEngine
 from ._idmap import IdMap
+from ._input import as_interactions
 from ._threads import blas_limited
 from .interactions import Interactions
 
 if TYPE_CHECKING:
     from numpy.typing import ArrayLike, NDArray
 
-    from ._base import InteractionsLike
+    from ._input import InteractionsLike
 
 __all__ = ["ColdStartMixin", "fold_in", "add_rows"]
 
@@ -46,8 +50,6 @@ def _rows(model, side: str, data):
                              f"({n_fixed} {fixed}s), got {data.shape}")
         raw_ids = None
     else:
-        from ._base import as_interactions
-
         inter = as_interactions(data, what=what)
         fixed_map = getattr(model, f"{fixed}_map_")
         if side == "users":
@@ -76,26 +78,30 @@ def fold_in(model, side: str, data):
 
 def _solve(model, side, R):
     _, _, _, fixed_f, _, fixed_b = _SIDES[side]
+    how = model._get_traits().fold_in
+    if how == "none":
+        raise NotImplementedError(f"{type(model).__name__} does not support fold-in")
     Y = getattr(model, fixed_f)
     n, k = R.shape[0], Y.shape[1]
     X = np.zeros((n, k), dtype=np.float32)
     xb = np.zeros(n, dtype=np.float32)
     prm = model._fold_in_params(side)
-    implicit = bool(getattr(model, "_implicit", False))
-    values = R.data
+    implicit = how == "confidence"
     if implicit:
         R = R.copy()
         R.eliminate_zeros()  # stored zeros are unobserved pairs
-        values = model._confidence(R.data)
-    aug = bool(model._biased)
-    mu = float(model.global_mean_) if aug else 0.0
+    aug = bool(model._biased) and not implicit
+    params = _core.AlsParams(reg=float(prm["reg"]), reg_count=bool(prm["reg_count"]),
+                             implicit=implicit, augment=aug,
+                             mu=float(model.global_mean_) if aug else 0.0, cg_steps=0,
+                             reg_bias=float(prm["reg_bias"]))
+    rows = Csr(R.indptr.astype(np.int64), R.indices.astype(np.int32),
+               np.ascontiguousarray(model._fold_in_values(R.data), dtype=np.float32))
+    engine = LocalEngine(model.n_threads_)
     with blas_limited():
-        _core.als_half_sweep(
-            R.indptr.astype(np.int64), R.indices.astype(np.int32),
-            np.ascontiguousarray(values, dtype=np.float32), X, Y,
-            xb if aug else None, getattr(model, fixed_b) if aug else None,
-            float(prm["reg"]), bool(prm["reg_count"]), implicit, aug, mu, 0, model.n_threads_,
-            float(prm["reg_bias"]))
+        engine.solve_rows(rows, X, Y, params, gram=engine.gram(Y) if implicit else None,
+                          x_bias=xb if aug else None,
+                          other_bias=getattr(model, fixed_b) if aug else None)
     return X, xb
 
 
@@ -127,35 +133,40 @@ def add_rows(model, side: str, data, ids=None):
         all_ids = np.concatenate([idmap.ids, ids])
     else:
         all_ids = np.concatenate([idmap.ids.astype(object), ids.astype(object)])
-    setattr(model, own_f, np.vstack([getattr(model, own_f), X]))
-    setattr(model, own_b, np.concatenate([getattr(model, own_b), xb]))
-    setattr(model, f"{new}_map_", IdMap(all_ids, new))
-    empty = np.diff(R.indptr) == 0
+    state = model._fitted_state()
+    new_map = IdMap(all_ids, new)
     cold = f"_cold_{new}s_"
-    setattr(model, cold, np.concatenate([getattr(model, cold), empty]))
-    _extend_train(model, side, R)
+    state.update({
+        own_f: np.vstack([state[own_f], X]),
+        own_b: np.concatenate([state[own_b], xb]),
+        f"{new}_map_": new_map,
+        cold: np.concatenate([state[cold], np.diff(R.indptr) == 0]),
+    })
+    state["_train"] = _extend_train(state, side, R)
+    model._publish(state)  # one step: a reader sees the model before or after, never between
     return np.arange(n_old, n_old + n_new)
 
 
-def _extend_train(model, side, R):
-    """Append the new rows to the training interactions (the "seen" filter); metadata of the
-    extended side is padded (titles/names with the new ids)."""
-    t = model._train
+def _extend_train(state, side, R):
+    """The training interactions (the "seen" filter) with the new rows appended; metadata of
+    the extended side is padded (titles/names with the new ids)."""
+    t = state["_train"]
     coo = R.tocoo()
     item_meta = t.item_metadata
     user_meta = getattr(t, "user_metadata", None) or {}
+    user_map, item_map = state["user_map_"], state["item_map_"]
     if side == "users":
         u = np.concatenate([t.user_index, coo.row + t.n_users])
         i = np.concatenate([t.item_index, coo.col])
-        user_meta = _pad_metadata(user_meta, model.user_map_.ids[t.n_users:])
+        user_meta = _pad_metadata(user_meta, user_map.ids[t.n_users:])
     else:
         u = np.concatenate([t.user_index, coo.col])
         i = np.concatenate([t.item_index, coo.row + t.n_items])
-        item_meta = _pad_metadata(item_meta, model.item_map_.ids[t.n_items:])
+        item_meta = _pad_metadata(item_meta, item_map.ids[t.n_items:])
     r = np.concatenate([t.ratings, coo.data.astype(np.float32)])
     kwargs = {"user_metadata": user_meta} if user_meta else {}
-    model._train = Interactions._from_inner(model.user_map_, model.item_map_, u, i, r, None,
-                                            t.rating_scale, item_meta, **kwargs)
+    return Interactions._from_inner(user_map, item_map, u, i, r, None, t.rating_scale,
+                                    item_meta, **kwargs)
 
 
 def _pad_metadata(meta: dict, new_ids: np.ndarray) -> dict:
@@ -194,6 +205,11 @@ class ColdStartMixin:
         """The regularization the training loss puts on one row of ``side`` ("users" or
         "items"): ``reg`` (factors), ``reg_bias`` (bias), ``reg_count`` (scaled by n)."""
         raise NotImplementedError(f"{type(self).__name__} does not support fold-in")
+
+    def _fold_in_values(self, values: np.ndarray) -> np.ndarray:
+        """The values a fold-in row solves with, from the stored ones (implicit models:
+        their confidences)."""
+        return values
 
     def fold_in(self, user_items: InteractionsLike,
                 ) -> tuple[NDArray[np.float32], NDArray[np.float32]]:

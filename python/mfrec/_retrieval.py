@@ -1,8 +1,10 @@
 """Top-N retrieval shared by every model: ``recommend``, ``similar_items``, ``similar_users``.
 
-Python resolves ids, candidates and filters once; the C++ kernel (``cpp/include/mfrec/
-topk.hpp``) scores blocks of query rows against packed candidate panels and keeps the best
-``n`` per row as it goes, so no score matrix is ever materialized.
+Python resolves ids, candidates and filters once, then asks the model's scorer
+(``_scoring.py``). For a dot-product model the C++ kernel (``cpp/include/mfrec/topk.hpp``)
+scores blocks of query rows against packed candidate panels and keeps the best ``n`` per row
+as it goes, so no score matrix is ever materialized; a custom scorer produces dense score
+blocks of a bounded size, from which the C++ selection kernel keeps the best ``n``.
 """
 
 from __future__ import annotations
@@ -13,6 +15,7 @@ import numpy as np
 import scipy.sparse as sp
 
 from . import _core
+from ._scoring import DotScorer
 from ._threads import blas_limited
 from ._validation import check_int
 
@@ -24,6 +27,8 @@ __all__ = ["RetrievalMixin", "recommend", "recommend_inner", "similar"]
 
 _EMPTY_INDPTR = np.zeros(1, dtype=np.int64)
 _EMPTY_INDICES = np.zeros(0, dtype=np.int32)
+# Custom scorers: score at most this many (query, candidate) pairs per block (64 MB).
+_DENSE_BLOCK = 1 << 24
 
 
 def _inner_ids(idmap, ids, what: str) -> np.ndarray:
@@ -44,24 +49,6 @@ def _candidates(item_map, items, exclude) -> np.ndarray | None:
     if exclude is not None:
         cand = np.setdiff1d(cand, _inner_ids(item_map, exclude, "exclude"), assume_unique=False)
     return cand
-
-
-def _panels(model, key, factors, bias, cand, n_threads):
-    """Packed candidate panels, cached on the model for the whole-catalogue case."""
-    nr = _core.topk_panel_width()
-    cache_key = None
-    if cand is None:
-        cache_key = (key, factors.__array_interface__["data"][0], factors.shape, nr,
-                     None if bias is None else bias.__array_interface__["data"][0])
-        hit = model._panel_cache.get(key)
-        if hit is not None and hit[0] == cache_key:
-            return hit[1]
-        cand = np.arange(factors.shape[0], dtype=np.int32)
-    panels = _core.pack_panels(factors, bias, np.ascontiguousarray(cand, dtype=np.int32), nr,
-                               model.n_threads_)
-    if cache_key is not None:
-        model._panel_cache[key] = (cache_key, panels)
-    return panels
 
 
 def _seen_matrix(user_items, n_rows: int, n_items: int) -> sp.csr_matrix:
@@ -115,13 +102,7 @@ def recommend_inner(model, users: np.ndarray, n: int, *, cand=None, filter_seen=
 
     ``seen`` (canonical CSR, one row per user) replaces the training items as the filter.
     """
-    biased = model._biased
-    item_bias = model.item_bias_ if biased else None
-    offset = None
-    if biased:
-        offset = (model.global_mean_ + model.user_bias_[users]).astype(np.float32)
-    values, pbias, pids = _panels(model, "items", model.item_factors_, item_bias, cand,
-                                  model.n_threads_)
+    scorer = model._scoring()
     filter_rows = None
     indptr, indices = _EMPTY_INDPTR, _EMPTY_INDICES
     if seen is not None:
@@ -132,54 +113,72 @@ def recommend_inner(model, users: np.ndarray, n: int, *, cand=None, filter_seen=
         train = model._train
         indptr, indices = train.indptr, train.item_index
         filter_rows = users
+    users = np.ascontiguousarray(users, dtype=np.int64)
+    indptr = np.ascontiguousarray(indptr, dtype=np.int64)
+    indices = np.ascontiguousarray(indices, dtype=np.int32)
+    if filter_rows is not None:
+        filter_rows = np.ascontiguousarray(filter_rows, dtype=np.int64)
     with blas_limited():
-        return _core.topk(values, pbias, pids, model.user_factors_,
-                          np.ascontiguousarray(users, dtype=np.int64), offset,
-                          np.ascontiguousarray(indptr, dtype=np.int64),
-                          np.ascontiguousarray(indices, dtype=np.int32),
-                          None if filter_rows is None
-                          else np.ascontiguousarray(filter_rows, dtype=np.int64),
-                          n, model.n_threads_)
+        if isinstance(scorer, DotScorer):
+            values, pbias, pids = scorer.panels("items", scorer.item_vectors, scorer.item_bias,
+                                                cand, model.n_threads_)
+            return _core.topk(values, pbias, pids, scorer.user_vectors, users, indptr, indices,
+                              offset=scorer.query_offsets(users), filter_rows=filter_rows, n=n,
+                              n_threads=model.n_threads_)
+        cand = np.arange(model.n_items, dtype=np.int32) if cand is None else cand
+        return _dense_topk(lambda rows: scorer.score_block(users[rows], cand, model.n_threads_),
+                           len(users), cand, indptr, indices, filter_rows, n, model.n_threads_)
 
 
-def _unit_rows(F: np.ndarray) -> np.ndarray:
-    norms = np.linalg.norm(F.astype(np.float64), axis=1)
-    out = np.zeros_like(F)
-    ok = norms > 0
-    out[ok] = (F[ok] / norms[ok, None]).astype(np.float32)
-    return out
+def _dense_topk(score_rows, n_queries, cand, indptr, indices, filter_rows, n, n_threads):
+    """Top-n from a custom scorer, ``score_rows(slice)`` giving the dense scores of those
+    query rows, in blocks of at most _DENSE_BLOCK pairs."""
+    ids = np.empty((n_queries, n), dtype=np.int32)
+    scores = np.empty((n_queries, n), dtype=np.float32)
+    cand = np.ascontiguousarray(cand, dtype=np.int32)
+    step = max(1, _DENSE_BLOCK // max(len(cand), 1))
+    for start in range(0, n_queries, step):
+        rows = slice(start, min(n_queries, start + step))
+        block = np.ascontiguousarray(score_rows(rows), dtype=np.float32)
+        frows = None if filter_rows is None else filter_rows[rows]
+        ids[rows], scores[rows] = _core.topk_dense(block, cand, indptr, indices,
+                                                   filter_rows=frows, n=n, n_threads=n_threads)
+    return ids, scores
 
 
 def similar(model, kind: str, ids, n=10, items=None, exclude=None):
-    """Cosine neighbours in factor space; ``kind`` is ``"items"`` or ``"users"``."""
+    """Nearest rows by the model's similarity (cosine in factor space for dot-product
+    models); ``kind`` is ``"items"`` or ``"users"``."""
     model._check_fitted()
     n = check_int(n, "n", min_value=1)
-    if kind == "items":
-        idmap, F = model.item_map_, model.item_factors_
-    else:
-        idmap, F = model.user_map_, model.user_factors_
+    idmap = model.item_map_ if kind == "items" else model.user_map_
     query = _inner_ids(idmap, ids, f"{kind[:-1]}_ids")
-    key = (F.__array_interface__["data"][0], F.shape)
-    hit = model._panel_cache.get(f"unit-{kind}-rows")
-    if hit is None or hit[0] != key:
-        hit = (key, _unit_rows(F))
-        model._panel_cache[f"unit-{kind}-rows"] = hit
-    unit = hit[1]
-    # Rows without factors (cold: all zeros) have no direction: never candidates, and a
-    # query without factors gets an empty (all padding) row.
-    has_dir = np.flatnonzero(np.any(unit != 0, axis=1))
+    scorer = model._scoring()
     cand = _candidates(idmap, items, exclude)
-    cand = has_dir if cand is None else np.intersect1d(cand, has_dir)
-    if len(cand) == len(unit):
-        cand = None
-    values, pbias, pids = _panels(model, f"unit-{kind}", unit, None, cand, model.n_threads_)
     # Each query filters itself out: a one-entry "seen" row per query.
     indptr = np.arange(len(query) + 1, dtype=np.int64)
     indices = query.astype(np.int32)
+    filter_rows = np.arange(len(query), dtype=np.int64)
+    if not isinstance(scorer, DotScorer):
+        cand = np.arange(len(idmap), dtype=np.int32) if cand is None else cand
+        with blas_limited():
+            ids_out, scores = _dense_topk(
+                lambda rows: scorer.similarity_block(kind, query[rows], cand, model.n_threads_),
+                len(query), cand, indptr, indices, filter_rows, n, model.n_threads_)
+        return _present(idmap, ids_out, scores)
+    unit = scorer.unit_rows(kind)
+    # Rows without factors (cold: all zeros) have no direction: never candidates, and a
+    # query without factors gets an empty (all padding) row.
+    has_dir = np.flatnonzero(np.any(unit != 0, axis=1))
+    cand = has_dir if cand is None else np.intersect1d(cand, has_dir)
+    if len(cand) == len(unit):
+        cand = None
+    values, pbias, pids = scorer.panels(f"unit-{kind}-panels", unit, None, cand,
+                                        model.n_threads_)
     with blas_limited():
-        ids_out, scores = _core.topk(values, pbias, pids, unit, query.astype(np.int64), None,
-                                     indptr, indices, np.arange(len(query), dtype=np.int64),
-                                     n, model.n_threads_)
+        ids_out, scores = _core.topk(values, pbias, pids, unit, query.astype(np.int64), indptr,
+                                     indices, filter_rows=filter_rows, n=n,
+                                     n_threads=model.n_threads_)
     no_dir = ~np.any(unit[query] != 0, axis=1)
     if no_dir.any():
         ids_out[no_dir] = -1
@@ -199,8 +198,9 @@ class RetrievalMixin:
         """The ``n`` best items for each user, best first.
 
         Items are ranked by the model's unclipped score (μ + b_u + b_i + p_uᵀq_i for biased
-        rating models, p_uᵀq_i otherwise). Scoring and selection are fused in C++, parallel
-        over users, so memory stays O(len(user_ids) · n) however large the catalogue.
+        rating models, p_uᵀq_i otherwise). For factor models scoring and selection are fused
+        in C++, parallel over users, so memory stays O(len(user_ids) · n) however large the
+        catalogue.
 
         Parameters
         ----------
@@ -243,7 +243,8 @@ class RetrievalMixin:
     def similar_items(self, item_ids: ArrayLike, n: int = 10, items: ArrayLike | None = None,
                       exclude: ArrayLike | None = None,
                       ) -> tuple[np.ndarray, NDArray[np.float32]]:
-        """The ``n`` items nearest to each query item by cosine similarity of the factors.
+        """The ``n`` items nearest to each query item by the model's similarity: cosine
+        similarity of the factors for factor models.
 
         Never returns the query itself. Items without factors (cold: no training data)
         have no direction: they are never returned, and querying one gives a row of padding.

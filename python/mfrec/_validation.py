@@ -12,6 +12,10 @@ import os
 import numpy as np
 
 
+class NotFittedError(ValueError, AttributeError):
+    """The model is used before ``fit``."""
+
+
 class UnknownIdError(KeyError, ValueError):
     """An id that is not in the model's id map (or an inner id out of range).
 

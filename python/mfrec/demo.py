@@ -7,9 +7,8 @@ import time
 import numpy as np
 
 from . import datasets
-from .baseline import Baseline
 from .evaluation import evaluate
-from .funk_svd import FunkSVD
+from .models import Baseline, FunkSVD
 from .model_selection import train_test_split
 
 

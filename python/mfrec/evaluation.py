@@ -15,12 +15,13 @@ import numpy as np
 import scipy.sparse as sp
 
 from . import metrics as _metrics
-from ._base import as_interactions
+from ._input import as_interactions
 from ._retrieval import recommend_inner
 from ._validation import check_choice, check_int
 
 if TYPE_CHECKING:
-    from ._base import InteractionsLike, Recommender
+    from ._base import Recommender
+    from ._input import InteractionsLike
 
 __all__ = ["evaluate"]
 

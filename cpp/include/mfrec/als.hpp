@@ -1,16 +1,17 @@
-// Alternating least squares: one half-sweep solves every row of X against fixed Y.
+// Alternating least squares: the row solver of one half-sweep (every row of X against fixed Y).
 //
 // For row u with interactions j ∈ I_u the normal equations are
 //     (G + Σ_j w_j z_j z_jᵀ + λ_u I) x_u = Σ_j t_j z_j
 // where z_j is row j of Y, optionally augmented with a constant 1 (explicit ALS with
 // biases: x_u = [p_u, b_u], z_j = [q_j, 1], t_j = r_uj − μ − b_j). G is YᵀY for implicit
 // feedback (Hu, Koren & Volinsky: w = c − 1, t = c) and absent for explicit ratings (w = 1).
+// G is computed once per half-sweep by the caller (linalg::gram) and passed in, so a caller
+// that solves the rows in pieces (a partition of the rows on another machine) reuses it.
 //
 // Solvers: Cholesky of the formed d × d system, or conjugate gradient warm-started at the
 // current x_u for `cg_steps` steps, which never forms A: A·p = G·p + Σ_j w_j (z_jᵀp) z_j + λp.
 // Rows are independent (schedule(dynamic), per-thread scratch), and every row's arithmetic
-// is fixed, so the result is bit-identical at any thread count. No BLAS: the vectors are
-// short (d ≤ a few hundred) and the loops are written for the compiler to vectorize.
+// is fixed, so the result is bit-identical at any thread count and for any split of the rows.
 #pragma once
 
 #include <algorithm>
@@ -19,22 +20,22 @@
 #include <vector>
 
 #include "mfrec/common.hpp"
+#include "mfrec/linalg.hpp"
 
 namespace mfrec {
 
+/// What the rows solve (see the header comment). Bound to Python as _core.AlsParams.
 struct AlsParams {
-    float reg = 0.1f;
+    float reg = 0.1f;         // λ of the factors
     bool reg_count = false;   // λ_u = reg · n_u (ALS-WR) instead of reg
-    bool implicit = false;    // weights/targets from confidences, G = YᵀY
+    bool implicit = false;    // weights/targets from confidences (G = YᵀY must be given)
     bool augment = false;     // explicit with biases: z = [y, 1], solve [x, b]
     float mu = 0.f;           // explicit: global mean subtracted from ratings
     int cg_steps = 3;         // 0 = Cholesky
     float reg_bias = -1.f;    // augment: λ of the bias coordinate (< 0: same as reg)
 };
 
-/// How a stored value becomes (w, t) for the normal equations.
-/// Implicit: value = confidence c (> 0) → w = c − 1, t = c (preference 1).
-/// Explicit: value = rating r → w = 1, t = r − μ − other_bias[j].
+/// The stored values of one row: value = confidence c (implicit) or rating r (explicit).
 struct AlsRow {
     const std::int32_t* idx;
     const float* val;
@@ -42,43 +43,6 @@ struct AlsRow {
 };
 
 namespace als_detail {
-
-/// Read-prefetch of the n floats at p, one request per 64-byte line.
-MFREC_INLINE void prefetch_row(const float* p, index_t n) {
-    const char* c = reinterpret_cast<const char*>(p);
-    const char* end = reinterpret_cast<const char*>(p + n);
-    for (; c < end; c += 64) MFREC_PREFETCH_R(c);
-}
-
-/// y ← y + a·x over n floats.
-MFREC_INLINE void axpy(float a, const float* MFREC_RESTRICT x, float* MFREC_RESTRICT y,
-                       index_t n) {
-#pragma omp simd
-    for (index_t f = 0; f < n; ++f) y[f] += a * x[f];
-}
-
-/// out = G·p for a symmetric d × d G (row-major, full), as Σ_i p_i G[i, :], 64 outputs
-/// at a time: the 64 partial sums stay in registers while i runs over G's rows (a plain
-/// row-axpy would load and store `out` for every i).
-MFREC_INLINE void symv(const float* MFREC_RESTRICT G, const float* MFREC_RESTRICT p,
-                       float* MFREC_RESTRICT out, index_t d) {
-    constexpr index_t B = 64;
-    index_t c = 0;
-    for (; c + B <= d; c += B) {
-        float acc[B] = {};
-        for (index_t i = 0; i < d; ++i) {
-            const float pi = p[i];
-            const float* g = G + i * d + c;
-#pragma omp simd
-            for (index_t v = 0; v < B; ++v) acc[v] += pi * g[v];
-        }
-        std::copy(acc, acc + B, out + c);
-    }
-    if (c < d) {
-        std::fill(out + c, out + d, 0.f);
-        for (index_t i = 0; i < d; ++i) axpy(p[i], G + i * d + c, out + c, d - c);
-    }
-}
 
 /// z_j into buf (length d): row j of Y, plus the constant 1 when augmenting.
 MFREC_INLINE const float* zrow(MatrixView Y, std::int32_t j, bool augment, index_t k,
@@ -89,6 +53,9 @@ MFREC_INLINE const float* zrow(MatrixView Y, std::int32_t j, bool augment, index
     return buf;
 }
 
+/// How a stored value becomes (w, t) for the normal equations.
+/// Implicit: value = confidence c (> 0) → w = c − 1, t = c (preference 1).
+/// Explicit: value = rating r → w = 1, t = r − μ − other_bias[j].
 MFREC_INLINE void weight_target(const AlsParams& p, float v, std::int32_t j,
                                 const float* other_bias, float& w, float& t) {
     if (p.implicit) {
@@ -98,31 +65,6 @@ MFREC_INLINE void weight_target(const AlsParams& p, float v, std::int32_t j,
     }
 }
 
-/// In-place Cholesky A = LLᵀ (lower triangle of row-major d × d) and solve A x = b.
-/// Returns false if A is not positive definite.
-MFREC_INLINE bool cholesky_solve(float* A, float* b, index_t d) {
-    for (index_t j = 0; j < d; ++j) {
-        double s = A[j * d + j];
-        for (index_t m = 0; m < j; ++m) s -= double(A[j * d + m]) * A[j * d + m];
-        if (!(s > 0.0)) return false;
-        const float ljj = static_cast<float>(std::sqrt(s));
-        A[j * d + j] = ljj;
-        const float inv = 1.f / ljj;
-        for (index_t i = j + 1; i < d; ++i) {
-            // L[i][j] = (A[i][j] − Σ_m L[i][m] L[j][m]) / L[j][j]
-            A[i * d + j] = (A[i * d + j] - detail::dot(A + i * d, A + j * d, j)) * inv;
-        }
-    }
-    for (index_t i = 0; i < d; ++i)  // L y = b
-        b[i] = (b[i] - detail::dot(A + i * d, b, i)) / A[i * d + i];
-    for (index_t i = d - 1; i >= 0; --i) {  // Lᵀ x = y
-        double s = b[i];
-        for (index_t m = i + 1; m < d; ++m) s -= double(A[m * d + i]) * b[m];
-        b[i] = static_cast<float>(s / A[i * d + i]);
-    }
-    return true;
-}
-
 struct Scratch {
     std::vector<float> A, b, r, p, Ap, z, coef;
     explicit Scratch(index_t d) : A(d * d), b(d), r(d), p(d), Ap(d), z(d) {}
@@ -130,8 +72,8 @@ struct Scratch {
 
 /// Solves one row; x (length d) holds the warm start and receives the solution.
 MFREC_INLINE void solve_row(const AlsParams& prm, const float* G, MatrixView Y, AlsRow row,
-                      const float* other_bias, float lambda, float lambda_b, float* x, index_t d,
-                      Scratch& s) {
+                            const float* other_bias, float lambda, float lambda_b, float* x,
+                            index_t d, Scratch& s) {
     const index_t k = Y.cols;
     float* z = s.z.data();
     if (prm.cg_steps == 0) {  // Cholesky of the formed system
@@ -144,12 +86,12 @@ MFREC_INLINE void solve_row(const AlsParams& prm, const float* G, MatrixView Y, 
             float w, t;
             weight_target(prm, row.val[e], row.idx[e], other_bias, w, t);
             const float* zj = zrow(Y, row.idx[e], prm.augment, k, z);
-            for (index_t i = 0; i < d; ++i) axpy(w * zj[i], zj, A + i * d, i + 1);  // lower
-            axpy(t, zj, b, d);
+            linalg::syr_lower(w, zj, A, d);
+            linalg::axpy(t, zj, b, d);
         }
         for (index_t i = 0; i < k; ++i) A[i * d + i] += lambda;
         if (d > k) A[k * d + k] += lambda_b;
-        if (!cholesky_solve(A, b, d)) {
+        if (!linalg::cholesky_solve(A, b, d)) {
             std::fill(x, x + d, 0.f);
             return;
         }
@@ -161,17 +103,15 @@ MFREC_INLINE void solve_row(const AlsParams& prm, const float* G, MatrixView Y, 
     // are independent, so they pipeline), then the axpys. Fused, every axpy waits for its
     // dot's horizontal sum.
     float* r = s.r.data();
-    float* p = s.p.data();
-    float* Ap = s.Ap.data();
     if (static_cast<index_t>(s.coef.size()) < row.n) s.coef.resize(row.n);
     constexpr index_t kAhead = 8;  // rows of Y requested ahead of the dot pass
     float* coef = s.coef.data();
     auto dot_z = [&](std::int32_t j, const float* v) MFREC_LAMBDA_INLINE {
-        float dz = detail::dot(Y.row(j), v, k);
+        float dz = linalg::dot(Y.row(j), v, k);
         return prm.augment ? dz + v[k] : dz;
     };
     auto axpy_z = [&](float a, std::int32_t j, float* out) MFREC_LAMBDA_INLINE {
-        axpy(a, Y.row(j), out, k);
+        linalg::axpy(a, Y.row(j), out, k);
         if (prm.augment) out[k] += a;
     };
     // Σ_j (t_j·tw − w_j·coef_j) z_j over the row, with coef_j = z_jᵀv: the dots of a chunk
@@ -182,7 +122,7 @@ MFREC_INLINE void solve_row(const AlsParams& prm, const float* G, MatrixView Y, 
         for (index_t c0 = 0; c0 < row.n; c0 += kChunk) {
             const index_t c1 = std::min(row.n, c0 + kChunk);
             for (index_t e = c0; e < c1; ++e) {
-                if (e + kAhead < row.n) prefetch_row(Y.row(row.idx[e + kAhead]), k);
+                if (e + kAhead < row.n) linalg::prefetch_read(Y.row(row.idx[e + kAhead]), k);
                 coef[e] = dot_z(row.idx[e], v);
             }
             for (index_t e = c0; e < c1; ++e) {
@@ -193,70 +133,24 @@ MFREC_INLINE void solve_row(const AlsParams& prm, const float* G, MatrixView Y, 
         }
     };
     auto apply = [&](const float* v, float* out) MFREC_LAMBDA_INLINE {  // out = A v
-        if (G) symv(G, v, out, d);
+        if (G) linalg::symv(G, v, out, d);
         else std::fill(out, out + d, 0.f);
-        axpy(lambda, v, out, k);
+        linalg::axpy(lambda, v, out, k);
         if (d > k) out[k] += lambda_b * v[k];
         for (float* o = out; o < out + d; ++o) *o = -*o;
         accumulate(v, 0.f, out);  // out = −A v
         for (float* o = out; o < out + d; ++o) *o = -*o;
     };
     // r = b − A x = −(G + λI) x + Σ_j (t_j − w_j z_jᵀx) z_j.
-    if (G) symv(G, x, r, d);
+    if (G) linalg::symv(G, x, r, d);
     else std::fill(r, r + d, 0.f);
-    axpy(lambda, x, r, k);
+    linalg::axpy(lambda, x, r, k);
     if (d > k) r[k] += lambda_b * x[k];
     for (index_t f = 0; f < d; ++f) r[f] = -r[f];
     accumulate(x, 1.f, r);
-    std::copy(r, r + d, p);
-    float rs_old = detail::dot(r, r, d);
-    for (int it = 0; it < prm.cg_steps; ++it) {
-        if (rs_old < 1e-20f) break;
-        apply(p, Ap);
-        const float pAp = detail::dot(p, Ap, d);
-        if (!(pAp > 0.f)) break;
-        const float alpha = rs_old / pAp;
-        axpy(alpha, p, x, d);
-        axpy(-alpha, Ap, r, d);
-        const float rs_new = detail::dot(r, r, d);
-        const float beta = rs_new / rs_old;
-        for (index_t f = 0; f < d; ++f) p[f] = r[f] + beta * p[f];
-        rs_old = rs_new;
-    }
+    linalg::cg_steps(apply, x, r, s.p.data(), s.Ap.data(), d, prm.cg_steps);
 }
 
-}  // namespace als_detail
-
-/// G = YᵀY (d × d, full, row-major) with d = Y.cols: a fixed partition into chunks of rows
-/// summed in order, so the result does not depend on the thread count.
-inline void gram(MatrixView Y, float* G, int n_threads) {
-    const index_t k = Y.cols;
-    constexpr index_t kChunk = 2048;
-    const index_t n_chunks = std::max<index_t>(1, (Y.rows + kChunk - 1) / kChunk);
-    std::vector<double> part(static_cast<size_t>(n_chunks) * k * k, 0.0);
-#pragma omp parallel for num_threads(n_threads) schedule(dynamic, 1)
-    for (index_t c = 0; c < n_chunks; ++c) {
-        std::vector<float> acc(k * k, 0.f);
-        const index_t r1 = std::min(Y.rows, (c + 1) * kChunk);
-        for (index_t r = c * kChunk; r < r1; ++r) {
-            const float* y = Y.row(r);
-            for (index_t i = 0; i < k; ++i) als_detail::axpy(y[i], y, acc.data() + i * k, k);
-        }
-        std::copy(acc.begin(), acc.end(), part.begin() + c * k * k);
-    }
-    for (index_t e = 0; e < k * k; ++e) {
-        double s = 0.0;
-        for (index_t c = 0; c < n_chunks; ++c) s += part[c * k * k + e];
-        G[e] = static_cast<float>(s);
-    }
-}
-
-/// One half-sweep: every row u of R (CSR over Y's rows) gets x_u solved.
-/// X holds the rows being solved (n_rows × k), its warm start on entry. With `augment`
-/// the solved bias goes to x_bias[u] and other_bias gives the fixed side's biases.
-/// Rows without interactions get zero factors (and bias) for explicit ALS; implicit rows
-/// solve (G + λI) x = 0, i.e. zero too.
-namespace als_detail {
 /// Rows [0, R.rows) of one half-sweep; runs inside the caller's parallel region.
 MFREC_INLINE void sweep_rows(const AlsParams& prm, CsrView R, MatrixView X, MatrixView Y,
                              float* x_bias, const float* other_bias, const float* G) {
@@ -300,29 +194,31 @@ MFREC_ALS_ENTRY(sweep_base, )
 #undef MFREC_ALS_ENTRY
 }  // namespace als_detail
 
+/// One half-sweep: every row u of R (CSR over Y's rows) gets x_u solved, in place.
+/// @param X  the rows being solved, n_rows × k, holding the warm start on entry
+/// @param Y  the fixed side, R.cols × k
+/// @param x_bias  with `augment`: the solved biases (n_rows), else ignored
+/// @param other_bias  the fixed side's biases (R.cols) or null
+/// @param G  YᵀY (k × k) for implicit rows, else null (see linalg::gram)
+/// Rows without interactions get zero factors (and bias) for explicit ALS; implicit rows
+/// solve (G + λI) x = 0, i.e. zero too.
 inline void als_half_sweep(const AlsParams& prm, CsrView R, MatrixView X, MatrixView Y,
-                           float* x_bias, const float* other_bias, int n_threads) {
-    const index_t k = Y.cols;
-    std::vector<float> G;
-    if (prm.implicit) {
-        G.resize(k * k);
-        gram(Y, G.data(), n_threads);
-    }
-    const float* Gp = prm.implicit ? G.data() : nullptr;
+                           float* x_bias, const float* other_bias, const float* G,
+                           int n_threads) {
 #if MFREC_HAS_DISPATCH
     const int level = isa_level();
-    if (level == 4) return als_detail::sweep_v4(prm, R, X, Y, x_bias, other_bias, Gp, n_threads);
-    if (level == 3) return als_detail::sweep_v3(prm, R, X, Y, x_bias, other_bias, Gp, n_threads);
+    if (level == 4) return als_detail::sweep_v4(prm, R, X, Y, x_bias, other_bias, G, n_threads);
+    if (level == 3) return als_detail::sweep_v3(prm, R, X, Y, x_bias, other_bias, G, n_threads);
 #endif
-    als_detail::sweep_base(prm, R, X, Y, x_bias, other_bias, Gp, n_threads);
+    als_detail::sweep_base(prm, R, X, Y, x_bias, other_bias, G, n_threads);
 }
 
 /// Implicit loss Σ_all c (p − xᵀy)² + λ(ΣX² + ΣY²) via the YᵀY identity:
 /// Σ_all s² = Σ_u x_uᵀ G x_u; observed pairs add c(1 − s)² − s².
-inline double implicit_loss(CsrView R, MatrixView X, MatrixView Y, float reg, int n_threads) {
+/// @param G  YᵀY of the current Y (the one the next user half-sweep uses)
+inline double implicit_loss(CsrView R, MatrixView X, MatrixView Y, const float* G, float reg,
+                            int n_threads) {
     const index_t k = Y.cols;
-    std::vector<float> G(k * k);
-    gram(Y, G.data(), n_threads);
     double total = 0.0;
     // Per-row sums reduced in row order through a fixed chunking: thread-count independent.
     constexpr index_t kChunk = 1024;
@@ -337,10 +233,10 @@ inline double implicit_loss(CsrView R, MatrixView X, MatrixView Y, float reg, in
             const index_t u1 = std::min(R.rows, (c + 1) * kChunk);
             for (index_t u = c * kChunk; u < u1; ++u) {
                 const float* x = X.row(u);
-                als_detail::symv(G.data(), x, gx.data(), k);
-                acc += detail::dot(x, gx.data(), k) + reg * detail::dot(x, x, k);
+                linalg::symv(G, x, gx.data(), k);
+                acc += linalg::dot(x, gx.data(), k) + reg * linalg::dot(x, x, k);
                 for (index_t e = R.indptr[u]; e < R.indptr[u + 1]; ++e) {
-                    const double s = detail::dot(x, Y.row(R.indices[e]), k);
+                    const double s = linalg::dot(x, Y.row(R.indices[e]), k);
                     const double cc = R.data[e];
                     acc += cc * (1.0 - s) * (1.0 - s) - s * s;
                 }
@@ -350,7 +246,7 @@ inline double implicit_loss(CsrView R, MatrixView X, MatrixView Y, float reg, in
     }
     for (double p : part) total += p;
     double yy = 0.0;
-    for (index_t i = 0; i < Y.rows; ++i) yy += detail::dot(Y.row(i), Y.row(i), k);
+    for (index_t i = 0; i < Y.rows; ++i) yy += linalg::dot(Y.row(i), Y.row(i), k);
     return total + reg * yy;
 }
 

@@ -63,39 +63,6 @@ MFREC_INLINE void prefetch_row(const float* p, index_t n) {
     for (; c < end; c += 64) MFREC_PREFETCH_W(c);
 }
 
-/// aᵀb over n floats with two independent vector accumulators: a single accumulator makes
-/// the dot product one long chain of dependent FMAs, and each SGD update waits on it.
-#if (defined(__GNUC__) || defined(__clang__)) && !defined(MFREC_PLAIN_DOT)
-typedef float vec8 __attribute__((vector_size(32), aligned(4), may_alias));
-MFREC_INLINE float hsum(vec8 v) {
-    return ((v[0] + v[4]) + (v[1] + v[5])) + ((v[2] + v[6]) + (v[3] + v[7]));
-}
-MFREC_INLINE float dot(const float* MFREC_RESTRICT a, const float* MFREC_RESTRICT b, index_t n) {
-    vec8 acc0 = {}, acc1 = {};
-    index_t f = 0;
-    for (; f + 16 <= n; f += 16) {
-        acc0 += *reinterpret_cast<const vec8*>(a + f) * *reinterpret_cast<const vec8*>(b + f);
-        acc1 += *reinterpret_cast<const vec8*>(a + f + 8) *
-                *reinterpret_cast<const vec8*>(b + f + 8);
-    }
-    if (f + 8 <= n) {
-        acc0 += *reinterpret_cast<const vec8*>(a + f) * *reinterpret_cast<const vec8*>(b + f);
-        f += 8;
-    }
-    acc0 += acc1;
-    float s = 0.f;
-    for (; f < n; ++f) s += a[f] * b[f];
-    return s + hsum(acc0);
-}
-
-#else
-MFREC_INLINE float dot(const float* a, const float* b, index_t n) {
-    float s = 0.f;
-#pragma omp simd reduction(+ : s)
-    for (index_t f = 0; f < n; ++f) s += a[f] * b[f];
-    return s;
-}
-#endif
 }  // namespace mfrec::detail
 
 // Runtime ISA dispatch for the hottest loops. Wheels are built for the baseline ISA

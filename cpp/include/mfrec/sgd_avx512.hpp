@@ -12,6 +12,7 @@
 #pragma once
 
 #include "mfrec/common.hpp"
+#include "mfrec/sgd_blocks.hpp"
 #include "mfrec/sgd_step.hpp"
 
 #if MFREC_HAS_DISPATCH

@@ -1,6 +1,8 @@
-// The pieces of one SGD update shared by every kernel (sgd.hpp, sgd_avx512.hpp): the
-// blocked rating layout, the parameters, and the scalar part of an update (error, biases,
-// AdaGrad state); the kernels differ only in how they move the factor rows.
+// Update primitives shared by the SGD kernels (sgd_mf.hpp, sgd_avx512.hpp): the parameters
+// and the scalar part of one matrix-factorization update (error, biases, AdaGrad state);
+// the kernels differ only in how they move the factor rows. A model with another update
+// rule (NMF's projection, BPR's pairwise step, SVD++'s implicit term) adds its own step
+// beside these and reuses the schedules (sgd_blocks.hpp) and the RNG (rng.hpp).
 #pragma once
 
 #include <algorithm>
@@ -14,16 +16,6 @@
 #endif
 
 namespace mfrec {
-
-/// Ratings regrouped by block: block b = user_bin * B + item_bin holds entries
-/// [block_ptr[b], block_ptr[b + 1]) of user/item/rating (each of length nnz).
-struct SgdBlocks {
-    const std::int32_t* user = nullptr;
-    const std::int32_t* item = nullptr;
-    const float* rating = nullptr;
-    const std::int64_t* block_ptr = nullptr;  // B * B + 1 entries
-    index_t n_bins = 0;                       // B
-};
 
 struct SgdParams {
     float mu = 0.f;                      // global mean (0 for unbiased models)

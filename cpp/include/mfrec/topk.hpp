@@ -295,6 +295,39 @@ inline void pack_panels(MatrixView F, const float* item_bias, const std::int32_t
     }
 }
 
+/// The n best entries of each row of a dense score block, for models that score without a
+/// dot product (the scoring seam's custom scorers): row q of `scores` (n_q × n_cand,
+/// row-major) scores candidate c = item ids[c]; items in row filter_rows[q] of `seen` are
+/// skipped, and NaN or −inf scores are never selected. Best first, ties keep the earlier
+/// candidate, padding id −1 and score NaN, as in topk. Parallel over rows.
+inline void topk_dense(const float* scores, index_t n_q, index_t n_cand,
+                       const std::int32_t* ids, CsrView seen,
+                       const std::int64_t* filter_rows, int n, float* out_scores,
+                       std::int32_t* out_ids, int n_threads) {
+    if (n_q == 0) return;
+#pragma omp parallel num_threads(n_threads)
+    {
+        std::vector<std::int32_t> pos(static_cast<size_t>(n));
+#pragma omp for schedule(dynamic, 16)
+        for (index_t q = 0; q < n_q; ++q) {
+            topk_detail::RowHeap h{out_scores + q * n, out_ids + q * n, pos.data(), 0, n};
+            const std::int32_t *sb = nullptr, *se = nullptr;
+            if (filter_rows && filter_rows[q] >= 0) {
+                sb = seen.indices + seen.indptr[filter_rows[q]];
+                se = seen.indices + seen.indptr[filter_rows[q] + 1];
+            }
+            const float* row = scores + q * n_cand;
+            for (index_t c = 0; c < n_cand; ++c) {
+                const float s = row[c];
+                if (!(s > h.threshold())) continue;
+                if (topk_detail::is_seen(sb, se, ids[c])) continue;
+                h.push(s, ids[c], static_cast<std::int32_t>(c));
+            }
+            h.finish(0.f);
+        }
+    }
+}
+
 /// The n best candidates of every query row, best first: out_ids / out_scores are
 /// Q.n × n (row-major); rows with fewer than n candidates end in id −1, score NaN.
 /// `block` query rows are scored together per task (memory: block·n ints per thread).

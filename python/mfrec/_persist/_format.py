@@ -11,7 +11,7 @@ FORMAT_VERSION = 1
 HEADER_KEY = "__mfrec__"
 
 # Attributes that are machine- or process-local: never written, rebuilt on load / unpickle.
-_TRANSIENT = ("_panel_cache", "n_threads_")
+_TRANSIENT = ("_scorer", "n_threads_")
 
 
 class ModelFileError(ValueError):

@@ -9,11 +9,17 @@ import zlib
 
 import numpy as np
 
-from .._base import Recommender
+from typing import TYPE_CHECKING
+
 from .._idmap import IdMap
+from .._registry import model_classes
 from .._validation import resolve_n_threads
+from .._version import __version__
 from ..interactions import Interactions
 from ._format import FORMAT_NAME, FORMAT_VERSION, HEADER_KEY, ModelFileError, _c_order, _from_json
+
+if TYPE_CHECKING:
+    from .._base import Recommender
 
 
 def load(path: str | os.PathLike) -> Recommender:
@@ -111,8 +117,6 @@ def _read_header(arr: np.ndarray, path: str) -> dict:
         raise ModelFileError(f"{path!r} is not a valid mfrec model file: its {HEADER_KEY!r} "
                              f"header is damaged ({exc})") from exc
     if version > FORMAT_VERSION:
-        from .. import __version__
-
         raise ModelFileError(
             f"{path!r} was written by a newer mfrec (model file format version {version}, "
             f"mfrec {header.get('mfrec_version', '?')}); this mfrec {__version__} reads format "
@@ -120,20 +124,9 @@ def _read_header(arr: np.ndarray, path: str) -> dict:
     return header
 
 
-def _model_classes() -> dict[tuple[str, str], type]:
-    """Every imported Recommender subclass, keyed by (module, name)."""
-    out, todo = {}, [Recommender]
-    while todo:
-        cls = todo.pop()
-        for sub in cls.__subclasses__():
-            out[(sub.__module__, sub.__name__)] = sub
-            todo.append(sub)
-    return out
-
-
 def _model_class(header: dict, path: str) -> type:
     name, module = header.get("class"), header.get("module")
-    classes = _model_classes()
+    classes = {(c.__module__, c.__name__): c for c in model_classes().values()}
     cls = classes.get((module, name))
     if cls is None:  # moved between modules of the package: match the name alone
         same = [c for (m, n), c in classes.items() if n == name and m.startswith("mfrec.")]
@@ -170,10 +163,19 @@ def _decode_model(cls: type, header: dict, read, path: str) -> Recommender:
     except (KeyError, TypeError, ValueError, AttributeError) as exc:
         raise ModelFileError(f"{path!r} is corrupt: its header and arrays do not describe a "
                              f"{cls.__name__} ({type(exc).__name__}: {exc})") from exc
-    vars(model).update(state)
+    vars(model).update(_upgrade(model, state))
     _check_consistency(model, path)
     _rebuild_transient(model)
     return model
+
+
+def _upgrade(model: Recommender, state: dict) -> dict:
+    """State written by an older mfrec, as this one keeps it. mfrec 0.1.0 stored
+    ``_biased`` (whether the fitted model scores with μ + b_u + b_i) only for the models
+    whose ``biased`` is a parameter; the others are what their traits say."""
+    if "_biased" not in state:
+        state = {**state, "_biased": bool(model._get_traits().biased)}
+    return state
 
 
 def _decode_array(spec: dict, read) -> np.ndarray:
@@ -250,18 +252,19 @@ def _check_consistency(model: Recommender, path: str) -> None:
 
 # --------------------------------------------------------------------------- pickling
 def _rebuild_transient(model: Recommender) -> None:
-    """Process-local state: empty retrieval caches, thread count resolved here."""
+    """Process-local state: no scorer (its retrieval caches are rebuilt on demand), the
+    thread count resolved here."""
     v = vars(model)
     if "user_factors_" in v:
-        model._panel_cache = {}
+        model._scorer = None
         model.n_threads_ = resolve_n_threads(getattr(model, "n_threads", None))
 
 
 def pickle_state(model: Recommender) -> dict:
-    """The instance dict without the retrieval caches (they are large, and keyed by array
-    addresses that mean nothing in another process)."""
+    """The instance dict without the scorer and its retrieval caches (large, and rebuilt on
+    demand in the other process)."""
     state = dict(vars(model))
-    state.pop("_panel_cache", None)
+    state.pop("_scorer", None)
     return state
 
 

@@ -9,17 +9,21 @@ import secrets
 import warnings
 import zipfile
 
+from typing import TYPE_CHECKING
+
 import numpy as np
 
-from .._base import Recommender
 from .._idmap import IdMap
+from .._version import __version__
 from ..interactions import Interactions
 from ._format import _TRANSIENT, FORMAT_NAME, FORMAT_VERSION, HEADER_KEY, _c_order, _to_json
+
+if TYPE_CHECKING:
+    from .._base import Recommender
 
 
 def save(model: Recommender, path: str | os.PathLike) -> None:
     """Write ``model`` to ``path`` (see :meth:`mfrec.Recommender.save`)."""
-    model._check_fitted()
     header, arrays = _encode_model(model)
     arrays = {HEADER_KEY: np.array(json.dumps(header)), **arrays}
     _atomic_write(os.fspath(path), arrays)
@@ -124,8 +128,6 @@ def _encode_model(model: Recommender) -> tuple[dict, dict]:
         state[name] = enc.value(name, attrs[name])
         if isinstance(attrs[name], IdMap):
             enc.maps.setdefault(id(attrs[name]), name)
-    from .. import __version__
-
     header = {
         "format": FORMAT_NAME,
         "format_version": FORMAT_VERSION,

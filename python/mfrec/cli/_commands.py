@@ -26,7 +26,7 @@ _SHORTCUTS = {"factors": "n_factors", "epochs": "n_epochs", "reg": "reg", "lr": 
 
 
 def _default_metrics(model) -> list[str]:
-    return RANKING_METRICS if getattr(model, "_implicit", False) else RATING_METRICS
+    return RANKING_METRICS if model._get_traits().feedback == "implicit" else RATING_METRICS
 
 
 def _metric_list(text: str | None, model) -> list[str]:

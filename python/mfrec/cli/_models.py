@@ -1,29 +1,31 @@
-"""Model names on the command line and ``--param KEY=VALUE`` parsing."""
+"""Model names on the command line (from the model registry) and ``--param KEY=VALUE``."""
 
 from __future__ import annotations
 
 import ast
+import inspect
 
-from ..als import ALS, ImplicitALS
-from ..baseline import Baseline
-from ..funk_svd import FunkSVD
+from .._registry import all_models, cli_name
 
 __all__ = ["MODELS", "model_class", "build_model", "parse_params"]
 
-# command-line name -> (class, one-line description)
-MODELS = {
-    "funksvd": (FunkSVD, "biased matrix factorization by Hogwild SGD (Funk SVD)"),
-    "als": (ALS, "explicit-ratings ALS (ALS-WR, exact biases)"),
-    "implicit-als": (ImplicitALS, "implicit-feedback ALS with confidence weights (Hu et al.)"),
-    "baseline": (Baseline, "mu + b_u + b_i, fitted by ALS sweeps (Surprise's BaselineOnly)"),
-}
+
+def _summary(cls) -> str:
+    """The first sentence of a model's docstring, without its final period."""
+    first = (inspect.getdoc(cls) or "").split("\n\n")[0].replace("\n", " ")
+    return first.rstrip(".")
+
+
+# command-line name -> (class, one-line description), derived from the model registry
+MODELS = {cli_name(cls): (cls, _summary(cls)) for _, cls in all_models()}
 
 
 def model_class(name: str):
-    """The class for a command-line model name (also accepts the class name)."""
+    """The class for a command-line model name; also accepts the class name and the name
+    without hyphens (``funksvd``)."""
     key = name.lower().replace("_", "-")
-    aliases = {cls.__name__.lower(): k for k, (cls, _) in MODELS.items()}
-    key = aliases.get(key.replace("-", ""), key)
+    squash = {k.replace("-", ""): k for k in MODELS}
+    key = squash.get(key.replace("-", ""), key)
     if key not in MODELS:
         raise ValueError(f"unknown model {name!r}; choose from {', '.join(MODELS)}")
     return MODELS[key][0]

@@ -18,7 +18,7 @@ from .._validation import check_int, check_random_state
 from ..interactions import Interactions
 
 if TYPE_CHECKING:
-    from .._base import Seed
+    from .._input import Seed
 
 __all__ = ["synthetic"]
 

@@ -13,7 +13,7 @@ import numpy as np
 from .._validation import check_int, check_random_state, plain
 
 if TYPE_CHECKING:
-    from .._base import Seed
+    from .._input import Seed
 
 __all__ = ["ParameterGrid", "ParameterSampler"]
 

@@ -8,6 +8,7 @@ from collections.abc import Iterable, Mapping
 from typing import TYPE_CHECKING
 
 from .. import metrics as _metrics
+from ..evaluation import evaluate
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Sequence
@@ -60,8 +61,6 @@ def _predict(model, data):
 
 
 def _evaluate(model, data, names):
-    from ..evaluation import evaluate  # looked up at call time
-
     return evaluate(model, data, metrics=list(names))
 
 

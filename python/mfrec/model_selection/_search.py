@@ -10,7 +10,9 @@ from typing import TYPE_CHECKING, Any, TypeVar
 
 import numpy as np
 
-from .._base import Params, as_interactions
+from .._input import as_interactions
+from .._params import Params
+from .._validation import NotFittedError
 from ._grid import ParameterGrid, ParameterSampler
 from ._scoring import _check_scoring, _score
 from ._split import _check_cv
@@ -19,7 +21,8 @@ from ._validate import _check_n_jobs, _clone, _fit_and_score_task, _run
 if TYPE_CHECKING:
     from numpy.typing import ArrayLike, NDArray
 
-    from .._base import InteractionsLike, Recommender, Seed
+    from .._base import Recommender
+    from .._input import InteractionsLike, Seed
     from ._scoring import Scoring
     from ._split import CVLike
 
@@ -153,8 +156,6 @@ class _BaseSearchCV(Params):
     # -- delegation to the refitted best model ---------------------------------------------
     def _best(self):
         if not hasattr(self, "best_estimator_"):
-            from .._base import NotFittedError
-
             raise NotFittedError(f"this {type(self).__name__} has no best_estimator_: call "
                                  "fit with refit enabled first")
         return self.best_estimator_

@@ -10,14 +10,14 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from .._base import as_interactions
+from .._input import as_interactions
 from .._validation import check_int, check_random_state, plain
 from ..interactions import Interactions
 
 if TYPE_CHECKING:
     from typing import Any, Protocol, TypeAlias
 
-    from .._base import InteractionsLike, Seed
+    from .._input import InteractionsLike, Seed
 
     class _Splits(Protocol):
         def split(self, data: Interactions) -> Iterable[tuple[Any, Any]]: ...

@@ -9,14 +9,15 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from .._base import as_interactions
+from .._input import as_interactions
 from .._progress import progress
 from .._validation import resolve_n_threads
 from ._scoring import _check_scoring, _score
 from ._split import _check_cv
 
 if TYPE_CHECKING:
-    from .._base import InteractionsLike, Recommender
+    from .._base import Recommender
+    from .._input import InteractionsLike
     from ._scoring import Scoring
     from ._split import CVLike
 

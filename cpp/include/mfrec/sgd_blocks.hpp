@@ -1,36 +1,43 @@
-// Stochastic gradient descent for (biased) matrix factorization, parallel without locks.
-//
-//   r̂_ui = μ + b_u + b_i + p_uᵀq_i        (biased)     r̂_ui = p_uᵀq_i   (Funk SVD)
-//   loss  = Σ_(u,i) (r_ui − r̂_ui)² + λ_bu b_u² + λ_bi b_i² + λ_p ‖p_u‖² + λ_q ‖q_i‖²
+// The block grid of parallel SGD and its scheduler, shared by every SGD model whose update
+// touches one user row and one item row per rating (FunkSVD; NMF's projected SGD).
 //
 // Visiting order (cache-friendly and race-free, after LibMF's FPSGD): users and items are
 // relabelled by random ranks once per fit (rows stored in rank order) and cut into B bins
 // each (consecutive ranks, equal shares of the ratings), giving a B × B grid of blocks whose
-// slices of P and Q stay in L2. Every epoch the caller passes a fresh random schedule of B rounds of
-// B blocks; the blocks of one round share no user bin and no item bin, so threads update the
-// shared factors without locks and without touching the same row. Updates of one round
-// therefore commute: the result does not depend on the number of threads.
+// slices of the factor matrices stay in L2. Every epoch the caller passes a fresh random
+// schedule of B rounds of B blocks; the blocks of one round share no user bin and no item
+// bin, so threads update the shared rows without locks and without touching the same row.
+// Updates of one round therefore commute: the result does not depend on the number of
+// threads.
 //
-// Inside a block the ratings of kSgdLanes users are interleaved (see sgd_build_blocks), so
-// consecutive updates touch different user rows while each user's row stays in L1. The
-// AVX-512 kernel (sgd_pipe16) computes the prediction of the next rating before updating the
-// current one whenever the two share no row — the same sequential result, without making
-// every update wait for the previous one's dot product.
+// The scheduler (block_epochs) is a template over the model's update rule (see `Rule` below),
+// so a new model supplies only what it does with the ratings of one block. Models whose
+// updates reach rows outside the two of a rating (SVD++'s y_j over all of a user's items,
+// BPR's sampled negatives) cannot use the grid: they visit users in a seeded random order
+// over the same primitives instead (docs/architecture.md, "SGD").
 #pragma once
 
 #include <algorithm>
 #include <chrono>
 #include <cmath>
 #include <cstdint>
-#include <stdexcept>
 #include <vector>
 
 #include "mfrec/common.hpp"
 #include "mfrec/parallel.hpp"
-#include "mfrec/sgd_avx512.hpp"
-#include "mfrec/sgd_step.hpp"
 
 namespace mfrec {
+
+/// Ratings regrouped by block: block b = user_bin * B + item_bin holds entries
+/// [block_ptr[b], block_ptr[b + 1]) of user/item/rating (each of length nnz), in rank space.
+struct SgdBlocks {
+    const std::int32_t* user = nullptr;
+    const std::int32_t* item = nullptr;
+    const float* rating = nullptr;
+    const std::int64_t* block_ptr = nullptr;  // B * B + 1 entries
+    index_t n_bins = 0;                       // B
+    index_t n_users = 0, n_items = 0;         // rows of the two factor matrices
+};
 
 /// Users whose ratings are interleaved inside a block (sgd_build_blocks).
 constexpr index_t kSgdLanes = 4;
@@ -163,99 +170,26 @@ inline void sgd_build_blocks(const CsrView& X, const std::int32_t* user_rank,
     }
 }
 
-namespace detail {
-
-// One pass over ratings [begin, end) of a block, any row length; returns Σ e² of the errors
-// seen before each update. k-loops are contiguous and vectorized (`omp simd`).
-template <bool Biased, bool Adagrad>
-MFREC_INLINE double sgd_range(const SgdBlocks& blocks, index_t begin, index_t end,
-                              MatrixView P, MatrixView Q, float* MFREC_RESTRICT bu,
-                              float* MFREC_RESTRICT bi, const AdaState& ada,
-                              const SgdParams& s) {
-    const index_t k = P.cols;
-    const float inv_k = sgd_inv_k(s, k);
-    double sse = 0.0;
-    // Rows are scattered: fetch the rows of rating e + kAhead while rating e is updated.
-    constexpr index_t kAhead = MFREC_SGD_PREFETCH;
-    for (index_t e = begin; e < end; ++e) {
-        if (kAhead > 0 && s.prefetch && e + kAhead < end) {
-            prefetch_row(P.row(blocks.user[e + kAhead]), k);
-            prefetch_row(Q.row(blocks.item[e + kAhead]), k);
-        }
-        const index_t u = blocks.user[e], i = blocks.item[e];
-        float* MFREC_RESTRICT p = P.row(u);
-        float* MFREC_RESTRICT q = Q.row(i);
-        const SgdStep c = sgd_scalar_step<Biased, Adagrad>(u, i, blocks.rating[e], dot(p, q, k),
-                                                           bu, bi, ada, s, inv_k);
-        sse += static_cast<double>(c.err) * c.err;
-#pragma omp simd
-        for (index_t f = 0; f < k; ++f) {
-            const float pf = p[f], qf = q[f];
-            p[f] = c.dp * pf + c.ep * qf;
-            q[f] = c.dq * qf + c.eq * pf;
-        }
-    }
-    return sse;
-}
-
-// The hot function, compiled once per ISA level and dispatched at load time; rows of up to
-// 128 floats (a multiple of 16) on AVX-512 machines go to sgd_block_avx512.
-MFREC_DISPATCH inline double sgd_block_generic(const SgdBlocks& blocks, index_t begin,
-                                               index_t end, MatrixView P, MatrixView Q,
-                                               float* bu, float* bi, const AdaState& ada,
-                                               const SgdParams& s) {
-    if (s.adagrad) {
-        return s.biased ? sgd_range<true, true>(blocks, begin, end, P, Q, bu, bi, ada, s)
-                        : sgd_range<false, true>(blocks, begin, end, P, Q, bu, bi, ada, s);
-    }
-    return s.biased ? sgd_range<true, false>(blocks, begin, end, P, Q, bu, bi, ada, s)
-                    : sgd_range<false, false>(blocks, begin, end, P, Q, bu, bi, ada, s);
-}
-
-inline double sgd_block(const SgdBlocks& blocks, index_t begin, index_t end, MatrixView P,
-                        MatrixView Q, float* bu, float* bi, const AdaState& ada,
-                        const SgdParams& s) {
-#if MFREC_HAS_DISPATCH
-    if (sgd_avx512_rows(P.cols))
-        return sgd_block_avx512(blocks, begin, end, P, Q, bu, bi, ada, s);
-#endif
-    return sgd_block_generic(blocks, begin, end, P, Q, bu, bi, ada, s);
-}
-
-}  // namespace detail
-
-/// Row length (floats) the factor matrices should be padded to for the fastest kernel on
-/// this CPU: 16 (one 64-byte cache line per 16 factors) where the AVX-512 kernel runs, else 8.
-inline int sgd_row_floats() { return isa_level() == 4 ? 16 : 8; }
-
-/// SGD epochs over all ratings, in one parallel region; stops after the first epoch whose
+/// Epochs over the block grid, in one parallel region; stops after the first epoch whose
 /// loss is not finite (diverged).
+///
+/// `Rule` is the model's update, copied once per thread:
+///   void begin_epoch(index_t t);  // every thread, at the start of epoch t (may use `omp for`)
+///   double block(index_t b);      // updates the ratings of block b; returns their Σ e²
+///
 /// @param schedules  n_epochs × B × B block ids: round r of epoch t visits
 ///                   schedules[(t*B + r)*B .. (t*B + r)*B + B); the blocks of a round must
 ///                   share no user bin and no item bin.
-/// @param steps      n_epochs × 4 step sizes (lr_bu, lr_bi, lr_p, lr_q) of each epoch; they
-///                   replace those of `params`
-/// @param P  user factors n_users × k;  Q  item factors n_items × k (updated in place)
-/// @param bu, bi  biases (n_users, n_items), ignored when !s.biased
-/// @param Gu, Gi  AdaGrad accumulators (n_users, n_items), ignored when !s.adagrad
-/// @param norms  scratch for the squared row norms, n_users + n_items floats when s.adagrad
 /// @param block_sse  scratch, B * B doubles
 /// @param epoch_sse  out, n_epochs: Σ e² of each epoch (errors before each update), summed in
 ///                   a fixed order; epoch_seconds  out, n_epochs: wall time since the start
 /// @return the number of epochs run
-inline index_t sgd_epochs(const SgdBlocks& blocks, const std::int32_t* schedules,
-                          index_t n_epochs, const float* steps, MatrixView P, MatrixView Q,
-                          float* bu, float* bi, float* Gu, float* Gi, float* norms,
-                          const SgdParams& params, double* block_sse, double* epoch_sse,
-                          double* epoch_seconds, int n_threads) {
+template <class Rule>
+inline index_t block_epochs(const SgdBlocks& blocks, const std::int32_t* schedules,
+                            index_t n_epochs, const Rule& rule, double* block_sse,
+                            double* epoch_sse, double* epoch_seconds, int n_threads) {
     const index_t B = blocks.n_bins;
     if (B == 0 || n_epochs == 0) return 0;
-    // Software prefetch pays once the factor matrices outgrow a core's L2 (sgd_bench at
-    // 200k x 50k, 8M ratings, 2 threads: 17 ns per update with it, 31 without); below that
-    // it only adds instructions.
-    const bool prefetch =
-        static_cast<double>(P.rows + Q.rows) * P.cols * sizeof(float) > 2.0 * (1 << 20);
-    const AdaState ada{Gu, Gi, norms, params.adagrad ? norms + P.rows : nullptr};
     // Within a round the blocks go to the threads largest first (the result does not depend
     // on who runs which: the blocks of a round share no row).
     std::vector<std::int32_t> by_size(schedules, schedules + n_epochs * B * B);
@@ -265,71 +199,50 @@ inline index_t sgd_epochs(const SgdBlocks& blocks, const std::int32_t* schedules
                              return blocks.block_ptr[a + 1] - blocks.block_ptr[a] >
                                     blocks.block_ptr[b + 1] - blocks.block_ptr[b];
                          });
-    const bool own_items = Q.rows >= P.rows;
+    const bool own_items = blocks.n_items >= blocks.n_users;
     const auto start = std::chrono::steady_clock::now();
     index_t done = 0;
 #pragma omp parallel num_threads(n_threads)
-    for (index_t t = 0; t < n_epochs; ++t) {
-        SgdParams s = params;
-        s.prefetch = prefetch;
-        s.lr_bu = steps[4 * t], s.lr_bi = steps[4 * t + 1];
-        s.lr_p = steps[4 * t + 2], s.lr_q = steps[4 * t + 3];
-        if (s.adagrad) {
-#pragma omp for schedule(static)
-            for (index_t r = 0; r < P.rows + Q.rows; ++r) {
-                const float* row = r < P.rows ? P.row(r) : Q.row(r - P.rows);
-                norms[r] = detail::dot(row, row, P.cols);
-            }
-        }
-        for (index_t r = 0; r < B; ++r) {
-            const std::int32_t* round = by_size.data() + (t * B + r) * B;
-            if (B == num_threads()) {
-                // One block per thread and round: thread t always takes the block of bin t of
-                // the larger factor matrix, whose slice then stays in its core's cache
-                // (sgd_bench on the ML-100K training set, 2 threads, B = 2: 4.5% faster than
-                // a variant that handed the blocks out dynamically).
-                const int me = thread_num();
-                for (index_t j = 0; j < B; ++j) {
-                    const index_t b = round[j];
-                    if ((own_items ? b % B : b / B) != me) continue;
-                    block_sse[b] = detail::sgd_block(blocks, blocks.block_ptr[b],
-                                                     blocks.block_ptr[b + 1], P, Q, bu, bi, ada,
-                                                     s);
-                }
+    {
+        Rule r = rule;
+        for (index_t t = 0; t < n_epochs; ++t) {
+            r.begin_epoch(t);
+            for (index_t rd = 0; rd < B; ++rd) {
+                const std::int32_t* round = by_size.data() + (t * B + rd) * B;
+                if (B == num_threads()) {
+                    // One block per thread and round: thread t always takes the block of bin
+                    // t of the larger factor matrix, whose slice then stays in its core's
+                    // cache (sgd_bench on the ML-100K training set, 2 threads, B = 2: 4.5%
+                    // faster than a variant that handed the blocks out dynamically).
+                    const int me = thread_num();
+                    for (index_t j = 0; j < B; ++j) {
+                        const index_t b = round[j];
+                        if ((own_items ? b % B : b / B) != me) continue;
+                        block_sse[b] = r.block(b);
+                    }
 #pragma omp barrier
-            } else {
+                } else {
 #pragma omp for schedule(dynamic, 1)
-                for (index_t j = 0; j < B; ++j) {
-                    const index_t b = round[j];
-                    block_sse[b] = detail::sgd_block(blocks, blocks.block_ptr[b],
-                                                     blocks.block_ptr[b + 1], P, Q, bu, bi, ada,
-                                                     s);
-                }  // implicit barrier: the next round starts when this one is done
+                    for (index_t j = 0; j < B; ++j) {
+                        const index_t b = round[j];
+                        block_sse[b] = r.block(b);
+                    }  // implicit barrier: the next round starts when this one is done
+                }
             }
-        }
 #pragma omp single
-        {
-            double sse = 0.0;
-            for (index_t b = 0; b < B * B; ++b) sse += block_sse[b];
-            epoch_sse[t] = sse;
-            epoch_seconds[t] =
-                std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-            done = t + 1;
-        }  // implicit barrier: every thread sees epoch_sse[t]
-        if (!std::isfinite(epoch_sse[t])) break;
+            {
+                double sse = 0.0;
+                for (index_t b = 0; b < B * B; ++b) sse += block_sse[b];
+                epoch_sse[t] = sse;
+                epoch_seconds[t] =
+                    std::chrono::duration<double>(std::chrono::steady_clock::now() - start)
+                        .count();
+                done = t + 1;
+            }  // implicit barrier: every thread sees epoch_sse[t]
+            if (!std::isfinite(epoch_sse[t])) break;
+        }
     }
     return done;
-}
-
-/// One epoch of sgd_epochs; returns its Σ e².
-inline double sgd_epoch(const SgdBlocks& blocks, const std::int32_t* schedule, MatrixView P,
-                        MatrixView Q, float* bu, float* bi, float* Gu, float* Gi, float* norms,
-                        const SgdParams& params, double* block_sse, int n_threads) {
-    const float steps[4] = {params.lr_bu, params.lr_bi, params.lr_p, params.lr_q};
-    double sse = 0.0, seconds = 0.0;
-    sgd_epochs(blocks, schedule, 1, steps, P, Q, bu, bi, Gu, Gi, norms, params, block_sse, &sse,
-               &seconds, n_threads);
-    return sse;
 }
 
 }  // namespace mfrec

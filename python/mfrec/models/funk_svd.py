@@ -6,12 +6,16 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from . import _core
-from ._base import Recommender
-from ._validation import check_choice, check_float, check_int, check_random_state
+from .. import _core
+from .._base import Recommender
+from .._traits import ModelTraits
+from .._validation import check_choice, check_float, check_int, check_random_state
+from ._sgd import aligned_empty, auto_blocks, block_grid, sgd_schedules
 
 if TYPE_CHECKING:
-    from ._base import EpochCallback, InteractionsLike, Seed
+    from .._engine import LocalEngine
+    from .._input import EpochCallback, InteractionsLike, Seed
+    from ..interactions import Interactions
 
 __all__ = ["FunkSVD"]
 
@@ -29,7 +33,9 @@ class FunkSVD(Recommender):
     factors without locks and without races. As a consequence the result does not depend on
     ``n_threads``: a seed gives bit-identical factors at any thread count (as long as
     ``n_blocks`` is fixed). On AVX-512 CPUs, rows of up to 128 factors go to a kernel that
-    keeps them in vector registers (``cpp/include/mfrec/sgd_avx512.hpp``).
+    keeps them in vector registers (``cpp/include/mfrec/sgd_avx512.hpp``). The block grid
+    and its scheduler are the shared SGD machinery (``cpp/include/mfrec/sgd_blocks.hpp``);
+    FunkSVD's update rule is ``cpp/include/mfrec/sgd_mf.hpp``.
 
     Parameters
     ----------
@@ -116,6 +122,15 @@ class FunkSVD(Recommender):
         self.verbose = verbose
         self.n_iter_no_change = n_iter_no_change
 
+    def _get_traits(self) -> ModelTraits:
+        small = {"n_factors": 8, "n_epochs": 3, "random_state": 0}
+        return ModelTraits(
+            feedback="explicit", val_metric="rmse", fold_in="ridge", biased=bool(self.biased),
+            # the default block grid depends on n_threads (auto_blocks); a fixed one does not
+            deterministic=self.n_blocks is not None,
+            test_variants=(small, {**small, "biased": False, "lr_schedule": "constant",
+                                   "lr": 0.01}, {**small, "n_blocks": 2}))
+
     def _fold_in_params(self, side: str) -> dict:
         # The SGD loss charges reg_user·‖p_u‖² + reg_bias·b_u² per rating: λ·n_u for the row.
         p = self._check_params()
@@ -176,161 +191,82 @@ class FunkSVD(Recommender):
         ValueError, TypeError
             An invalid parameter (named in the message), or empty training data.
         """
-        p = self._check_params()
-        data = self._begin_fit(X)
-        rng = check_random_state(self.random_state)
-        self._biased = bool(self.biased)
-        n_users, n_items, k = data.n_users, data.n_items, p["k"]
-        nt = self.n_threads_
+        return self._fit(X, eval_set=eval_set, callback=callback)
 
+    def _make_trainer(self, data: Interactions, params: dict, engine: LocalEngine,
+                      **fit_data) -> _SgdTrainer:
+        return _SgdTrainer(self, data, params, engine.n_threads)
+
+
+class _SgdTrainer:
+    """One FunkSVD fit: the block grid, the factors in rank space, the epochs' schedules."""
+
+    def __init__(self, model: FunkSVD, data: Interactions, p: dict, n_threads: int) -> None:
+        rng = check_random_state(model.random_state)
+        biased = bool(model.biased)
+        n_users, n_items, k = data.n_users, data.n_items, p["k"]
+        self.k, self.nnz, self.n_epochs, self.p = k, data.nnz, p["n_epochs"], p
         # Training state lives in rank space (row r = the user/item of rank r): a bin of the
-        # block grid is then a contiguous range of rows (see cpp/include/mfrec/sgd.hpp).
+        # block grid is then a contiguous range of rows (see cpp/include/mfrec/sgd_blocks.hpp).
         # Rows padded with zeros (which stay zero under the updates) to the kernel's vector
         # width and 64-byte aligned: on AVX-512 machines rows of 16·n floats, one cache line
         # per 16 factors, go to the register kernel (cpp/include/mfrec/sgd_avx512.hpp).
         align = _core.sgd_row_floats()
         k_pad = -(-k // align) * align
-        B = auto_blocks(data.nnz, n_users, n_items, 4 * k_pad, nt) if self.n_blocks is None \
-            else check_int(self.n_blocks, "n_blocks", min_value=1)
+        B = auto_blocks(data.nnz, n_users, n_items, 4 * k_pad, n_threads) \
+            if model.n_blocks is None else check_int(model.n_blocks, "n_blocks", min_value=1)
         B = max(1, min(B, n_users, n_items))
-        user_rank = rng.permutation(n_users).astype(np.int32)
-        item_rank = rng.permutation(n_items).astype(np.int32)
-        blocks = (np.empty(data.nnz, dtype=np.int32), np.empty(data.nnz, dtype=np.int32),
-                  np.empty(data.nnz, dtype=np.float32), np.empty(B * B + 1, dtype=np.int64))
-        _core.sgd_build_blocks(data.indptr, data.item_index, data.ratings, user_rank, item_rank,
-                               B, *blocks, nt)
-        P = aligned_empty((n_users, k_pad))
-        Q = aligned_empty((n_items, k_pad))
+        self.grid = block_grid(data, data.ratings, B, rng, n_threads)
+        self.P = aligned_empty((n_users, k_pad))
+        self.Q = aligned_empty((n_items, k_pad))
         seeds = rng.integers(0, 2**63, size=2)
-        _core.init_normal(P, k, p["init_mean"], p["init_std"], int(seeds[0]), nt)
-        _core.init_normal(Q, k, p["init_mean"], p["init_std"], int(seeds[1]), nt)
-        bu = np.zeros(n_users, dtype=np.float32)
-        bi = np.zeros(n_items, dtype=np.float32)
-        adagrad = self.lr_schedule == "adagrad"
-        Gu = np.ones(n_users if adagrad else 0, dtype=np.float32)
-        Gi = np.ones(n_items if adagrad else 0, dtype=np.float32)
-        mu = np.float32(self.global_mean_ if self._biased else 0.0)
-        n_epochs = p["n_epochs"]
-        schedules = sgd_schedules(rng, B, n_epochs)
+        for F, seed in ((self.P, seeds[0]), (self.Q, seeds[1])):
+            _core.init_normal(F, k=k, mean=p["init_mean"], std=p["init_std"], seed=int(seed),
+                              n_threads=n_threads)
+        self.bu = np.zeros(n_users, dtype=np.float32)
+        self.bi = np.zeros(n_items, dtype=np.float32)
+        adagrad = model.lr_schedule == "adagrad"
+        self.Gu = np.ones(n_users if adagrad else 0, dtype=np.float32)
+        self.Gi = np.ones(n_items if adagrad else 0, dtype=np.float32)
+        self.schedules = sgd_schedules(rng, B, self.n_epochs)
         # per epoch: lr_bu, lr_bi, lr_p, lr_q
-        scale = p["lr_decay"] ** np.arange(n_epochs)[:, None]
-        steps = np.ascontiguousarray(
+        scale = p["lr_decay"] ** np.arange(self.n_epochs)[:, None]
+        self.steps = np.ascontiguousarray(
             scale * [p["lr_bias"], p["lr_bias"], p["lr"], p["lr"]], dtype=np.float32)
-        state = (P, Q, bu, bi, Gu, Gi, mu, p["reg_bias"], p["reg_bias"], p["reg_user"],
-                 p["reg_item"], self._biased, adagrad, k, nt)
+        self.params = _core.SgdParams(
+            mu=float(np.mean(data.ratings, dtype=np.float64)) if biased else 0.0,
+            reg_bu=p["reg_bias"], reg_bi=p["reg_bias"], reg_p=p["reg_user"],
+            reg_q=p["reg_item"], biased=biased, adagrad=adagrad, n_factors=k)
+        self.n_threads = n_threads
 
-        def diverged(epoch: int, sse: float) -> FloatingPointError:
-            self._reset()
-            return FloatingPointError(
-                f"SGD diverged in epoch {epoch + 1} (training loss is {sse}): "
-                f"the learning rate lr={self.lr} (lr_bias={p['lr_bias']}) is too large "
-                "for this data; lower it (e.g. by 10x)")
+    def _epochs(self, epochs: slice) -> tuple[np.ndarray, np.ndarray]:
+        return _core.sgd_epochs(*self.grid.arrays, self.schedules[epochs], self.steps[epochs],
+                                self.P, self.Q, self.bu, self.bi, self.Gu, self.Gi,
+                                params=self.params, n_threads=self.n_threads)
 
-        if eval_set is None and callback is None and not self.verbose \
-                and self.n_iter_no_change is None:
-            # Nothing to report between epochs: all of them in one call (one parallel region,
-            # no Python per epoch). The same schedules and steps as below: the same result.
-            sse, seconds = _core.sgd_epochs(*blocks, schedules, steps, *state)
-            if len(sse) and not np.isfinite(sse[-1]):
-                raise diverged(len(sse) - 1, sse[-1])
-            self.history_ = [{"epoch": t + 1, "elapsed": float(seconds[t]),
-                              "loss": float(sse[t]) / data.nnz} for t in range(len(sse))]
-            self.best_epoch_ = None
-        else:
-            def step(epoch: int) -> float:
-                one = slice(epoch, epoch + 1)
-                sse = float(_core.sgd_epochs(*blocks, schedules[one], steps[one], *state)[0][0])
-                if not np.isfinite(sse):
-                    raise diverged(epoch, sse)
-                # the callback / eval_set look at the model in id order
-                self._set_state(P, Q, bu, bi, user_rank, item_rank)
-                return sse / data.nnz
+    def _diverged(self, epoch: int, sse: float) -> FloatingPointError:
+        return FloatingPointError(
+            f"SGD diverged in epoch {epoch + 1} (training loss is {sse}): "
+            f"the learning rate lr={self.p['lr']} (lr_bias={self.p['lr_bias']}) is too large "
+            "for this data; lower it (e.g. by 10x)")
 
-            self._run_epochs(n_epochs, step, eval_set=eval_set, callback=callback)
-        self._set_state(P, Q, bu, bi, user_rank, item_rank)
-        self._finish_fit()
-        return self
+    def run_all(self) -> list[tuple[float, float]]:
+        # Nothing to report between epochs: all of them in one call (one parallel region, no
+        # Python per epoch). The same schedules and steps as epoch(): the same result.
+        sse, seconds = self._epochs(slice(None))
+        if len(sse) and not np.isfinite(sse[-1]):
+            raise self._diverged(len(sse) - 1, sse[-1])
+        return [(float(s) / self.nnz, float(t)) for s, t in zip(sse, seconds)]
 
-    def _set_state(self, P, Q, bu, bi, user_rank, item_rank):
-        """Publish the rank-space training state in id order."""
-        k = self.n_factors
-        self.user_factors_ = np.ascontiguousarray(P[user_rank, :k])
-        self.item_factors_ = np.ascontiguousarray(Q[item_rank, :k])
-        self.user_bias_ = bu[user_rank]
-        self.item_bias_ = bi[item_rank]
+    def epoch(self, t: int) -> float:
+        sse = float(self._epochs(slice(t, t + 1))[0][0])
+        if not np.isfinite(sse):
+            raise self._diverged(t, sse)
+        return sse / self.nnz
 
-
-def aligned_empty(shape: tuple[int, int], align: int = 64) -> np.ndarray:
-    """An uninitialised C-contiguous float32 array whose data starts on an ``align``-byte boundary.
-
-    Parameters
-    ----------
-    shape : tuple of int
-        (rows, cols).
-    align : int, default 64
-        Alignment in bytes (a multiple of 4).
-
-    Returns
-    -------
-    numpy.ndarray of shape ``shape``
-        A view into a slightly larger buffer.
-    """
-    n = int(np.prod(shape))
-    buf = np.empty(n + align // 4, dtype=np.float32)
-    offset = (-buf.ctypes.data % align) // 4
-    return buf[offset:offset + n].reshape(shape)
-
-
-def auto_blocks(nnz: int, n_users: int, n_items: int, row_bytes: int, n_threads: int) -> int:
-    """Bins per side of the block grid: few blocks, whose rows stay in a core's cache.
-
-    The fewest bins (a multiple of ``n_threads``, so that every round splits evenly) for which a
-    block's slices of the two factor matrices fit in 1.5 MB, i.e. in a core's L2 — but no more
-    than one bin per side per ~5,000 ratings per block when the factors cannot fit anyway (large
-    data: more, smaller blocks only add synchronisation), and at most 64. Measured on 2 threads
-    (``benchmarks/test_bench_fit.py::test_funksvd_fit_blocks`` and ``benchmarks/compare.py``):
-    2 bins on MovieLens 100K, 4 on latest-small, 8 on the 1M synthetic set, 40 on the 10M one.
-
-    Parameters
-    ----------
-    nnz, n_users, n_items : int
-        Size of the training data.
-    row_bytes : int
-        Bytes per factor row (padded).
-    n_threads : int
-
-    Returns
-    -------
-    int
-    """
-    fit_cache = int(np.ceil((n_users + n_items) * row_bytes / 1.5e6))
-    by_ratings = int(round(np.sqrt(nnz / 5000)))
-    bins = max(1, min(fit_cache, by_ratings, 64))
-    return int(min(max(n_threads, -(-bins // n_threads) * n_threads), max(64, n_threads)))
-
-
-def sgd_schedules(rng: np.random.Generator, B: int, n_epochs: int) -> np.ndarray:
-    """Random epoch schedules: per epoch B rounds × B blocks, no two blocks of a round sharing
-    a bin.
-
-    Round r of an epoch pairs user bin rows[j] with item bin cols[(j + shift[r]) % B], with
-    rows, cols and shift random permutations drawn for that epoch: a random Latin square, so
-    every block is visited exactly once per epoch.
-
-    Parameters
-    ----------
-    rng : numpy.random.Generator
-    B : int
-        Bins per side.
-    n_epochs : int
-
-    Returns
-    -------
-    numpy.ndarray of shape (n_epochs, B, B), int32
-        Block ids user_bin * B + item_bin; [t, r] is round r of epoch t.
-    """
-    perms = rng.permuted(np.tile(np.arange(B), (3 * n_epochs, 1)), axis=1)
-    rows, cols, shift = (perms.reshape(n_epochs, 3, B)[:, m] for m in range(3))
-    idx = (np.arange(B)[None, None, :] + shift[:, :, None]) % B  # (epoch, round, j)
-    item_bins = np.take_along_axis(np.broadcast_to(cols[:, None, :], idx.shape), idx, axis=2)
-    return np.ascontiguousarray(rows[:, None, :] * B + item_bins, dtype=np.int32)
+    def state(self, final: bool) -> dict:
+        """The rank-space training state in id order (new arrays either way)."""
+        ur, ir = self.grid.user_rank, self.grid.item_rank
+        return {"user_factors_": np.ascontiguousarray(self.P[ur, :self.k]),
+                "item_factors_": np.ascontiguousarray(self.Q[ir, :self.k]),
+                "user_bias_": self.bu[ur], "item_bias_": self.bi[ir]}

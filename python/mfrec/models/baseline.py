@@ -6,12 +6,16 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from . import _core
-from ._base import Recommender
-from ._validation import check_float, check_int
+from .. import _core
+from .._base import Recommender
+from .._engine import Csr
+from .._traits import ModelTraits
+from .._validation import check_float, check_int
 
 if TYPE_CHECKING:
-    from ._base import EpochCallback, InteractionsLike
+    from .._engine import LocalEngine
+    from .._input import EpochCallback, InteractionsLike
+    from ..interactions import Interactions
 
 __all__ = ["Baseline"]
 
@@ -54,6 +58,15 @@ class Baseline(Recommender):
         self.verbose = verbose
         self.n_iter_no_change = n_iter_no_change
 
+    def _get_traits(self) -> ModelTraits:
+        return ModelTraits(feedback="explicit", val_metric="rmse", fold_in="ridge",
+                           deterministic=True, test_variants=({"n_epochs": 3},))
+
+    def _check_params(self) -> dict:
+        return {"n_epochs": check_int(self.n_epochs, "n_epochs", min_value=0),
+                "reg_user": check_float(self.reg_user, "reg_user", nonneg=True),
+                "reg_item": check_float(self.reg_item, "reg_item", nonneg=True)}
+
     def _fold_in_params(self, side: str) -> dict:
         # b_u = Σ (r − μ − b_i) / (reg_user + n_u): a ridge solve with λ = reg_user
         # (reg_item for items). There are no factors, only the bias coordinate.
@@ -88,28 +101,34 @@ class Baseline(Recommender):
         ValueError, TypeError
             An invalid parameter (named in the message), or empty training data.
         """
-        n_epochs = check_int(self.n_epochs, "n_epochs", min_value=0)
-        reg_u = check_float(self.reg_user, "reg_user", nonneg=True)
-        reg_i = check_float(self.reg_item, "reg_item", nonneg=True)
-        data = self._begin_fit(X)
-        by_item = data.to_csr().T.tocsr()
-        by_item.sort_indices()
-        i_indptr = by_item.indptr.astype(np.int64)
-        i_indices = by_item.indices.astype(np.int32)
-        i_data = np.ascontiguousarray(by_item.data, dtype=np.float32)
-        self.user_factors_ = np.zeros((data.n_users, 0), dtype=np.float32)
-        self.item_factors_ = np.zeros((data.n_items, 0), dtype=np.float32)
-        self.user_bias_ = np.zeros(data.n_users, dtype=np.float32)
-        self.item_bias_ = np.zeros(data.n_items, dtype=np.float32)
+        return self._fit(X, eval_set=eval_set, callback=callback)
 
-        def step(epoch: int) -> float:
-            sse = _core.baseline_als_sweep(
-                data.indptr, data.item_index, data.ratings, i_indptr, i_indices, i_data,
-                self.global_mean_, reg_u, reg_i, self.user_bias_, self.item_bias_,
-                self.n_threads_)
-            return sse / data.nnz
+    def _make_trainer(self, data: Interactions, params: dict, engine: LocalEngine,
+                      **fit_data) -> _BiasTrainer:
+        return _BiasTrainer(data, params, engine.n_threads)
 
-        self._run_epochs(n_epochs, step, eval_set=eval_set, callback=callback,
-                         loss_name="loss")
-        self._finish_fit()
-        return self
+
+class _BiasTrainer:
+    """Alternating exact bias solves: items, then users, per epoch."""
+
+    def __init__(self, data: Interactions, p: dict, n_threads: int) -> None:
+        self.by_user = Csr(data.indptr, data.item_index, data.ratings)
+        self.by_item = self.by_user.transpose(data.n_items)
+        self.mu = float(np.mean(data.ratings, dtype=np.float64))
+        self.n_epochs, self.p, self.nnz, self.n_threads = p["n_epochs"], p, data.nnz, n_threads
+        self.user_bias = np.zeros(data.n_users, dtype=np.float32)
+        self.item_bias = np.zeros(data.n_items, dtype=np.float32)
+        self.shape = data.shape
+
+    def epoch(self, t: int) -> float:
+        sse = _core.baseline_als_sweep(*self.by_user, *self.by_item, self.user_bias,
+                                       self.item_bias, mu=self.mu, reg_user=self.p["reg_user"],
+                                       reg_item=self.p["reg_item"], n_threads=self.n_threads)
+        return sse / self.nnz
+
+    def state(self, final: bool) -> dict:
+        n_users, n_items = self.shape
+        copy = (lambda a: a) if final else np.copy
+        return {"user_factors_": np.zeros((n_users, 0), dtype=np.float32),
+                "item_factors_": np.zeros((n_items, 0), dtype=np.float32),
+                "user_bias_": copy(self.user_bias), "item_bias_": copy(self.item_bias)}

@@ -1,0 +1,152 @@
+"""Execution engines: where a trainer's kernels run.
+
+A model's ``fit`` builds a trainer (``_training.py``) and hands it an engine. The trainer holds
+the algorithm (which half-sweeps, with which parameters, what loss); the engine holds the data
+and the factors and runs the row solves. :class:`LocalEngine` runs the OpenMP kernels of
+``_core`` in this process. The ALS family talks to its engine only through the operations of
+:class:`LocalAls` (``init_factors``, ``gram``, ``solve``, ``implicit_loss``,
+``squared_error``, ``state``), so a distributed engine that keeps the ratings partitioned on
+other machines implements those same operations and runs the same trainer: YᵀY is
+computed once per half-sweep and passed to the row solver, so every partition reuses it.
+
+The SGD and bias models run on the local engine only (their trainers take it for its thread
+count).
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, NamedTuple
+
+import numpy as np
+import scipy.sparse as sp
+
+from . import _core
+
+if TYPE_CHECKING:
+    from .interactions import Interactions
+
+__all__ = ["Csr", "LocalAls", "LocalEngine"]
+
+
+class Csr(NamedTuple):
+    """A canonical CSR matrix as the kernels take it: int64 indptr, int32 indices (sorted
+    within rows), float32 values."""
+
+    indptr: np.ndarray
+    indices: np.ndarray
+    values: np.ndarray
+
+    @classmethod
+    def from_scipy(cls, m: sp.spmatrix) -> Csr:
+        m = sp.csr_matrix(m)
+        m.sort_indices()
+        return cls(m.indptr.astype(np.int64), m.indices.astype(np.int32),
+                   np.ascontiguousarray(m.data, dtype=np.float32))
+
+    @property
+    def n_rows(self) -> int:
+        return len(self.indptr) - 1
+
+    def transpose(self, n_cols: int) -> Csr:
+        """The same entries as a CSR over the columns (n_cols × n_rows)."""
+        m = sp.csr_matrix((self.values, self.indices, self.indptr), shape=(self.n_rows, n_cols))
+        return Csr.from_scipy(m.T.tocsr())
+
+
+class LocalEngine:
+    """The kernels of ``_core`` in this process, on ``n_threads`` OpenMP threads.
+
+    Parameters
+    ----------
+    n_threads : int
+        Threads of every parallel region (resolved, >= 1).
+    """
+
+    name = "local"
+
+    def __init__(self, n_threads: int) -> None:
+        self.n_threads = int(n_threads)
+
+    def gram(self, F: np.ndarray) -> np.ndarray:
+        """FᵀF (k × k, float32), independent of the thread count."""
+        return _core.gram(F, n_threads=self.n_threads)
+
+    def solve_rows(self, R: Csr, X: np.ndarray, Y: np.ndarray, params: _core.AlsParams, *,
+                   gram: np.ndarray | None = None, x_bias: np.ndarray | None = None,
+                   other_bias: np.ndarray | None = None) -> None:
+        """One ALS half-sweep: every row of ``R`` solved into ``X`` (and ``x_bias``), in place."""
+        _core.als_half_sweep(R.indptr, R.indices, R.values, X, Y, params=params, gram=gram,
+                             x_bias=x_bias, other_bias=other_bias, n_threads=self.n_threads)
+
+    def als(self, data: Interactions, values: np.ndarray) -> LocalAls:
+        """The ALS workspace of ``data`` with ``values`` (ratings or confidences) per entry."""
+        by_user = Csr(data.indptr, data.item_index, np.ascontiguousarray(values, np.float32))
+        return LocalAls(self, by_user, by_user.transpose(data.n_items), data)
+
+
+class LocalAls:
+    """The ratings of an ALS fit in both orientations, and the factors, in this process.
+
+    The operations are those an ALS trainer needs (see the module docstring); ``side`` is
+    ``"users"`` or ``"items"``.
+    """
+
+    def __init__(self, engine: LocalEngine, by_user: Csr, by_item: Csr,
+                 data: Interactions) -> None:
+        self.engine = engine
+        self.rows = {"users": by_user, "items": by_item}
+        self.data = data
+        self.X = self.Y = self.bu = self.bi = None
+
+    def init_factors(self, k: int, init_std: float, seeds: tuple[int, int]) -> None:
+        """Factors ~ Normal(0, init_std) from the two seeds (users, items); biases zero."""
+        nt = self.engine.n_threads
+        n_users, n_items = self.rows["users"].n_rows, self.rows["items"].n_rows
+        self.X = np.empty((n_users, k), dtype=np.float32)
+        self.Y = np.empty((n_items, k), dtype=np.float32)
+        _core.init_normal(self.X, k=k, mean=0.0, std=init_std, seed=int(seeds[0]), n_threads=nt)
+        _core.init_normal(self.Y, k=k, mean=0.0, std=init_std, seed=int(seeds[1]), n_threads=nt)
+        self.bu = np.zeros(n_users, dtype=np.float32)
+        self.bi = np.zeros(n_items, dtype=np.float32)
+
+    def _sides(self, side: str):
+        if side == "users":
+            return self.X, self.Y, self.bu, self.bi
+        return self.Y, self.X, self.bi, self.bu
+
+    def gram(self, side: str) -> np.ndarray:
+        """FᵀF of the ``side`` factors."""
+        return self.engine.gram(self._sides(side)[0])
+
+    def solve(self, side: str, params: _core.AlsParams, gram: np.ndarray | None) -> None:
+        """Solve every ``side`` row against the other side's factors (``gram`` = their FᵀF)."""
+        X, Y, xb, yb = self._sides(side)
+        aug = params.augment
+        self.engine.solve_rows(self.rows[side], X, Y, params, gram=gram,
+                               x_bias=xb if aug else None, other_bias=yb if aug else None)
+
+    def implicit_loss(self, gram_items: np.ndarray, reg: float) -> float:
+        """Σ_all c (p − xᵀy)² + reg (‖X‖² + ‖Y‖²), with gram_items = YᵀY of the current Y."""
+        R = self.rows["users"]
+        return _core.implicit_loss(R.indptr, R.indices, R.values, self.X, self.Y,
+                                   gram=gram_items, reg=reg, n_threads=self.engine.n_threads)
+
+    def squared_error(self, mu: float, biased: bool) -> float:
+        """Mean squared training error of μ + b_u + b_i + p_uᵀq_i (or p_uᵀq_i), unclipped."""
+        data = self.data
+        if not hasattr(self, "_pairs"):
+            self._pairs = (data.user_index.astype(np.int64), data.item_index.astype(np.int64),
+                           np.empty(data.nnz, dtype=np.float32))
+        users, items, pred = self._pairs
+        params = _core.PredictParams(offset=mu if biased else 0.0, use_fallback=not biased,
+                                     fallback=mu, clip=False)
+        _core.predict_pairs(users, items, self.X, self.Y, pred,
+                            user_bias=self.bu if biased else None,
+                            item_bias=self.bi if biased else None, params=params,
+                            n_threads=self.engine.n_threads)
+        return float(np.mean((pred - data.ratings) ** 2, dtype=np.float64))
+
+    def state(self, copy: bool) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+        """(X, Y, b_u, b_i): copies while training goes on, the buffers at the end."""
+        arrays = (self.X, self.Y, self.bu, self.bi)
+        return tuple(a.copy() for a in arrays) if copy else arrays

@@ -1,0 +1,159 @@
+"""How a fitted model scores: the seam between the models and the shared prediction,
+retrieval and similarity code.
+
+Every fitted model hands the shared code a :class:`Scorer` (``Recommender._scoring()``,
+built once per published state by the model's ``_make_scorer``):
+
+- a dot-product model (``ModelTraits.scoring == "dot"``) returns a :class:`DotScorer`:
+  score(u, i) = offset + b_u + b_i + x_uᵀy_i, with x_u the *effective* user vector (SVD++
+  puts p_u plus its implicit term there; BPR passes item biases only). ``predict`` and
+  ``recommend`` run the fused C++ kernels on it, ``similar_items`` the cosine of the rows;
+- any other model (``"custom"``: neighbourhood models) subclasses :class:`Scorer` and
+  produces dense score blocks; ``recommend`` selects from them with the C++ selection kernel
+  (``_core.topk_dense``), which breaks ties and pads exactly as the fused kernel does.
+
+A scorer is an immutable snapshot of one fitted state with its retrieval caches (packed
+panels, unit rows): refitting or adding users publishes a new state and so a new scorer,
+and nothing computed from an older state is ever used again.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+
+from . import _core
+
+if TYPE_CHECKING:
+    from numpy.typing import NDArray
+
+__all__ = ["Scorer", "DotScorer"]
+
+
+class Scorer:
+    """A fitted model's scoring, as prediction and retrieval call it.
+
+    Custom scorers implement :meth:`predict`, :meth:`score_block` and
+    :meth:`similarity_block`; inner ids throughout, −1 for a user or item without data.
+    """
+
+    #: predictions are clipped to the rating scale by default (explicit feedback)
+    clip: bool = True
+
+    def predict(self, u: NDArray[np.int64], i: NDArray[np.int64], *, clip: bool,
+                scale: tuple[float, float], n_threads: int) -> NDArray[np.float32]:
+        """Scores of the pairs (u[j], i[j]), clipped to ``scale`` when ``clip``."""
+        raise NotImplementedError
+
+    def score_block(self, users: NDArray[np.int64], cand: NDArray[np.int32],
+                    n_threads: int) -> NDArray[np.float32]:
+        """Scores (len(users), len(cand)) of every candidate item for each user, unclipped;
+        NaN or −inf marks a candidate that must never be recommended."""
+        raise NotImplementedError
+
+    def similarity_block(self, kind: str, query: NDArray[np.int64], cand: NDArray[np.int32],
+                         n_threads: int) -> NDArray[np.float32]:
+        """Similarities (len(query), len(cand)) between ``kind`` ("items" or "users") rows;
+        NaN or −inf marks a pair that must never be returned."""
+        raise NotImplementedError
+
+
+class DotScorer(Scorer):
+    """score(u, i) = offset + b_u + b_i + x_uᵀy_i, the shape the fused kernels run.
+
+    Parameters
+    ----------
+    user_vectors : ndarray of shape (n_users, k), float32
+        Effective user vectors x_u (C-contiguous).
+    item_vectors : ndarray of shape (n_items, k), float32
+        Item vectors y_i.
+    user_bias, item_bias : ndarray of shape (n_users,) / (n_items,), float32, or None
+        The biases the model has (None: no such term).
+    offset : float
+        Added to every score (μ for biased rating models, else 0).
+    fallback : float or None
+        The score of a pair with a side without data, for models without biases (μ for
+        unbiased rating models, 0 for implicit ones); None: offset plus the known biases.
+    clip : bool
+        Clip predictions to the rating scale by default.
+    """
+
+    def __init__(self, user_vectors: NDArray[np.float32], item_vectors: NDArray[np.float32],
+                 user_bias: NDArray[np.float32] | None, item_bias: NDArray[np.float32] | None,
+                 offset: float, fallback: float | None, clip: bool) -> None:
+        self.user_vectors = user_vectors
+        self.item_vectors = item_vectors
+        self.user_bias = user_bias
+        self.item_bias = item_bias
+        self.offset = offset
+        self.fallback = fallback
+        self.clip = clip
+        self.cache: dict[str, Any] = {}  # packed panels and unit rows of this snapshot
+
+    # -- prediction ------------------------------------------------------------------------
+    def predict(self, u: NDArray[np.int64], i: NDArray[np.int64], *, clip: bool,
+                scale: tuple[float, float], n_threads: int) -> NDArray[np.float32]:
+        out = np.empty(len(u), dtype=np.float32)
+        lo, hi = scale
+        params = _core.PredictParams(offset=self.offset, use_fallback=self.fallback is not None,
+                                     fallback=0.0 if self.fallback is None else self.fallback,
+                                     clip=bool(clip), lo=lo, hi=hi)
+        _core.predict_pairs(np.ascontiguousarray(u, dtype=np.int64),
+                            np.ascontiguousarray(i, dtype=np.int64), self.user_vectors,
+                            self.item_vectors, out, user_bias=self.user_bias,
+                            item_bias=self.item_bias, params=params, n_threads=n_threads)
+        return out
+
+    def query_offsets(self, users: NDArray[np.int64]) -> NDArray[np.float32] | None:
+        """offset + b_u per query row of the fused top-n kernel (None: nothing to add)."""
+        if self.user_bias is None and self.offset == 0.0:
+            return None
+        bias = 0.0 if self.user_bias is None else self.user_bias[users]
+        return np.ascontiguousarray(self.offset + bias, dtype=np.float32)
+
+    # -- retrieval -------------------------------------------------------------------------
+    def panels(self, key: str, factors: NDArray[np.float32], bias: NDArray[np.float32] | None,
+               cand: NDArray[np.int64] | None, n_threads: int) -> tuple[np.ndarray, ...]:
+        """Candidate rows packed for the fused kernel; cached when ``cand`` is the whole
+        catalogue (None)."""
+        nr = _core.topk_panel_width()
+        whole = cand is None
+        if whole:
+            hit = self.cache.get(key)
+            if hit is not None:
+                return hit
+            cand = np.arange(factors.shape[0], dtype=np.int32)
+        panels = _core.pack_panels(factors, np.ascontiguousarray(cand, dtype=np.int32),
+                                   bias=bias, nr=nr, n_threads=n_threads)
+        if whole:
+            self.cache[key] = panels
+        return panels
+
+    def unit_rows(self, kind: str) -> NDArray[np.float32]:
+        """The rows of ``kind`` ("items" or "users") scaled to unit length (zero rows stay 0)."""
+        key = f"unit-{kind}"
+        if key not in self.cache:
+            F = self.item_vectors if kind == "items" else self.user_vectors
+            norms = np.linalg.norm(F.astype(np.float64), axis=1)
+            out = np.zeros_like(F)
+            ok = norms > 0
+            out[ok] = (F[ok] / norms[ok, None]).astype(np.float32)
+            self.cache[key] = out
+        return self.cache[key]
+
+    def score_block(self, users: NDArray[np.int64], cand: NDArray[np.int32],
+                    n_threads: int) -> NDArray[np.float32]:
+        # The dense form of the fused kernel's scores (the reference the tests compare with).
+        scores = self.user_vectors[users] @ self.item_vectors[cand].T
+        if self.item_bias is not None:
+            scores += self.item_bias[cand]
+        offsets = self.query_offsets(users)
+        if offsets is not None:
+            scores += offsets[:, None]
+        return scores.astype(np.float32, copy=False)
+
+    def similarity_block(self, kind: str, query: NDArray[np.int64], cand: NDArray[np.int32],
+                         n_threads: int) -> NDArray[np.float32]:
+        unit = self.unit_rows(kind)
+        return (unit[query] @ unit[cand].T).astype(np.float32, copy=False)

@@ -1,0 +1,124 @@
+"""The Python side of the SGD machinery every SGD model shares: the seeded block grid
+(ranks, bins, blocks) and epoch schedules of ``cpp/include/mfrec/sgd_blocks.hpp``, and the
+aligned factor buffers its kernels want.
+
+FunkSVD uses the block grid; a model whose update touches more than one user row and one
+item row per rating (SVD++, BPR) visits users in a seeded random order instead and uses
+only :func:`aligned_empty` and the RNG (``docs/architecture.md``, "SGD").
+"""
+
+from __future__ import annotations
+
+from typing import NamedTuple
+
+import numpy as np
+
+from .. import _core
+
+__all__ = ["BlockGrid", "aligned_empty", "auto_blocks", "block_grid", "sgd_schedules"]
+
+
+def aligned_empty(shape: tuple[int, int], align: int = 64) -> np.ndarray:
+    """An uninitialised C-contiguous float32 array whose data starts on an ``align``-byte boundary.
+
+    Parameters
+    ----------
+    shape : tuple of int
+        (rows, cols).
+    align : int, default 64
+        Alignment in bytes (a multiple of 4).
+
+    Returns
+    -------
+    numpy.ndarray of shape ``shape``
+        A view into a slightly larger buffer.
+    """
+    n = int(np.prod(shape))
+    buf = np.empty(n + align // 4, dtype=np.float32)
+    offset = (-buf.ctypes.data % align) // 4
+    return buf[offset:offset + n].reshape(shape)
+
+
+def auto_blocks(nnz: int, n_users: int, n_items: int, row_bytes: int, n_threads: int) -> int:
+    """Bins per side of the block grid: few blocks, whose rows stay in a core's cache.
+
+    The fewest bins (a multiple of ``n_threads``, so that every round splits evenly) for which a
+    block's slices of the two factor matrices fit in 1.5 MB, i.e. in a core's L2 — but no more
+    than one bin per side per ~5,000 ratings per block when the factors cannot fit anyway (large
+    data: more, smaller blocks only add synchronisation), and at most 64. Measured on 2 threads
+    (``benchmarks/test_bench_fit.py::test_funksvd_fit_blocks`` and ``benchmarks/compare.py``):
+    2 bins on MovieLens 100K, 4 on latest-small, 8 on the 1M synthetic set, 40 on the 10M one.
+
+    Parameters
+    ----------
+    nnz, n_users, n_items : int
+        Size of the training data.
+    row_bytes : int
+        Bytes per factor row (padded).
+    n_threads : int
+
+    Returns
+    -------
+    int
+    """
+    fit_cache = int(np.ceil((n_users + n_items) * row_bytes / 1.5e6))
+    by_ratings = int(round(np.sqrt(nnz / 5000)))
+    bins = max(1, min(fit_cache, by_ratings, 64))
+    return int(min(max(n_threads, -(-bins // n_threads) * n_threads), max(64, n_threads)))
+
+
+def sgd_schedules(rng: np.random.Generator, B: int, n_epochs: int) -> np.ndarray:
+    """Random epoch schedules: per epoch B rounds × B blocks, no two blocks of a round sharing
+    a bin.
+
+    Round r of an epoch pairs user bin rows[j] with item bin cols[(j + shift[r]) % B], with
+    rows, cols and shift random permutations drawn for that epoch: a random Latin square, so
+    every block is visited exactly once per epoch.
+
+    Parameters
+    ----------
+    rng : numpy.random.Generator
+    B : int
+        Bins per side.
+    n_epochs : int
+
+    Returns
+    -------
+    numpy.ndarray of shape (n_epochs, B, B), int32
+        Block ids user_bin * B + item_bin; [t, r] is round r of epoch t.
+    """
+    perms = rng.permuted(np.tile(np.arange(B), (3 * n_epochs, 1)), axis=1)
+    rows, cols, shift = (perms.reshape(n_epochs, 3, B)[:, m] for m in range(3))
+    idx = (np.arange(B)[None, None, :] + shift[:, :, None]) % B  # (epoch, round, j)
+    item_bins = np.take_along_axis(np.broadcast_to(cols[:, None, :], idx.shape), idx, axis=2)
+    return np.ascontiguousarray(rows[:, None, :] * B + item_bins, dtype=np.int32)
+
+
+class BlockGrid(NamedTuple):
+    """The ratings regrouped into the B × B blocks, in rank space (see sgd_blocks.hpp)."""
+
+    user: np.ndarray        # (nnz,) int32 user rank of each entry
+    item: np.ndarray        # (nnz,) int32 item rank
+    rating: np.ndarray      # (nnz,) float32
+    block_ptr: np.ndarray   # (B * B + 1,) int64
+    user_rank: np.ndarray   # (n_users,) int32: rank of each user (row of the factors)
+    item_rank: np.ndarray   # (n_items,) int32
+
+    @property
+    def arrays(self) -> tuple[np.ndarray, ...]:
+        """(user, item, rating, block_ptr), the kernels' first arguments."""
+        return self.user, self.item, self.rating, self.block_ptr
+
+
+def block_grid(data, values: np.ndarray, n_bins: int, rng: np.random.Generator,
+               n_threads: int) -> BlockGrid:
+    """Random ranks of users and items (drawn from ``rng``: users first) and the block grid
+    of ``data``'s entries with ``values``."""
+    user_rank = rng.permutation(data.n_users).astype(np.int32)
+    item_rank = rng.permutation(data.n_items).astype(np.int32)
+    nnz = data.nnz
+    out = (np.empty(nnz, dtype=np.int32), np.empty(nnz, dtype=np.int32),
+           np.empty(nnz, dtype=np.float32), np.empty(n_bins * n_bins + 1, dtype=np.int64))
+    _core.sgd_build_blocks(data.indptr, data.item_index, values, user_rank, item_rank, *out,
+                           n_bins=n_bins, n_threads=n_threads)
+    return BlockGrid(*out, user_rank, item_rank)

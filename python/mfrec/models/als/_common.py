@@ -1,0 +1,94 @@
+"""What ALS and ImplicitALS share: parameter checks and the trainer.
+
+The trainer holds the algorithm — one epoch is a user half-sweep then an item half-sweep,
+then the training loss — and talks to its engine's ALS workspace only through
+``init_factors``, ``gram``, ``solve``, ``implicit_loss``, ``squared_error`` and ``state``
+(see ``mfrec/_engine.py``), so the same trainer runs on any engine.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+
+from ..._base import Recommender
+from ..._validation import check_choice, check_float, check_int, check_random_state
+
+if TYPE_CHECKING:
+    from ... import _core
+
+__all__ = ["AlsBase", "AlsTrainer"]
+
+
+class AlsBase(Recommender):
+    """Shared parameter checks of the ALS family."""
+
+    # Parameters set by the subclasses' ``__init__`` (declared for type checkers only).
+    n_factors: int
+    n_epochs: int
+    reg: float
+    init_std: float
+    solver: str
+    cg_steps: int
+    random_state: Any
+    compute_loss: bool
+
+    def _check_common(self) -> dict[str, Any]:
+        p = {
+            "k": check_int(self.n_factors, "n_factors", min_value=1),
+            "n_epochs": check_int(self.n_epochs, "n_epochs", min_value=0),
+            "reg": check_float(self.reg, "reg", nonneg=True),
+            "init_std": check_float(self.init_std, "init_std", nonneg=True),
+        }
+        check_choice(self.solver, "solver", ("cg", "cholesky"))
+        steps = check_int(self.cg_steps, "cg_steps", min_value=1)
+        p["cg_steps"] = steps if self.solver == "cg" else 0
+        return p
+
+
+class AlsTrainer:
+    """Alternating half-sweeps (users, then items) on an engine's ALS workspace ``work``.
+
+    With ``implicit``, each half-sweep passes the fixed side's FᵀF to the row solver; the
+    items' YᵀY computed for the loss after an epoch is the one the next epoch's user
+    half-sweep needs, so it is computed once. ``loss_scale`` divides the loss (the total
+    confidence weight for implicit models); ``diverged`` is the message of the
+    FloatingPointError raised on a non-finite loss.
+    """
+
+    def __init__(self, work, params: _core.AlsParams, *, n_epochs: int, k: int,
+                 init_std: float, random_state: Any, compute_loss: bool, loss_scale: float,
+                 diverged: str) -> None:
+        rng = check_random_state(random_state)
+        seeds = rng.integers(0, 2**63, size=2)
+        work.init_factors(k, init_std, (int(seeds[0]), int(seeds[1])))
+        self.work, self.params, self.n_epochs = work, params, n_epochs
+        self.compute_loss, self.loss_scale, self.diverged = compute_loss, loss_scale, diverged
+        self._gram_items = None  # YᵀY of the current items, when known
+
+    def epoch(self, t: int) -> float:
+        w, prm = self.work, self.params
+        if prm.implicit:
+            G = self._gram_items if self._gram_items is not None else w.gram("items")
+            w.solve("users", prm, G)
+            w.solve("items", prm, w.gram("users"))
+            self._gram_items = None
+        else:
+            w.solve("users", prm, None)
+            w.solve("items", prm, None)
+        if not self.compute_loss:
+            return float("nan")
+        if prm.implicit:
+            self._gram_items = w.gram("items")
+            loss = w.implicit_loss(self._gram_items, prm.reg)
+        else:
+            loss = w.squared_error(prm.mu, prm.augment)
+        loss /= self.loss_scale
+        if not np.isfinite(loss):
+            raise FloatingPointError(self.diverged)
+        return loss
+
+    def state(self, final: bool) -> dict[str, np.ndarray]:
+        X, Y, bu, bi = self.work.state(copy=not final)
+        return {"user_factors_": X, "item_factors_": Y, "user_bias_": bu, "item_bias_": bi}
