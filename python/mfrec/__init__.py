@@ -16,7 +16,7 @@ from ._persist import ModelFileError, load
 from ._registry import all_models
 from ._traits import ModelTraits
 from ._validation import UnknownIdError
-from ._version import __version__
+from ._version import __version__ as __version__
 from .evaluation import evaluate
 from .interactions import Interactions
 from .models import *  # noqa: F403 -- every model family's estimators (models.__all__)

@@ -34,8 +34,8 @@ if TYPE_CHECKING:
     from ._engine import LocalEngine as Engine
     from ._idmap import IdMap
     from ._input import EpochCallback, InteractionsLike
-    from ._traits import ModelTraits
     from ._training import Trainer
+    from ._traits import ModelTraits
     from .interactions import Interactions
 
 __all__ = ["Recommender", "NotFittedError"]
@@ -168,9 +168,11 @@ class Recommender(RetrievalMixin, ColdStartMixin, Params):
         """
         state = dict(state)
         for key, mask in (("user", "_cold_users_"), ("item", "_cold_items_")):
+            cold = state[mask]
             for attr in (f"{key}_factors_", f"{key}_bias_"):
-                if attr in state and state[mask].any():
-                    state[attr][state[mask]] = 0.0
+                if cold.any() and np.any(state[attr][cold] != 0):
+                    state[attr] = state[attr].copy()  # never write into a published array
+                    state[attr][cold] = 0.0
         state["_scorer"] = None
         stale = [k for k in self._fitted_state() if k not in state]
         vars(self).update(state)  # one dict update: a reader sees the old state or the new

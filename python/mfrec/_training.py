@@ -81,9 +81,14 @@ def train(model: Recommender, trainer: Trainer, base: dict[str, Any], *,
             raise ValueError("n_iter_no_change needs an eval_set to watch")
     if callback is not None and not callable(callback):
         raise TypeError(f"callback must be callable, got {type(callback).__name__}")
-    val = None if eval_set is None else as_interactions(eval_set, what="eval_set")
-    if val is not None and val.nnz == 0:
-        raise ValueError("eval_set has no interactions")
+    val = None
+    if eval_set is not None:
+        try:
+            val = as_interactions(eval_set, what="eval_set")
+        except ValueError as exc:
+            raise ValueError(f"eval_set: {exc}") from exc
+        if val.nnz == 0:
+            raise ValueError("eval_set has no interactions")
     metric = model._get_traits().val_metric
     verbose = bool(getattr(model, "verbose", False))
     name = type(model).__name__

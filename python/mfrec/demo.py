@@ -8,8 +8,8 @@ import numpy as np
 
 from . import datasets
 from .evaluation import evaluate
-from .models import Baseline, FunkSVD
 from .model_selection import train_test_split
+from .models import Baseline, FunkSVD
 
 
 def load_demo_data(log=print):

@@ -6,13 +6,12 @@ import json
 import os
 import zipfile
 import zlib
+from typing import TYPE_CHECKING
 
 import numpy as np
 
-from typing import TYPE_CHECKING
-
 from .._idmap import IdMap
-from .._registry import model_classes
+from .._registry import all_models, model_classes
 from .._validation import resolve_n_threads
 from .._version import __version__
 from ..interactions import Interactions
@@ -132,7 +131,7 @@ def _model_class(header: dict, path: str) -> type:
         same = [c for (m, n), c in classes.items() if n == name and m.startswith("mfrec.")]
         cls = same[0] if len(same) == 1 and str(module).startswith("mfrec.") else None
     if cls is None or not isinstance(name, str) or name.startswith("_"):
-        known = sorted(n for (m, n) in classes if m.startswith("mfrec.") and not n.startswith("_"))
+        known = [n for n, _ in all_models()]
         raise ModelFileError(
             f"{path!r} holds a model of unknown class {name!r} (module {module!r}); this mfrec "
             f"knows {known}. For a class defined outside mfrec, import its module first")

@@ -8,7 +8,6 @@ import os
 import secrets
 import warnings
 import zipfile
-
 from typing import TYPE_CHECKING
 
 import numpy as np

@@ -75,8 +75,8 @@ def _add_fit(sub) -> None:
         epilog=EPILOG)
     add_data_options(p, split_help="hold out this fraction at random (seed --seed), fit on "
                      "the rest and print metrics on it (default: fit on everything)")
-    p.add_argument("--model", default="funksvd", type=str.lower,
-                   help=f"the model (default funksvd). {models}")
+    p.add_argument("--model", default="funk-svd", type=str.lower,
+                   help=f"the model (default funk-svd). {models}")
     p.add_argument("--factors", type=_positive, default=None,
                    help="number of latent factors (n_factors; model default if omitted)")
     p.add_argument("--epochs", type=_positive, default=None,
