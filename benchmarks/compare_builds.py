@@ -35,7 +35,9 @@ TIME_KEYS = {"rating": "fit_seconds", "implicit": "seconds_per_iter", "topn": "s
 def _run(python: str, out: Path, threads: int) -> list[dict]:
     cmd = [python, str(HERE / "compare.py"), "--quick", "--threads", str(threads),
            "--models", ",".join(MFREC_MODELS), "--json", str(out)]
-    subprocess.run(cmd, check=True, stdout=subprocess.DEVNULL)
+    done = subprocess.run(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+    if done.returncode:
+        raise SystemExit(f"{' '.join(cmd)} failed:\n{done.stderr}")
     return json.loads(out.read_text())["records"]
 
 

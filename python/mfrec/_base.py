@@ -105,7 +105,9 @@ class Recommender(RetrievalMixin, ColdStartMixin, Params):
 
     def _make_trainer(self, data: Interactions, params: dict[str, Any], engine: Engine,
                       **fit_data: Any) -> Trainer:
-        """The trainer of one fit on ``data`` (see ``_training.Trainer``)."""
+        """The trainer of one fit on ``data`` (see ``_training.Trainer``). ``params`` are the
+        validated parameters and ``global_mean``, μ of the training ratings (0 for implicit
+        models)."""
         raise NotImplementedError
 
     def _prepare_data(self, data: Interactions) -> Interactions:
@@ -149,6 +151,7 @@ class Recommender(RetrievalMixin, ColdStartMixin, Params):
             "_biased": bool(traits.biased),
         }
         engine = engine or LocalEngine(n_threads)
+        params = {**params, "global_mean": base["global_mean_"]}
         trainer = self._make_trainer(data, params, engine, **fit_data)
         train(self, trainer, base, eval_set=eval_set, callback=callback)
         return self
@@ -163,15 +166,16 @@ class Recommender(RetrievalMixin, ColdStartMixin, Params):
     def _publish(self, state: dict[str, Any]) -> None:
         """Replace the whole fitted state by ``state`` in one step.
 
-        Known-but-cold users/items (no training rows) get zero factors and biases; the
-        scorer of the previous state is dropped with it.
+        Known-but-cold users/items (no training rows) get zero factors and biases, in place:
+        the arrays of ``state`` are new (a trainer's), or already published with those rows
+        zero (``add_users`` passes the other side's arrays on), so no reader sees a change.
+        The scorer of the previous state is dropped with it.
         """
         state = dict(state)
         for key, mask in (("user", "_cold_users_"), ("item", "_cold_items_")):
             cold = state[mask]
-            for attr in (f"{key}_factors_", f"{key}_bias_"):
-                if cold.any() and np.any(state[attr][cold] != 0):
-                    state[attr] = state[attr].copy()  # never write into a published array
+            if cold.any():
+                for attr in (f"{key}_factors_", f"{key}_bias_"):
                     state[attr][cold] = 0.0
         state["_scorer"] = None
         stale = [k for k in self._fitted_state() if k not in state]

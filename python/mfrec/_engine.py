@@ -49,8 +49,11 @@ class Csr(NamedTuple):
 
     def transpose(self, n_cols: int) -> Csr:
         """The same entries as a CSR over the columns (n_cols × n_rows)."""
-        m = sp.csr_matrix((self.values, self.indices, self.indptr), shape=(self.n_rows, n_cols))
-        return Csr.from_scipy(m.T.tocsr())
+        m = sp.csr_matrix((self.values, self.indices, self.indptr), shape=(self.n_rows, n_cols),
+                          copy=False)
+        t = m.T.tocsr()  # scipy's csr_tocsc visits rows in order: columns come out sorted
+        return Csr(t.indptr.astype(np.int64, copy=False), t.indices.astype(np.int32, copy=False),
+                   np.ascontiguousarray(t.data, dtype=np.float32))
 
 
 class LocalEngine:

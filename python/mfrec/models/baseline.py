@@ -114,7 +114,7 @@ class _BiasTrainer:
     def __init__(self, data: Interactions, p: dict, n_threads: int) -> None:
         self.by_user = Csr(data.indptr, data.item_index, data.ratings)
         self.by_item = self.by_user.transpose(data.n_items)
-        self.mu = float(np.mean(data.ratings, dtype=np.float64))
+        self.mu = p["global_mean"]
         self.n_epochs, self.p, self.nnz, self.n_threads = p["n_epochs"], p, data.nnz, n_threads
         self.user_bias = np.zeros(data.n_users, dtype=np.float32)
         self.item_bias = np.zeros(data.n_items, dtype=np.float32)

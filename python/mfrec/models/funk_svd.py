@@ -234,7 +234,7 @@ class _SgdTrainer:
         self.steps = np.ascontiguousarray(
             scale * [p["lr_bias"], p["lr_bias"], p["lr"], p["lr"]], dtype=np.float32)
         self.params = _core.SgdParams(
-            mu=float(np.mean(data.ratings, dtype=np.float64)) if biased else 0.0,
+            mu=p["global_mean"] if biased else 0.0,
             reg_bu=p["reg_bias"], reg_bi=p["reg_bias"], reg_p=p["reg_user"],
             reg_q=p["reg_item"], biased=biased, adagrad=adagrad, n_factors=k)
         self.n_threads = n_threads

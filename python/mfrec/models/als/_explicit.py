@@ -134,7 +134,7 @@ class ALS(AlsBase):
     def _make_trainer(self, data: Interactions, params: dict, engine: LocalEngine,
                       **fit_data) -> AlsTrainer:
         biased = bool(self.biased)
-        mu = float(np.mean(data.ratings, dtype=np.float64)) if biased else 0.0
+        mu = params["global_mean"] if biased else 0.0
         solve = _core.AlsParams(reg=params["reg"], reg_count=self.reg_scaling == "count",
                                 implicit=False, augment=biased, mu=mu,
                                 cg_steps=params["cg_steps"])
