@@ -41,13 +41,16 @@ def _model(U, V, seen, threads):
     import mfrec
 
     model = mfrec.FunkSVD(n_factors=U.shape[1], biased=False, n_threads=threads)
-    model.fit(seen[:1, :])  # anything: the factors are replaced below
-    model._train = mfrec.Interactions.from_sparse(seen)
-    model.user_map_, model.item_map_ = model._train.user_map, model._train.item_map
-    model.user_factors_, model.item_factors_ = U, V
-    model.user_bias_ = np.zeros(len(U), np.float32)
-    model.item_bias_ = np.zeros(len(V), np.float32)
-    model._panel_cache = {}
+    model.fit(seen[:1, :])  # anything: the fitted state is replaced below
+    train = mfrec.Interactions.from_sparse(seen)
+    state = {"_train": train, "user_map_": train.user_map, "item_map_": train.item_map,
+             "user_factors_": U, "item_factors_": V, "user_bias_": np.zeros(len(U), np.float32),
+             "item_bias_": np.zeros(len(V), np.float32), "_cold_users_": np.zeros(len(U), bool),
+             "_cold_items_": np.zeros(len(V), bool)}
+    if hasattr(model, "_publish"):
+        model._publish({**model._fitted_state(), **state})
+    else:  # mfrec 0.1.0 (benchmarks/compare_builds.py times it beside the current build)
+        vars(model).update(state, _panel_cache={})
     return model
 
 
