@@ -81,7 +81,8 @@ def _solve(model, side, R):
     how = model._get_traits().fold_in
     if how == "none":
         raise NotImplementedError(f"{type(model).__name__} does not support fold-in")
-    Y = getattr(model, fixed_f)
+    st = model._fitted_state()  # one consistent snapshot, whatever a concurrent fit does
+    Y = st[fixed_f]
     n, k = R.shape[0], Y.shape[1]
     X = np.zeros((n, k), dtype=np.float32)
     xb = np.zeros(n, dtype=np.float32)
@@ -90,18 +91,17 @@ def _solve(model, side, R):
     if implicit:
         R = R.copy()
         R.eliminate_zeros()  # stored zeros are unobserved pairs
-    aug = bool(model._biased) and not implicit
+    aug = bool(st["_biased"]) and not implicit
     params = _core.AlsParams(reg=float(prm["reg"]), reg_count=bool(prm["reg_count"]),
                              implicit=implicit, augment=aug,
-                             mu=float(model.global_mean_) if aug else 0.0, cg_steps=0,
+                             mu=float(st["global_mean_"]) if aug else 0.0, cg_steps=0,
                              reg_bias=float(prm["reg_bias"]))
     rows = Csr(R.indptr.astype(np.int64), R.indices.astype(np.int32),
                np.ascontiguousarray(model._fold_in_values(R.data), dtype=np.float32))
-    engine = LocalEngine(model.n_threads_)
+    engine = LocalEngine(st["n_threads_"])
     with blas_limited():
         engine.solve_rows(rows, X, Y, params, gram=engine.gram(Y) if implicit else None,
-                          x_bias=xb if aug else None,
-                          other_bias=getattr(model, fixed_b) if aug else None)
+                          x_bias=xb if aug else None, other_bias=st[fixed_b] if aug else None)
     return X, xb
 
 
