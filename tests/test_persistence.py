@@ -161,11 +161,11 @@ def test_pickle_round_trip(cls, kw, data):
     model = cls(**kw).fit(data)
     model.recommend(n=3)  # fills the retrieval caches
     model.similar_items(model.item_map_.ids[:2], n=3)
-    assert model._scorer.cache  # the retrieval caches live in the fitted state's scorer
+    assert model._scorer.value.cache  # the retrieval caches live in the fitted state's scorer
     state = model.__getstate__()
     assert "_scorer" not in state
     clone = pickle.loads(pickle.dumps(model))
-    assert clone._scorer is None
+    assert clone._scorer.value is None
     assert_same_model(model, clone, data)
     model.add_users(new_users(model, data))
     assert_same_model(model, copy.deepcopy(model), data)

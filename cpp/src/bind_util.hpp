@@ -113,7 +113,7 @@ public:
                  }),
                  "Keyword arguments only; unset fields keep their defaults.");
         cls_.def("__repr__", [fields](const py::object& self) {
-            std::string out = std::string(py::str(self.get_type().attr("__name__"))) + "(";
+            std::string out = std::string(py::str(py::type::handle_of(self).attr("__name__"))) + "(";
             for (size_t j = 0; j < fields->names.size(); ++j)
                 out += (j ? ", " : "") + fields->names[j] + "=" +
                        std::string(py::repr(self.attr(fields->names[j].c_str())));

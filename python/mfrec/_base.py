@@ -22,7 +22,7 @@ from ._foldin import ColdStartMixin
 from ._input import as_interactions
 from ._params import Params
 from ._retrieval import RetrievalMixin
-from ._scoring import DotScorer, Scorer
+from ._scoring import DotScorer, Scorer, ScorerCell, Snapshot, align, predict, predict_inner
 from ._training import train, val_score
 from ._validation import NotFittedError, check_choice, resolve_n_threads
 
@@ -177,7 +177,7 @@ class Recommender(RetrievalMixin, ColdStartMixin, Params):
             if cold.any():
                 for attr in (f"{key}_factors_", f"{key}_bias_"):
                     state[attr][cold] = 0.0
-        state["_scorer"] = None
+        state["_scorer"] = ScorerCell()  # this state's own, filled on first use
         stale = [k for k in self._fitted_state() if k not in state]
         vars(self).update(state)  # one dict update: a reader sees the old state or the new
         for k in stale:
@@ -187,17 +187,24 @@ class Recommender(RetrievalMixin, ColdStartMixin, Params):
         """Put back a state taken by ``_fitted_state`` (a failed fit loses nothing)."""
         for k in [k for k in self._fitted_state() if k not in state]:
             vars(self).pop(k, None)
-        vars(self).update({**state, "_scorer": None})
+        vars(self).update({**state, "_scorer": ScorerCell()})
+
+    def _snapshot(self) -> Snapshot:
+        """The current fitted state, read in one step, with its scorer (built once per
+        published state). Raises NotFittedError before ``fit``."""
+        state = dict(vars(self))  # one step: a concurrent publish is wholly before or after
+        if "user_factors_" not in state:
+            raise NotFittedError(f"this {type(self).__name__} is not fitted yet: call fit first")
+        cell = state.get("_scorer")
+        if not isinstance(cell, ScorerCell):  # e.g. a state put back from an older pickle
+            cell = state["_scorer"] = ScorerCell()
+        if cell.value is None:
+            cell.value = self._make_scorer(state)
+        return Snapshot(state, cell.value)
 
     def _scoring(self) -> Scorer:
-        """The scorer of the current fitted state (built once per published state)."""
-        scorer = vars(self).get("_scorer")
-        if scorer is None:
-            snap = dict(vars(self))
-            scorer = self._make_scorer(snap)
-            if vars(self).get("user_factors_") is snap.get("user_factors_"):
-                self._scorer = scorer  # still the state it was built from
-        return scorer
+        """The scorer of the current fitted state."""
+        return self._snapshot().scorer
 
     def _check_fitted(self) -> None:
         if not hasattr(self, "user_factors_"):
@@ -228,26 +235,19 @@ class Recommender(RetrievalMixin, ColdStartMixin, Params):
 
     def _align(self, data: Interactions):
         """Inner indices of ``data``'s rows in this model's id space (-1 = no data)."""
-        if data.user_map is self.user_map_ or data.user_map == self.user_map_:
-            u = data.user_index.astype(np.int64)
-        else:
-            u = self.user_map_.to_inner(data.users, missing="ignore")
-        if data.item_map is self.item_map_ or data.item_map == self.item_map_:
-            i = data.item_index.astype(np.int64)
-        else:
-            i = self.item_map_.to_inner(data.items, missing="ignore")
-        return u, i
+        return align(self._snapshot(), data)
 
     # -- prediction ------------------------------------------------------------------------
     def predict(self, users: ArrayLike, items: ArrayLike, *, clip: bool = True,
-                unknown: str = "raise") -> NDArray[np.float32]:
+                unknown: str = "raise") -> NDArray[np.float32] | float:
         """Predicted scores of (user, item) pairs.
 
         Parameters
         ----------
-        users, items : array-like of shape (n,)
+        users, items : array-like of shape (n,), or two scalars
             Raw ids when the model was fitted on ``Interactions`` or a DataFrame; inner ids
-            (row / column indices) when fitted on a scipy sparse matrix.
+            (row / column indices) when fitted on a scipy sparse matrix. A single pair of
+            scalar ids returns a float.
         clip : bool, default True
             Clip to the training rating scale (rating models only: the scores of
             implicit-feedback models are preferences, never clipped).
@@ -257,9 +257,10 @@ class Recommender(RetrievalMixin, ColdStartMixin, Params):
 
         Returns
         -------
-        ndarray of shape (n,), float32
+        ndarray of shape (n,), float32, or float
             μ + b_u + b_i + p_uᵀq_i for biased models, p_uᵀq_i otherwise. Known-but-cold
             ids get the baseline (μ plus whatever bias is known; μ for unbiased models).
+            A float for a pair of scalar ids.
 
         Raises
         ------
@@ -270,27 +271,10 @@ class Recommender(RetrievalMixin, ColdStartMixin, Params):
         ValueError
             ``users`` and ``items`` are not 1-D or differ in length.
         """
-        self._check_fitted()
-        check_choice(unknown, "unknown", ("raise", "baseline"))
-        users, items = np.asarray(users), np.asarray(items)
-        if users.ndim > 1 or items.ndim > 1:
-            raise ValueError(
-                f"users and items must be 1-D, got shapes {users.shape}, {items.shape}")
-        users, items = users.reshape(-1), items.reshape(-1)
-        if len(users) != len(items):
-            raise ValueError(f"users and items differ in length: {len(users)} != {len(items)}")
-        missing = "raise" if unknown == "raise" else "ignore"
-        u = self.user_map_.to_inner(users, missing=missing)
-        i = self.item_map_.to_inner(items, missing=missing)
-        return self._predict_inner(u, i, clip=clip)
+        return predict(self._snapshot(), users, items, clip=clip, unknown=unknown)
 
     def _predict_inner(self, u: np.ndarray, i: np.ndarray, *, clip: bool) -> np.ndarray:
-        # Cold ids (no training rows) behave as unknown: index −1 for the scorer.
-        u = np.where((u >= 0) & ~self._cold_users_[np.maximum(u, 0)], u, -1)
-        i = np.where((i >= 0) & ~self._cold_items_[np.maximum(i, 0)], i, -1)
-        scorer = self._scoring()
-        return scorer.predict(u, i, clip=bool(clip) and scorer.clip, scale=self.rating_scale_,
-                              n_threads=self.n_threads_)
+        return predict_inner(self._snapshot(), u, i, clip=clip)
 
     # -- persistence ---------------------------------------------------------------------------
     def save(self, path: str | os.PathLike[str]) -> None:

@@ -78,31 +78,36 @@ def _present(idmap, ids: np.ndarray, scores: np.ndarray):
     return raw, scores
 
 
+def _cap(n, n_rows: int) -> int:
+    """``n`` validated and capped at the number of rows there are to return."""
+    return min(check_int(n, "n", min_value=1), max(n_rows, 1))
+
+
 def recommend(model, user_ids=None, n=10, filter_seen=True, items=None, exclude=None,
               user_items=None):
     """See :meth:`mfrec.Recommender.recommend`."""
-    model._check_fitted()
-    n = check_int(n, "n", min_value=1)
+    st = model._snapshot()
+    n = _cap(n, st.n_items)
     if user_ids is None:
-        users = np.arange(model.n_users, dtype=np.int64)
+        users = np.arange(st.n_users, dtype=np.int64)
     else:
-        users = _inner_ids(model.user_map_, user_ids, "user_ids")
-    cand = _candidates(model.item_map_, items, exclude)
+        users = _inner_ids(st.user_map_, user_ids, "user_ids")
+    cand = _candidates(st.item_map_, items, exclude)
     seen = None
     if user_items is not None:
-        seen = _seen_matrix(user_items, len(users), model.n_items)
-    ids, scores = recommend_inner(model, users, n, cand=cand, filter_seen=filter_seen,
-                                  seen=seen)
-    return _present(model.item_map_, ids, scores)
+        seen = _seen_matrix(user_items, len(users), st.n_items)
+    ids, scores = recommend_inner(st, users, n, cand=cand, filter_seen=filter_seen, seen=seen)
+    return _present(st.item_map_, ids, scores)
 
 
-def recommend_inner(model, users: np.ndarray, n: int, *, cand=None, filter_seen=True,
+def recommend_inner(st, users: np.ndarray, n: int, *, cand=None, filter_seen=True,
                     seen: sp.csr_matrix | None = None):
-    """Top-n inner item ids (int32, padding −1) and scores for inner user ids ``users``.
+    """Top-n inner item ids (int32, padding −1) and scores for inner user ids ``users``, from
+    the fitted-state snapshot ``st`` (``Recommender._snapshot()``).
 
     ``seen`` (canonical CSR, one row per user) replaces the training items as the filter.
     """
-    scorer = model._scoring()
+    scorer, n_threads = st.scorer, st.n_threads_
     filter_rows = None
     indptr, indices = _EMPTY_INDPTR, _EMPTY_INDICES
     if seen is not None:
@@ -110,7 +115,7 @@ def recommend_inner(model, users: np.ndarray, n: int, *, cand=None, filter_seen=
         indices = seen.indices.astype(np.int32, copy=False)
         filter_rows = np.arange(len(users), dtype=np.int64)
     elif filter_seen:
-        train = model._train
+        train = st._train
         indptr, indices = train.indptr, train.item_index
         filter_rows = users
     users = np.ascontiguousarray(users, dtype=np.int64)
@@ -121,13 +126,13 @@ def recommend_inner(model, users: np.ndarray, n: int, *, cand=None, filter_seen=
     with blas_limited():
         if isinstance(scorer, DotScorer):
             values, pbias, pids = scorer.panels("items", scorer.item_vectors, scorer.item_bias,
-                                                cand, model.n_threads_)
+                                                cand, n_threads)
             return _core.topk(values, pbias, pids, scorer.user_vectors, users, indptr, indices,
                               offset=scorer.query_offsets(users), filter_rows=filter_rows, n=n,
-                              n_threads=model.n_threads_)
-        cand = np.arange(model.n_items, dtype=np.int32) if cand is None else cand
-        return _dense_topk(lambda rows: scorer.score_block(users[rows], cand, model.n_threads_),
-                           len(users), cand, indptr, indices, filter_rows, n, model.n_threads_)
+                              n_threads=n_threads)
+        cand = np.arange(st.n_items, dtype=np.int32) if cand is None else cand
+        return _dense_topk(lambda rows: scorer.score_block(users[rows], cand, n_threads),
+                           len(users), cand, indptr, indices, filter_rows, n, n_threads)
 
 
 def _dense_topk(score_rows, n_queries, cand, indptr, indices, filter_rows, n, n_threads):
@@ -149,11 +154,11 @@ def _dense_topk(score_rows, n_queries, cand, indptr, indices, filter_rows, n, n_
 def similar(model, kind: str, ids, n=10, items=None, exclude=None):
     """Nearest rows by the model's similarity (cosine in factor space for dot-product
     models); ``kind`` is ``"items"`` or ``"users"``."""
-    model._check_fitted()
-    n = check_int(n, "n", min_value=1)
-    idmap = model.item_map_ if kind == "items" else model.user_map_
+    st = model._snapshot()
+    scorer, n_threads = st.scorer, st.n_threads_
+    idmap = st.item_map_ if kind == "items" else st.user_map_
+    n = _cap(n, len(idmap))
     query = _inner_ids(idmap, ids, f"{kind[:-1]}_ids")
-    scorer = model._scoring()
     cand = _candidates(idmap, items, exclude)
     # Each query filters itself out: a one-entry "seen" row per query.
     indptr = np.arange(len(query) + 1, dtype=np.int64)
@@ -163,8 +168,8 @@ def similar(model, kind: str, ids, n=10, items=None, exclude=None):
         cand = np.arange(len(idmap), dtype=np.int32) if cand is None else cand
         with blas_limited():
             ids_out, scores = _dense_topk(
-                lambda rows: scorer.similarity_block(kind, query[rows], cand, model.n_threads_),
-                len(query), cand, indptr, indices, filter_rows, n, model.n_threads_)
+                lambda rows: scorer.similarity_block(kind, query[rows], cand, n_threads),
+                len(query), cand, indptr, indices, filter_rows, n, n_threads)
         return _present(idmap, ids_out, scores)
     unit = scorer.unit_rows(kind)
     # Rows without factors (cold: all zeros) have no direction: never candidates, and a
@@ -173,12 +178,10 @@ def similar(model, kind: str, ids, n=10, items=None, exclude=None):
     cand = has_dir if cand is None else np.intersect1d(cand, has_dir)
     if len(cand) == len(unit):
         cand = None
-    values, pbias, pids = scorer.panels(f"unit-{kind}-panels", unit, None, cand,
-                                        model.n_threads_)
+    values, pbias, pids = scorer.panels(f"unit-{kind}-panels", unit, None, cand, n_threads)
     with blas_limited():
         ids_out, scores = _core.topk(values, pbias, pids, unit, query.astype(np.int64), indptr,
-                                     indices, filter_rows=filter_rows, n=n,
-                                     n_threads=model.n_threads_)
+                                     indices, filter_rows=filter_rows, n=n, n_threads=n_threads)
     no_dir = ~np.any(unit[query] != 0, axis=1)
     if no_dir.any():
         ids_out[no_dir] = -1
@@ -208,7 +211,8 @@ class RetrievalMixin:
             Raw user ids (inner ids when fitted on a sparse matrix); None = every user,
             in inner-id order.
         n : int, default 10
-            Number of items per user.
+            Number of items per user; at most the number of items the model knows (a larger
+            ``n`` returns that many columns).
         filter_seen : bool, default True
             Skip the items each user has in the training data.
         items : array-like of shape (n_allowed,), optional
@@ -222,11 +226,11 @@ class RetrievalMixin:
 
         Returns
         -------
-        ids : ndarray of shape (n_queries, n)
+        ids : ndarray of shape (n_queries, min(n, n_items))
             Item ids, best first. Inner ids (int64, padding −1) when fitted on a sparse
             matrix; raw ids otherwise, as an object array padded with None when some row
             has fewer than ``n`` candidates.
-        scores : ndarray of shape (n_queries, n), float32
+        scores : ndarray of shape (n_queries, min(n, n_items)), float32
             The scores, NaN in padding.
 
         Raises
@@ -254,7 +258,7 @@ class RetrievalMixin:
         item_ids : array-like of shape (n_queries,)
             Raw item ids (inner ids when fitted on a sparse matrix).
         n : int, default 10
-            Number of neighbours per query.
+            Number of neighbours per query (at most the number of items).
         items, exclude : array-like of shape (n_allowed,) and (n_excluded,), optional
             Allow-list and deny-list of candidates, as in :meth:`recommend`.
 
@@ -280,7 +284,7 @@ class RetrievalMixin:
         user_ids : array-like of shape (n_queries,)
             Raw user ids (inner ids when fitted on a sparse matrix).
         n : int, default 10
-            Number of neighbours per query.
+            Number of neighbours per query (at most the number of users).
         users : array-like of shape (n_allowed,), optional
             Allow-list: only these users are candidates.
         exclude : array-like of shape (n_excluded,), optional

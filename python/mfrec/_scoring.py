@@ -24,11 +24,12 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from . import _core
+from ._validation import check_choice
 
 if TYPE_CHECKING:
     from numpy.typing import NDArray
 
-__all__ = ["Scorer", "DotScorer"]
+__all__ = ["DotScorer", "Scorer", "ScorerCell", "Snapshot", "align", "predict", "predict_inner"]
 
 
 class Scorer:
@@ -157,3 +158,85 @@ class DotScorer(Scorer):
                          n_threads: int) -> NDArray[np.float32]:
         unit = self.unit_rows(kind)
         return (unit[query] @ unit[cand].T).astype(np.float32, copy=False)
+
+
+class ScorerCell:
+    """Holds the scorer of one published state, built on first use (a fresh cell per
+    state: a scorer built from an older state can only ever land in that state's cell)."""
+
+    __slots__ = ("value",)
+
+    def __init__(self) -> None:
+        self.value: Scorer | None = None
+
+
+class Snapshot:
+    """One published fitted state, read in one step, with its scorer.
+
+    Prediction and retrieval read everything from a snapshot (``Recommender._snapshot()``),
+    so a concurrent ``fit`` or ``add_users``, which publishes a whole new state, cannot mix
+    two states in one answer. Attributes are the model's fitted attributes
+    (``snap.user_map_``, ``snap._train``, ...).
+    """
+
+    __slots__ = ("state", "scorer")
+
+    def __init__(self, state: dict[str, Any], scorer: Scorer) -> None:
+        self.state = state
+        self.scorer = scorer
+
+    def __getattr__(self, name: str) -> Any:
+        try:
+            return self.state[name]
+        except KeyError:
+            raise AttributeError(name) from None
+
+    @property
+    def n_users(self) -> int:
+        return len(self.state["user_map_"])
+
+    @property
+    def n_items(self) -> int:
+        return len(self.state["item_map_"])
+
+
+def align(st, data) -> tuple[np.ndarray, np.ndarray]:
+    """Inner indices of ``data``'s rows in the id space of ``st`` (a snapshot or a fitted
+    model); −1 where an id is unknown."""
+    if data.user_map is st.user_map_ or data.user_map == st.user_map_:
+        u = data.user_index.astype(np.int64)
+    else:
+        u = st.user_map_.to_inner(data.users, missing="ignore")
+    if data.item_map is st.item_map_ or data.item_map == st.item_map_:
+        i = data.item_index.astype(np.int64)
+    else:
+        i = st.item_map_.to_inner(data.items, missing="ignore")
+    return u, i
+
+
+def predict_inner(st: Snapshot, u: np.ndarray, i: np.ndarray, *, clip: bool) -> np.ndarray:
+    """Scores of inner index pairs (−1: unknown); cold ids (no training rows) behave as
+    unknown."""
+    u = np.where((u >= 0) & ~st._cold_users_[np.maximum(u, 0)], u, -1)
+    i = np.where((i >= 0) & ~st._cold_items_[np.maximum(i, 0)], i, -1)
+    scorer = st.scorer
+    return scorer.predict(u, i, clip=bool(clip) and scorer.clip, scale=st.rating_scale_,
+                          n_threads=st.n_threads_)
+
+
+def predict(st: Snapshot, users, items, *, clip: bool, unknown: str):
+    """``Recommender.predict`` on a snapshot: raw ids in, scores out (a float for a pair of
+    scalars)."""
+    check_choice(unknown, "unknown", ("raise", "baseline"))
+    users, items = np.asarray(users), np.asarray(items)
+    scalar = users.ndim == 0 and items.ndim == 0
+    if users.ndim > 1 or items.ndim > 1:
+        raise ValueError(f"users and items must be 1-D, got shapes {users.shape}, {items.shape}")
+    users, items = users.reshape(-1), items.reshape(-1)
+    if len(users) != len(items):
+        raise ValueError(f"users and items differ in length: {len(users)} != {len(items)}")
+    missing = "raise" if unknown == "raise" else "ignore"
+    u = st.user_map_.to_inner(users, missing=missing)
+    i = st.item_map_.to_inner(items, missing=missing)
+    out = predict_inner(st, u, i, clip=clip)
+    return float(out[0]) if scalar else out

@@ -21,6 +21,7 @@ import numpy as np
 
 from ._input import as_interactions
 from ._progress import progress
+from ._scoring import align, predict_inner
 from ._threads import blas_limited
 from ._validation import check_int
 from .evaluation import evaluate
@@ -55,7 +56,8 @@ def val_score(model: Recommender, data: Interactions) -> float:
     """The model's validation metric (its traits' ``val_metric``) on held-out ``data``."""
     metric = model._get_traits().val_metric
     if metric == "rmse":
-        pred = model._predict_inner(*model._align(data), clip=True)
+        st = model._snapshot()
+        pred = predict_inner(st, *align(st, data), clip=True)
         return float(np.sqrt(np.mean((pred - data.ratings) ** 2, dtype=np.float64)))
     return float(evaluate(model, data, metrics=[metric])[metric])
 

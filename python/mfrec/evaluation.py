@@ -17,6 +17,7 @@ import scipy.sparse as sp
 from . import metrics as _metrics
 from ._input import as_interactions
 from ._retrieval import recommend_inner
+from ._scoring import align, predict
 from ._validation import check_choice, check_int
 
 if TYPE_CHECKING:
@@ -58,7 +59,7 @@ def _parse(name: str, default_k: int):
 
 def evaluate(model: Recommender, test: InteractionsLike,
              metrics: str | Sequence[str] = ("rmse", "mae"), *, k: int = 10,
-             unknown: str = "baseline", relevance_threshold: float | None = None,
+             unknown: str = "raise", relevance_threshold: float | None = None,
              ) -> dict[str, float]:
     """Evaluate a fitted ``model`` on the held-out interactions ``test``.
 
@@ -74,9 +75,11 @@ def evaluate(model: Recommender, test: InteractionsLike,
         ``"coverage"``, each with an optional cut-off (``"ndcg@20"``; default ``k``).
     k : int, default 10
         Cut-off of ranking metrics named without one.
-    unknown : {"baseline", "raise"}, default "baseline"
-        Rating metrics: test ids absent from training are predicted as cold (the
-        baseline), as Surprise does, or raise ``KeyError``.
+    unknown : {"raise", "baseline"}, default "raise"
+        Rating metrics: a test id absent from the model's id maps raises ``KeyError``
+        (naming it), as ``predict`` does, or is predicted as cold (the baseline), as
+        Surprise does. Ids that a split kept in the maps (known but cold) always get the
+        baseline.
     relevance_threshold : float, optional
         Ranking metrics: only test interactions with a rating >= this are relevant
         (e.g. 4 on a 1-5 scale). Default: every test interaction is relevant.
@@ -118,22 +121,23 @@ def evaluate(model: Recommender, test: InteractionsLike,
     parsed = {name: _parse(name, k) for name in metrics}
     if not parsed:
         raise ValueError("no metrics requested")
+    st = model._snapshot()  # one fitted state for every metric, whatever a concurrent fit does
     out: dict[str, float] = {}
     pred = None
     for name, (base, _) in parsed.items():
         if base in _RATING_METRICS:
             if pred is None:
-                pred = model.predict(test.users, test.items, unknown=unknown)
+                pred = predict(st, test.users, test.items, clip=True, unknown=unknown)
             out[name] = _RATING_METRICS[base](test.ratings, pred)
     ranking = {name: bk for name, bk in parsed.items() if bk[0] not in _RATING_METRICS}
     if ranking:
-        out.update(_ranking(model, test, ranking, relevance_threshold))
+        out.update(_ranking(st, test, ranking, relevance_threshold))
     return {name: out[name] for name in metrics}
 
 
-def _relevant_matrix(model, test, threshold):
+def _relevant_matrix(st, test, threshold):
     """The relevant test interactions in the model's id space: (test users, CSR rows)."""
-    u, i = model._align(test)
+    u, i = align(st, test)
     keep = (u >= 0) & (i >= 0)
     if threshold is not None:
         keep &= test.ratings >= threshold
@@ -144,25 +148,24 @@ def _relevant_matrix(model, test, threshold):
     u, i, r = u[keep], i[keep], test.ratings[keep]
     users = np.unique(u)
     rows = np.searchsorted(users, u)
-    rel = sp.csr_matrix((r.astype(np.float32), (rows, i)), shape=(len(users), model.n_items))
+    rel = sp.csr_matrix((r.astype(np.float32), (rows, i)), shape=(len(users), st.n_items))
     rel.sum_duplicates()
     return users, rel
 
 
-def _ranking(model, test, ranking: dict, threshold) -> dict:
-    model._check_fitted()
+def _ranking(st, test, ranking: dict, threshold) -> dict:
     k_max = max(kk for _, kk in ranking.values())
-    if k_max > model.n_items:
-        raise ValueError(f"k={k_max} is larger than the catalogue ({model.n_items} items)")
-    users, rel = _relevant_matrix(model, test, threshold)
-    ids, _ = recommend_inner(model, users, k_max)
+    if k_max > st.n_items:
+        raise ValueError(f"k={k_max} is larger than the catalogue ({st.n_items} items)")
+    users, rel = _relevant_matrix(st, test, threshold)
+    ids, _ = recommend_inner(st, users, k_max)
     out: dict[str, Any] = {}
     for name, (base, kk) in ranking.items():
         if base == "coverage":
-            out[name] = _metrics.coverage(ids[:, :kk], model.n_items)
+            out[name] = _metrics.coverage(ids[:, :kk], st.n_items)
         elif base == "auc":
-            n_seen = model._train.user_counts()[users]
-            out[name] = _metrics.auc(ids[:, :kk], rel, model.n_items - n_seen)
+            n_seen = st._train.user_counts()[users]
+            out[name] = _metrics.auc(ids[:, :kk], rel, st.n_items - n_seen)
         else:
             out[name] = _RANKING_METRICS[base](ids, rel, kk)
     return out

@@ -17,10 +17,12 @@
 #include <algorithm>
 #include <cmath>
 #include <cstdint>
+#include <memory>
 #include <vector>
 
 #include "mfrec/common.hpp"
 #include "mfrec/linalg.hpp"
+#include "mfrec/parallel.hpp"
 
 namespace mfrec {
 
@@ -65,9 +67,13 @@ MFREC_INLINE void weight_target(const AlsParams& p, float v, std::int32_t j,
     }
 }
 
+/// Per-thread scratch of the row solves: the d × d system only for Cholesky, the CG
+/// coefficients for the longest row (so that nothing is allocated while solving).
 struct Scratch {
-    std::vector<float> A, b, r, p, Ap, z, coef;
-    explicit Scratch(index_t d) : A(d * d), b(d), r(d), p(d), Ap(d), z(d) {}
+    std::vector<float> A, b, r, p, Ap, z, coef, x;
+    Scratch(index_t d, bool cholesky, index_t max_row)
+        : A(cholesky ? d * d : 0), b(d), r(d), p(d), Ap(d), z(d), coef(cholesky ? 0 : max_row),
+          x(d) {}
 };
 
 /// Solves one row; x (length d) holds the warm start and receives the solution.
@@ -103,7 +109,6 @@ MFREC_INLINE void solve_row(const AlsParams& prm, const float* G, MatrixView Y, 
     // are independent, so they pipeline), then the axpys. Fused, every axpy waits for its
     // dot's horizontal sum.
     float* r = s.r.data();
-    if (static_cast<index_t>(s.coef.size()) < row.n) s.coef.resize(row.n);
     constexpr index_t kAhead = 8;  // rows of Y requested ahead of the dot pass
     float* coef = s.coef.data();
     auto dot_z = [&](std::int32_t j, const float* v) MFREC_LAMBDA_INLINE {
@@ -151,15 +156,21 @@ MFREC_INLINE void solve_row(const AlsParams& prm, const float* G, MatrixView Y, 
     linalg::cg_steps(apply, x, r, s.p.data(), s.Ap.data(), d, prm.cg_steps);
 }
 
-/// Rows [0, R.rows) of one half-sweep; runs inside the caller's parallel region.
+/// Rows [0, R.rows) of one half-sweep; runs inside the caller's parallel region. The
+/// scratch is allocated through `errors` (a failed allocation skips the rows and is
+/// rethrown by the caller); solving allocates nothing.
 MFREC_INLINE void sweep_rows(const AlsParams& prm, CsrView R, MatrixView X, MatrixView Y,
-                             float* x_bias, const float* other_bias, const float* G) {
+                             float* x_bias, const float* other_bias, const float* G,
+                             index_t max_row, ParallelErrors& errors) {
     const index_t k = Y.cols;
     const index_t d = prm.augment ? k + 1 : k;
-    Scratch s(d);
-    std::vector<float> x(d);
+    std::unique_ptr<Scratch> scratch;
+    errors.run([&] { scratch.reset(new Scratch(d, prm.cg_steps == 0, max_row)); });
     MFREC_PRAGMA(omp for schedule(dynamic, 64))
     for (index_t u = 0; u < R.rows; ++u) {
+        if (errors.failed()) continue;
+        Scratch& s = *scratch;
+        float* x = s.x.data();
         const index_t b = R.indptr[u], e = R.indptr[u + 1];
         float* xu = X.row(u);
         if (e == b) {
@@ -170,11 +181,11 @@ MFREC_INLINE void sweep_rows(const AlsParams& prm, CsrView R, MatrixView X, Matr
         const float scale = prm.reg_count ? static_cast<float>(e - b) : 1.f;
         const float lambda = prm.reg * scale;
         const float lambda_b = (prm.reg_bias < 0.f ? prm.reg : prm.reg_bias) * scale;
-        std::copy(xu, xu + k, x.data());
+        std::copy(xu, xu + k, x);
         if (prm.augment) x[k] = x_bias[u];
         solve_row(prm, G, Y, AlsRow{R.indices + b, R.data + b, e - b}, other_bias, lambda,
-                  lambda_b, x.data(), d, s);
-        std::copy(x.data(), x.data() + k, xu);
+                  lambda_b, x, d, s);
+        std::copy(x, x + k, xu);
         if (prm.augment) x_bias[u] = x[k];
     }
 }
@@ -182,9 +193,9 @@ MFREC_INLINE void sweep_rows(const AlsParams& prm, CsrView R, MatrixView X, Matr
 #define MFREC_ALS_ENTRY(NAME, ATTR)                                                         \
     ATTR inline void NAME(const AlsParams& prm, CsrView R, MatrixView X, MatrixView Y,     \
                           float* x_bias, const float* other_bias, const float* G,          \
-                          int n_threads) {                                                 \
+                          index_t max_row, ParallelErrors& errors, int n_threads) {        \
         MFREC_PRAGMA(omp parallel num_threads(n_threads))                                  \
-        sweep_rows(prm, R, X, Y, x_bias, other_bias, G);                                   \
+        sweep_rows(prm, R, X, Y, x_bias, other_bias, G, max_row, errors);                  \
     }
 #if MFREC_HAS_DISPATCH
 MFREC_ALS_ENTRY(sweep_v4, MFREC_TARGET_V4)
@@ -202,15 +213,24 @@ MFREC_ALS_ENTRY(sweep_base, )
 /// @param G  YᵀY (k × k) for implicit rows, else null (see linalg::gram)
 /// Rows without interactions get zero factors (and bias) for explicit ALS; implicit rows
 /// solve (G + λI) x = 0, i.e. zero too.
+/// Throws std::bad_alloc (after the parallel region) when the per-thread scratch cannot be
+/// allocated, e.g. d² floats per thread for Cholesky at a very large k.
 inline void als_half_sweep(const AlsParams& prm, CsrView R, MatrixView X, MatrixView Y,
                            float* x_bias, const float* other_bias, const float* G,
                            int n_threads) {
+    index_t max_row = 0;
+    for (index_t u = 0; u < R.rows; ++u) max_row = std::max(max_row, R.indptr[u + 1] - R.indptr[u]);
+    ParallelErrors errors;
 #if MFREC_HAS_DISPATCH
     const int level = isa_level();
-    if (level == 4) return als_detail::sweep_v4(prm, R, X, Y, x_bias, other_bias, G, n_threads);
-    if (level == 3) return als_detail::sweep_v3(prm, R, X, Y, x_bias, other_bias, G, n_threads);
+    if (level == 4)
+        als_detail::sweep_v4(prm, R, X, Y, x_bias, other_bias, G, max_row, errors, n_threads);
+    else if (level == 3)
+        als_detail::sweep_v3(prm, R, X, Y, x_bias, other_bias, G, max_row, errors, n_threads);
+    else
 #endif
-    als_detail::sweep_base(prm, R, X, Y, x_bias, other_bias, G, n_threads);
+        als_detail::sweep_base(prm, R, X, Y, x_bias, other_bias, G, max_row, errors, n_threads);
+    errors.rethrow();
 }
 
 /// Implicit loss Σ_all c (p − xᵀy)² + λ(ΣX² + ΣY²) via the YᵀY identity:
@@ -224,11 +244,14 @@ inline double implicit_loss(CsrView R, MatrixView X, MatrixView Y, const float* 
     constexpr index_t kChunk = 1024;
     const index_t n_chunks = (R.rows + kChunk - 1) / kChunk;
     std::vector<double> part(n_chunks, 0.0);
+    ParallelErrors errors;
 #pragma omp parallel num_threads(n_threads)
     {
-        std::vector<float> gx(k);
+        std::vector<float> gx;
+        errors.run([&] { gx.resize(k); });
 #pragma omp for schedule(dynamic, 1)
         for (index_t c = 0; c < n_chunks; ++c) {
+            if (errors.failed()) continue;
             double acc = 0.0;
             const index_t u1 = std::min(R.rows, (c + 1) * kChunk);
             for (index_t u = c * kChunk; u < u1; ++u) {
@@ -244,6 +267,7 @@ inline double implicit_loss(CsrView R, MatrixView X, MatrixView Y, const float* 
             part[c] = acc;
         }
     }
+    errors.rethrow();
     for (double p : part) total += p;
     double yy = 0.0;
     for (index_t i = 0; i < Y.rows; ++i) yy += linalg::dot(Y.row(i), Y.row(i), k);

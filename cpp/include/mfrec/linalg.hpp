@@ -18,6 +18,7 @@
 #include <vector>
 
 #include "mfrec/common.hpp"
+#include "mfrec/parallel.hpp"
 
 namespace mfrec::linalg {
 
@@ -171,16 +172,20 @@ inline void gram(MatrixView Y, float* G, int n_threads) {
     constexpr index_t kChunk = 2048;
     const index_t n_chunks = std::max<index_t>(1, (Y.rows + kChunk - 1) / kChunk);
     std::vector<double> part(static_cast<size_t>(n_chunks) * k * k, 0.0);
+    ParallelErrors errors;
 #pragma omp parallel for num_threads(n_threads) schedule(dynamic, 1)
     for (index_t c = 0; c < n_chunks; ++c) {
-        std::vector<float> acc(k * k, 0.f);
-        const index_t r1 = std::min(Y.rows, (c + 1) * kChunk);
-        for (index_t r = c * kChunk; r < r1; ++r) {
-            const float* y = Y.row(r);
-            for (index_t i = 0; i < k; ++i) axpy(y[i], y, acc.data() + i * k, k);
-        }
-        std::copy(acc.begin(), acc.end(), part.begin() + c * k * k);
+        errors.run([&] {
+            std::vector<float> acc(k * k, 0.f);
+            const index_t r1 = std::min(Y.rows, (c + 1) * kChunk);
+            for (index_t r = c * kChunk; r < r1; ++r) {
+                const float* y = Y.row(r);
+                for (index_t i = 0; i < k; ++i) axpy(y[i], y, acc.data() + i * k, k);
+            }
+            std::copy(acc.begin(), acc.end(), part.begin() + c * k * k);
+        });
     }
+    errors.rethrow();
     for (index_t e = 0; e < k * k; ++e) {
         double s = 0.0;
         for (index_t c = 0; c < n_chunks; ++c) s += part[c * k * k + e];

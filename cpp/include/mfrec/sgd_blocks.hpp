@@ -98,11 +98,14 @@ inline void sgd_build_blocks(const CsrView& X, const std::int32_t* user_rank,
     // Counts per block; every user bin counts in its own array (threads writing neighbouring
     // counters would fight over the cache line).
     std::vector<std::int64_t> ptr(static_cast<size_t>(n_blocks) + 1, 0);
+    ParallelErrors errors;
 #pragma omp parallel num_threads(n_threads)
     {
-        std::vector<std::int64_t> local(static_cast<size_t>(B));
+        std::vector<std::int64_t> local;
+        errors.run([&] { local.resize(static_cast<size_t>(B)); });
 #pragma omp for schedule(dynamic, 1)
         for (index_t ub = 0; ub < B; ++ub) {
+            if (errors.failed()) continue;
             std::fill(local.begin(), local.end(), 0);
             for (index_t r = first[ub]; r < first[ub + 1]; ++r) {
                 const index_t u = by_rank[r];
@@ -112,6 +115,7 @@ inline void sgd_build_blocks(const CsrView& X, const std::int32_t* user_rank,
             std::copy(local.begin(), local.end(), ptr.begin() + ub * B + 1);
         }
     }
+    errors.rethrow();
     for (index_t b = 0; b < n_blocks; ++b) ptr[b + 1] += ptr[b];
     std::copy(ptr.begin(), ptr.end(), out_block_ptr);
 
@@ -125,11 +129,16 @@ inline void sgd_build_blocks(const CsrView& X, const std::int32_t* user_rank,
     for (index_t b = 0; b < n_blocks; ++b) max_block = std::max(max_block, ptr[b + 1] - ptr[b]);
 #pragma omp parallel num_threads(n_threads)
     {
-        std::vector<std::int64_t> pos(static_cast<size_t>(B));
-        std::vector<std::int32_t> su(static_cast<size_t>(max_block)), si(su.size());
-        std::vector<float> sr(su.size());
+        std::vector<std::int64_t> pos;
+        std::vector<std::int32_t> su, si;
+        std::vector<float> sr;
+        errors.run([&] {
+            pos.resize(static_cast<size_t>(B));
+            su.resize(static_cast<size_t>(max_block)), si.resize(su.size()), sr.resize(su.size());
+        });
 #pragma omp for schedule(dynamic, 1)
         for (index_t ub = 0; ub < B; ++ub) {
+            if (errors.failed()) continue;
             // sorted by user into the blocks of this user bin...
             std::copy(ptr.begin() + ub * B, ptr.begin() + (ub + 1) * B, pos.begin());
             for (index_t r = first[ub]; r < first[ub + 1]; ++r) {
@@ -168,14 +177,18 @@ inline void sgd_build_blocks(const CsrView& X, const std::int32_t* user_rank,
             }
         }
     }
+    errors.rethrow();
 }
 
 /// Epochs over the block grid, in one parallel region; stops after the first epoch whose
 /// loss is not finite (diverged).
 ///
 /// `Rule` is the model's update, copied once per thread:
-///   void begin_epoch(index_t t);  // every thread, at the start of epoch t (may use `omp for`)
+///   void begin_epoch(index_t t);  // every thread, at the start of epoch t (may use `omp for`;
+///                                 // must not throw)
 ///   double block(index_t b);      // updates the ratings of block b; returns their Σ e²
+///                                 // (may throw: training stops after the epoch, and the
+///                                 // exception is rethrown after the parallel region)
 ///
 /// @param schedules  n_epochs × B × B block ids: round r of epoch t visits
 ///                   schedules[(t*B + r)*B .. (t*B + r)*B + B); the blocks of a round must
@@ -202,6 +215,8 @@ inline index_t block_epochs(const SgdBlocks& blocks, const std::int32_t* schedul
     const bool own_items = blocks.n_items >= blocks.n_users;
     const auto start = std::chrono::steady_clock::now();
     index_t done = 0;
+    bool stop = false;
+    ParallelErrors errors;
 #pragma omp parallel num_threads(n_threads)
     {
         Rule r = rule;
@@ -218,14 +233,22 @@ inline index_t block_epochs(const SgdBlocks& blocks, const std::int32_t* schedul
                     for (index_t j = 0; j < B; ++j) {
                         const index_t b = round[j];
                         if ((own_items ? b % B : b / B) != me) continue;
-                        block_sse[b] = r.block(b);
+                        try {
+                            block_sse[b] = r.block(b);
+                        } catch (...) {
+                            errors.capture();
+                        }
                     }
 #pragma omp barrier
                 } else {
 #pragma omp for schedule(dynamic, 1)
                     for (index_t j = 0; j < B; ++j) {
                         const index_t b = round[j];
-                        block_sse[b] = r.block(b);
+                        try {
+                            block_sse[b] = r.block(b);
+                        } catch (...) {
+                            errors.capture();
+                        }
                     }  // implicit barrier: the next round starts when this one is done
                 }
             }
@@ -238,10 +261,12 @@ inline index_t block_epochs(const SgdBlocks& blocks, const std::int32_t* schedul
                     std::chrono::duration<double>(std::chrono::steady_clock::now() - start)
                         .count();
                 done = t + 1;
-            }  // implicit barrier: every thread sees epoch_sse[t]
-            if (!std::isfinite(epoch_sse[t])) break;
+                stop = errors.failed() || !std::isfinite(sse);
+            }  // implicit barrier: every thread sees `stop`
+            if (stop) break;
         }
     }
+    errors.rethrow();
     return done;
 }
 

@@ -22,6 +22,7 @@
 #include <vector>
 
 #include "mfrec/common.hpp"
+#include "mfrec/parallel.hpp"
 
 namespace mfrec {
 
@@ -233,14 +234,26 @@ MFREC_INLINE void topk_block(const Panels& P, const TopkQueries& Q, index_t q0, 
 // keeps the entry's target ISA, and the always-inline block worker is compiled into it.
 #define MFREC_TOPK_ENTRY(NAME, ATTR, V, MR, NV)                                             \
     ATTR inline void NAME(const Panels& P, const TopkQueries& Q, int n, float* s,           \
-                          std::int32_t* id, int n_threads, index_t block) {                 \
+                          std::int32_t* id, int n_threads, index_t block,                   \
+                          ParallelErrors& errors) {                                         \
         const index_t n_blocks = (Q.n + block - 1) / block;                                 \
         MFREC_PRAGMA(omp parallel num_threads(n_threads)) {                                    \
-            std::vector<std::int32_t> pos(static_cast<size_t>(block) * n);                  \
-            std::vector<float> a_pack(static_cast<size_t>(block + MR) * P.k);               \
+            std::vector<std::int32_t> pos;                                                  \
+            std::vector<float> a_pack;                                                      \
+            try {                                                                           \
+                pos.resize(static_cast<size_t>(block) * n);                                 \
+                a_pack.resize(static_cast<size_t>(block + MR) * P.k);                       \
+            } catch (...) {                                                                 \
+                errors.capture();                                                           \
+            }                                                                               \
             MFREC_PRAGMA(omp for schedule(dynamic, 1)) for (index_t b = 0; b < n_blocks; ++b) { \
+                if (errors.failed()) continue;                                              \
                 const index_t q0 = b * block, q1 = std::min(Q.n, q0 + block);               \
-                topk_block<V, MR, NV>(P, Q, q0, q1, n, s, id, pos.data(), a_pack.data());   \
+                try {                                                                       \
+                    topk_block<V, MR, NV>(P, Q, q0, q1, n, s, id, pos.data(), a_pack.data()); \
+                } catch (...) {                                                             \
+                    errors.capture();                                                       \
+                }                                                                           \
             }                                                                               \
         }                                                                                   \
     }
@@ -295,6 +308,12 @@ inline void pack_panels(MatrixView F, const float* item_bias, const std::int32_t
     }
 }
 
+/// Query rows scored together per task: 256, fewer when n is large, so that a thread's
+/// candidate-position buffer (block · n ints) stays within 16 MB.
+inline index_t topk_block_rows(int n) {
+    return std::max<index_t>(1, std::min<index_t>(256, (index_t{1} << 22) / std::max(n, 1)));
+}
+
 /// The n best entries of each row of a dense score block, for models that score without a
 /// dot product (the scoring seam's custom scorers): row q of `scores` (n_q × n_cand,
 /// row-major) scores candidate c = item ids[c]; items in row filter_rows[q] of `seen` are
@@ -305,11 +324,14 @@ inline void topk_dense(const float* scores, index_t n_q, index_t n_cand,
                        const std::int64_t* filter_rows, int n, float* out_scores,
                        std::int32_t* out_ids, int n_threads) {
     if (n_q == 0) return;
+    ParallelErrors errors;
 #pragma omp parallel num_threads(n_threads)
     {
-        std::vector<std::int32_t> pos(static_cast<size_t>(n));
+        std::vector<std::int32_t> pos;
+        errors.run([&] { pos.resize(static_cast<size_t>(n)); });
 #pragma omp for schedule(dynamic, 16)
         for (index_t q = 0; q < n_q; ++q) {
+            if (errors.failed()) continue;
             topk_detail::RowHeap h{out_scores + q * n, out_ids + q * n, pos.data(), 0, n};
             const std::int32_t *sb = nullptr, *se = nullptr;
             if (filter_rows && filter_rows[q] >= 0) {
@@ -323,22 +345,31 @@ inline void topk_dense(const float* scores, index_t n_q, index_t n_cand,
                 if (topk_detail::is_seen(sb, se, ids[c])) continue;
                 h.push(s, ids[c], static_cast<std::int32_t>(c));
             }
-            h.finish(0.f);
+            errors.run([&] { h.finish(0.f); });
         }
     }
+    errors.rethrow();
 }
 
 /// The n best candidates of every query row, best first: out_ids / out_scores are
 /// Q.n × n (row-major); rows with fewer than n candidates end in id −1, score NaN.
-/// `block` query rows are scored together per task (memory: block·n ints per thread).
+/// `block` query rows are scored together per task (memory: block·n ints per thread;
+/// default topk_block_rows(n)). Throws (after the parallel region) what a thread threw,
+/// e.g. std::bad_alloc.
 inline void topk(const Panels& P, const TopkQueries& Q, int n, float* out_scores,
-                 std::int32_t* out_ids, int n_threads, index_t block = 256) {
+                 std::int32_t* out_ids, int n_threads, index_t block = 0) {
     if (Q.n == 0) return;
+    if (block <= 0) block = topk_block_rows(n);
+    ParallelErrors errors;
 #if MFREC_HAS_DISPATCH
-    if (P.nr == 24) return topk_detail::topk_v4(P, Q, n, out_scores, out_ids, n_threads, block);
-    if (P.nr == 16) return topk_detail::topk_v3(P, Q, n, out_scores, out_ids, n_threads, block);
+    if (P.nr == 24)
+        topk_detail::topk_v4(P, Q, n, out_scores, out_ids, n_threads, block, errors);
+    else if (P.nr == 16)
+        topk_detail::topk_v3(P, Q, n, out_scores, out_ids, n_threads, block, errors);
+    else
 #endif
-    topk_detail::topk_base(P, Q, n, out_scores, out_ids, n_threads, block);
+        topk_detail::topk_base(P, Q, n, out_scores, out_ids, n_threads, block, errors);
+    errors.rethrow();
 }
 
 }  // namespace mfrec

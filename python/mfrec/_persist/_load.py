@@ -12,6 +12,7 @@ import numpy as np
 
 from .._idmap import IdMap
 from .._registry import all_models, model_classes
+from .._scoring import ScorerCell
 from .._validation import resolve_n_threads
 from .._version import __version__
 from ..interactions import Interactions
@@ -255,7 +256,7 @@ def _rebuild_transient(model: Recommender) -> None:
     thread count resolved here."""
     v = vars(model)
     if "user_factors_" in v:
-        model._scorer = None
+        model._scorer = ScorerCell()
         model.n_threads_ = resolve_n_threads(getattr(model, "n_threads", None))
 
 
