@@ -24,7 +24,7 @@ from ._params import Params
 from ._retrieval import RetrievalMixin
 from ._scoring import DotScorer, Scorer, ScorerCell, Snapshot, align, predict, predict_inner
 from ._training import train, val_score
-from ._validation import NotFittedError, check_choice, resolve_n_threads
+from ._validation import NotFittedError, resolve_n_threads
 
 if TYPE_CHECKING:
     import os

@@ -18,9 +18,10 @@ import scipy.sparse as sp
 
 from . import _core
 from ._engine import Csr, LocalEngine
-from ._idmap import IdMap
+from ._idmap import IdMap, canonical_ids, id_kind
 from ._input import as_interactions
 from ._threads import blas_limited
+from ._validation import check_sparse
 from .interactions import Interactions
 
 if TYPE_CHECKING:
@@ -43,7 +44,9 @@ def _rows(model, side: str, data):
     what = "user_items" if side == "users" else "item_users"
     n_fixed = len(getattr(model, f"{fixed}_map_"))
     if sp.issparse(data):
+        check_sparse(data, what)
         m = sp.csr_matrix(data if side == "users" else data.T)
+        check_sparse(m, what)
         if m.shape[1] != n_fixed:
             shape = (m.shape[0], n_fixed) if side == "users" else (n_fixed, m.shape[0])
             raise ValueError(f"{what} must have shape {shape} for this model "
@@ -110,7 +113,6 @@ def add_rows(model, side: str, data, ids=None):
     model._check_fitted()
     new, _, own_f, _, own_b, _ = _SIDES[side]
     R, raw_ids = _rows(model, side, data)
-    X, xb = _solve(model, side, R)
     idmap = getattr(model, f"{new}_map_")
     n_old, n_new = len(idmap), R.shape[0]
     if ids is None:
@@ -120,19 +122,19 @@ def add_rows(model, side: str, data, ids=None):
             ids = np.arange(n_old, n_old + n_new, dtype=np.int64)
         else:
             raise ValueError(f"{new}_ids are required: this model uses raw {new} ids")
-    ids = np.asarray(ids)
+    ids = canonical_ids(ids, f"{new}_ids")
     if ids.shape != (n_new,):
         raise ValueError(f"{new}_ids must have {n_new} entries, got shape {ids.shape}")
-    if len(np.unique(ids)) != n_new or np.any(idmap.to_inner(ids, missing="ignore") >= 0):
+    kinds = id_kind(idmap.ids), id_kind(ids)
+    if "empty" not in kinds and kinds[0] != kinds[1]:
+        raise TypeError(f"the model's {new} ids are {kinds[0]}s; {new}_ids are {kinds[1]}s: "
+                        f"new {new}s need ids of the same kind")
+    unique = len(set(ids.tolist())) if ids.dtype == object else len(np.unique(ids))
+    if unique != n_new or np.any(idmap.to_inner(ids, missing="ignore") >= 0):
         raise ValueError(f"{new}_ids must be new and unique: some are repeated or already "
                          "known to the model")
-    # Same kind of ids: concatenate with numpy's promotion (a longer string widens the
-    # dtype instead of being cut); mixed kinds become an object map.
-    if ids.dtype.kind == idmap.ids.dtype.kind or (ids.dtype.kind in "iu"
-                                                  and idmap.ids.dtype.kind in "iu"):
-        all_ids = np.concatenate([idmap.ids, ids])
-    else:
-        all_ids = np.concatenate([idmap.ids.astype(object), ids.astype(object)])
+    X, xb = _solve(model, side, R)
+    all_ids = np.concatenate([idmap.ids, ids])  # one kind (a longer string needs no widening)
     state = model._fitted_state()
     new_map = IdMap(all_ids, new)
     cold = f"_cold_{new}s_"

@@ -17,7 +17,7 @@ import scipy.sparse as sp
 from . import _core
 from ._scoring import DotScorer
 from ._threads import blas_limited
-from ._validation import check_int
+from ._validation import check_int, check_sparse
 
 if TYPE_CHECKING:
     from numpy.typing import ArrayLike, NDArray
@@ -59,7 +59,9 @@ def _seen_matrix(user_items, n_rows: int, n_items: int) -> sp.csr_matrix:
     if user_items.shape != (n_rows, n_items):
         raise ValueError(f"user_items must have shape ({n_rows}, {n_items}) (one row per "
                          f"requested user, one column per item), got {user_items.shape}")
+    check_sparse(user_items, "user_items")
     m = sp.csr_matrix(user_items)
+    check_sparse(m, "user_items")
     m.eliminate_zeros()
     m.sum_duplicates()  # also sorts the indices
     return m

@@ -107,12 +107,12 @@ def as_1d(values, name: str) -> np.ndarray:
 
 
 def finite_float32(values, name: str) -> np.ndarray:
-    """Ratings as a contiguous float32 array; NaN/inf and non-numbers raise."""
+    """Ratings as a contiguous float32 array; NaN/inf, complex and non-numbers raise."""
     arr = as_1d(values, name)
-    if arr.dtype == object or not (
+    if arr.dtype == object or arr.dtype.kind == "c" or not (
         np.issubdtype(arr.dtype, np.number) or arr.dtype == np.bool_
     ):
-        raise TypeError(f"{name} must be numeric, got dtype {arr.dtype}")
+        raise TypeError(f"{name} must be numeric (real numbers), got dtype {arr.dtype}")
     out = np.ascontiguousarray(arr, dtype=np.float32)
     bad = ~np.isfinite(out)
     if bad.any():
@@ -122,3 +122,66 @@ def finite_float32(values, name: str) -> np.ndarray:
             f"first at position {first}: {plain(arr[first])!r}"
         )
     return out
+
+
+_INDEX_MAX = np.iinfo(np.int32).max  # the kernels index rows and columns with int32
+
+
+def check_sparse(X, name: str) -> None:
+    """The structure of a scipy sparse matrix, checked before any scipy or C++ routine reads
+    it (a column index out of range or a decreasing ``indptr`` makes them read out of
+    bounds): compressed formats' ``indptr`` starts at 0, never decreases and ends within
+    ``indices`` and ``data``; every index is within the shape. O(nnz), no copy.
+
+    Raises
+    ------
+    ValueError
+        The matrix is not 2-D, too large for 32-bit indices, or structurally invalid (the
+        message says how).
+    """
+    if X.ndim != 2:
+        raise ValueError(f"{name} must be 2-D, got shape {X.shape}")
+    n_rows, n_cols = X.shape
+    if n_rows > _INDEX_MAX or n_cols > _INDEX_MAX:
+        raise ValueError(f"{name} has shape {X.shape}: at most {_INDEX_MAX} rows and columns")
+    fmt = X.format
+    if fmt in ("csr", "csc", "bsr"):
+        major, minor = (n_rows, n_cols) if fmt != "csc" else (n_cols, n_rows)
+        if fmt == "bsr":
+            br, bc = X.blocksize
+            major, minor = n_rows // br, n_cols // bc
+        _check_compressed(X.indptr, X.indices, X.data, major, minor, fmt, name)
+    elif fmt == "coo":
+        row, col = X.row, X.col
+        for what, idx, limit in (("row", row, n_rows), ("column", col, n_cols)):
+            if idx.dtype.kind not in "iu":
+                raise ValueError(f"{name}: COO {what} indices must be integers, got {idx.dtype}")
+            if idx.size and (idx.min() < 0 or idx.max() >= limit):
+                bad = int(idx.min()) if idx.min() < 0 else int(idx.max())
+                raise ValueError(f"{name}: COO {what} index {bad} is out of range for shape "
+                                 f"{X.shape}")
+        if not (len(row) == len(col) == len(X.data)):
+            raise ValueError(f"{name}: COO row, col and data differ in length "
+                             f"({len(row)}, {len(col)}, {len(X.data)})")
+
+
+def _check_compressed(indptr, indices, data, major, minor, fmt, name) -> None:
+    what = {"csr": ("row", "column"), "csc": ("column", "row"), "bsr": ("block row",
+                                                                       "block column")}[fmt]
+    if indptr.ndim != 1 or len(indptr) != major + 1:
+        raise ValueError(f"{name}: indptr has {len(indptr)} entries, expected {major + 1} "
+                         f"(one per {what[0]}, plus one)")
+    if indptr.dtype.kind not in "iu" or indices.dtype.kind not in "iu":
+        raise ValueError(f"{name}: indptr and indices must be integers, got {indptr.dtype}, "
+                         f"{indices.dtype}")
+    if major and (indptr[0] != 0 or np.any(indptr[1:] < indptr[:-1])):
+        raise ValueError(f"{name}: indptr must start at 0 and never decrease (a {fmt.upper()} "
+                         "matrix with a broken structure)")
+    nnz = int(indptr[-1]) if major else 0
+    if nnz > len(indices) or nnz > len(data):
+        raise ValueError(f"{name}: indptr ends at {nnz} but there are {len(indices)} indices "
+                         f"and {len(data)} values")
+    used = indices[:nnz]
+    if used.size and (used.min() < 0 or used.max() >= minor):
+        bad = int(used.min()) if used.min() < 0 else int(used.max())
+        raise ValueError(f"{name}: {what[1]} index {bad} is out of range (valid: 0..{minor - 1})")

@@ -8,8 +8,8 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import scipy.sparse as sp
 
-from ._idmap import IdMap
-from ._validation import as_1d, check_choice, finite_float32, plain
+from ._idmap import IdMap, canonical_ids, id_kind, short_repr
+from ._validation import as_1d, check_choice, check_sparse, finite_float32
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -90,8 +90,8 @@ class Interactions:
         user_metadata: Mapping[str, ArrayLike] | None = None,
     ) -> None:
         check_choice(duplicates, "duplicates", _DUPLICATES)
-        users = as_1d(users, "users")
-        items = as_1d(items, "items")
+        users = canonical_ids(users, "users")
+        items = canonical_ids(items, "items")
         n = len(users)
         if len(items) != n:
             raise ValueError(f"users and items differ in length: {n} != {len(items)}")
@@ -119,8 +119,8 @@ class Interactions:
         iidx = item_map.to_inner(items, missing="ignore")
         for name, idx, raw in (("user", uidx, users), ("item", iidx, items)):
             if (idx < 0).any():
-                first = plain(raw[np.flatnonzero(idx < 0)[0]])
-                raise ValueError(f"{name} id {first!r} is not in the given {name}_ids")
+                first = short_repr(raw[np.flatnonzero(idx < 0)[0]])
+                raise ValueError(f"{name} id {first} is not in the given {name}_ids")
         if rating_scale is None:
             rating_scale = _infer_scale(ratings)
         self._init(user_map, item_map, uidx, iidx, ratings, timestamps, rating_scale,
@@ -201,8 +201,10 @@ class Interactions:
             raise TypeError(f"expected a scipy sparse matrix or array, got {type(X).__name__}")
         if X.ndim != 2:
             raise ValueError(f"expected a 2-D sparse matrix, got shape {X.shape}")
+        check_sparse(X, "the sparse matrix")
         # Through CSR: sorting within rows is much cheaper than a global sort of COO entries.
         csr = sp.csr_matrix(X)
+        check_sparse(csr, "the sparse matrix")  # other formats: as converted
         if not csr.has_canonical_format:
             csr = csr.copy()
             csr.sum_duplicates()  # sums repeats and sorts each row's indices
@@ -413,20 +415,23 @@ class Interactions:
 
 def _make_map(raw, given, name):
     if given is not None:
-        given = np.asarray(given)
-        if len(np.unique(given)) != len(given):
+        given = canonical_ids(given, f"{name}_ids")
+        if given.dtype == object:
+            repeated = len(set(given.tolist())) != len(given)
+        else:
+            repeated = len(np.unique(given)) != len(given)
+        if repeated:
             raise ValueError(f"{name}_ids contains repeated ids")
+        if len(given) and len(raw) and id_kind(given) != id_kind(raw):
+            raise TypeError(f"{name} ids are {id_kind(raw)}s but {name}_ids are "
+                            f"{id_kind(given)}s: use one kind")
         return IdMap(given, name)
-    if raw.dtype == object:
-        try:
-            raw = np.array(raw.tolist())
-        except Exception:  # noqa: BLE001 - mixed types: fall through to the error below
-            pass
-    try:
+    if raw.dtype == object:  # str objects (or exact big ints): hash, then sort the few
+        unique = sorted(set(raw.tolist()))
+        ids = np.empty(len(unique), dtype=object)
+        ids[:] = unique
+    else:
         ids = np.unique(raw)
-    except TypeError as exc:
-        raise TypeError(
-            f"{name} ids must be mutually comparable (all ints or all strings)") from exc
     return IdMap(ids, name)
 
 
@@ -439,9 +444,9 @@ def _infer_scale(ratings):
 def _merge_duplicates(policy, key, uidx, iidx, ratings, timestamps, user_map, item_map, dup):
     if policy == "error":
         j = dup[0]
-        u, i = plain(user_map.ids[uidx[j]]), plain(item_map.ids[iidx[j]])
+        u, i = short_repr(user_map.ids[uidx[j]]), short_repr(item_map.ids[iidx[j]])
         raise ValueError(
-            f"{dup.size} duplicate (user, item) pair(s), first (user={u!r}, item={i!r}); "
+            f"{dup.size} duplicate (user, item) pair(s), first (user={u}, item={i}); "
             "pass duplicates='sum', 'last' or 'mean'"
         )
     starts = np.flatnonzero(np.r_[True, key[1:] != key[:-1]])

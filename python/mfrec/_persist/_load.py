@@ -178,8 +178,24 @@ def _upgrade(model: Recommender, state: dict) -> dict:
     return state
 
 
+def _decode_text(spec: dict, read) -> np.ndarray:
+    """Str objects from their UTF-8 bytes and offsets (see _save._text_column)."""
+    blob, offsets = read(spec["key"]), read(spec["text_offsets"])
+    shape = tuple(int(n) for n in spec["shape"])
+    n = int(np.prod(shape))
+    if (blob.dtype != np.uint8 or blob.ndim != 1 or offsets.dtype != np.int64
+            or offsets.shape != (n + 1,) or offsets[0] != 0 or offsets[-1] != blob.size
+            or np.any(offsets[1:] < offsets[:-1])):
+        raise ValueError(f"text column {spec['key']!r}: offsets do not match its bytes")
+    data = blob.tobytes()
+    bounds = offsets.tolist()
+    out = np.empty(n, dtype=object)
+    out[:] = [data[a:b].decode("utf-8", "surrogatepass") for a, b in zip(bounds[:-1], bounds[1:])]
+    return out.reshape(shape)
+
+
 def _decode_array(spec: dict, read) -> np.ndarray:
-    arr = read(spec["key"])
+    arr = _decode_text(spec, read) if spec.get("text") == "utf-8" else read(spec["key"])
     if "sequence" in spec:
         offsets, values = read(spec["offsets"]), arr.tolist()
         make = {"tuple": tuple, "list": list}[spec["sequence"]]

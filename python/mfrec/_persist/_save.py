@@ -74,6 +74,13 @@ class _Encoder:
             spec = self.array(key, flat, what)
             self.arrays[key + ".offsets"] = np.concatenate([[0], np.cumsum(lengths)])
             return {**spec, "sequence": kind, "offsets": key + ".offsets"}
+        text = _text_column(arr)
+        if text is not None:  # str objects: UTF-8 bytes and offsets, not fixed-width text
+            blob, offsets = text
+            self.arrays[key] = blob
+            self.arrays[key + ".text_offsets"] = offsets
+            return {"key": key, "object": True, "text": "utf-8",
+                    "text_offsets": key + ".text_offsets", "shape": list(arr.shape)}
         stored, was_object = _plain_array(arr, what)
         self.arrays[key] = stored
         return {"key": key, "object": was_object}
@@ -188,6 +195,22 @@ def _sequence_column(arr: np.ndarray, what: str):
     flat = np.empty(sum(len(v) for v in values), dtype=object)
     flat[:] = [x for v in values for x in v]
     return kinds.pop(), [len(v) for v in values], flat
+
+
+def _text_column(arr: np.ndarray):
+    """For an object array of str: (UTF-8 bytes of all of them, int64 offsets), else None.
+
+    Fixed-width numpy text would give every string the width of the longest (one 1 MB id
+    would cost 4 MB per id in the file)."""
+    if arr.dtype != object or not arr.size:
+        return None
+    values = arr.ravel().tolist()
+    if not all(isinstance(v, str) for v in values):
+        return None
+    encoded = [v.encode("utf-8", "surrogatepass") for v in values]
+    offsets = np.zeros(len(encoded) + 1, dtype=np.int64)
+    np.cumsum([len(b) for b in encoded], out=offsets[1:])
+    return np.frombuffer(b"".join(encoded), dtype=np.uint8).copy(), offsets
 
 
 def _plain_array(arr: np.ndarray, what: str) -> tuple[np.ndarray, bool]:

@@ -4,8 +4,10 @@ pandas' C parser when pandas is installed, ``numpy.loadtxt`` (also C) otherwise;
 Python loop per row. Values are checked in bulk afterwards (NaN or empty ratings, empty ids,
 rows with too few or too many fields); on any failure :mod:`._scan` names the first bad line.
 
-Column types: ids are int64 when every id is an integer, else str; ratings float64 (finite);
-timestamps int64 (Unix seconds; fractional seconds truncated) or datetime64[s] from ISO 8601.
+Column types: ids are int64 when every id is an integer that fits, exact Python ints when some
+do not (beyond 64 bits), else text as str objects (never fixed-width numpy text: one long id
+would widen every row); ratings float64 (finite); timestamps int64 (Unix seconds; fractional
+seconds truncated) or datetime64[s] from ISO 8601.
 """
 
 from __future__ import annotations
@@ -86,7 +88,10 @@ def read_table(path: Path, *, sep: str, skip: int, n_fields: int, roles: dict[st
     out, suspects = {}, []
     for role, pos in roles.items():
         try:
-            values, bad = _CONVERT[role](table.column(pos), pd)
+            if role in ("user", "item"):
+                values, bad = _ids(table, pos)
+            else:
+                values, bad = _CONVERT[role](table.column(pos), pd)
         except _Unknown as exc:
             _fail(path, sep, encoding, skip, n_fields, roles, None, exc)
         out[role] = values
@@ -119,10 +124,13 @@ def _fail(path, sep, encoding, skip, n_fields, roles, rows, cause):
 
 # -- backends ------------------------------------------------------------------------------
 class _Table:
-    """Columns of a parsed file: ``column(j)`` as a numpy array, ``missing(j)`` row indices."""
+    """Columns of a parsed file: ``column(j)`` as a numpy array (text as str objects),
+    ``missing(j)`` row indices, ``text(j)`` the column's exact text (re-read when the parser
+    made numbers of it)."""
 
-    def __init__(self, columns: list[np.ndarray], missing: list[np.ndarray], n_rows: int):
-        self._columns, self._missing = columns, missing
+    def __init__(self, columns: list[np.ndarray], missing: list[np.ndarray], n_rows: int,
+                 text=None):
+        self._columns, self._missing, self._text = columns, missing, text
         self.shape = (n_rows, len(columns))
 
     def column(self, j: int) -> np.ndarray:
@@ -130,6 +138,10 @@ class _Table:
 
     def missing(self, j: int) -> np.ndarray:
         return self._missing[j]
+
+    def text(self, j: int) -> np.ndarray:
+        col = self._columns[j]
+        return col if col.dtype == object else self._text(j)
 
 
 def _is_empty_data(pd, exc):
@@ -163,8 +175,25 @@ def _read_pandas(pd, path, sep, skip, encoding):
         else:
             arr = s.to_numpy(dtype=object)
             arr[isna] = ""
-            columns.append(arr.astype(str))
-    return _Table(columns, missing, len(df))
+            columns.append(_as_text(arr))
+    return _Table(columns, missing, len(df),
+                  text=lambda j: _reread_text_pandas(pd, path, sep, skip, encoding, j))
+
+
+def _reread_text_pandas(pd, path, sep, skip, encoding, j):
+    """Column ``j`` as the exact text of the file (ids that pandas read as floats)."""
+    src, sep = _source(path, sep, encoding)
+    df = pd.read_csv(src, sep=sep, header=None, skiprows=skip, engine="c", quotechar='"',
+                     keep_default_na=False, na_values=[""], skip_blank_lines=True,
+                     encoding=encoding, usecols=[j], dtype=str)
+    arr = df.iloc[:, 0].to_numpy(dtype=object)
+    arr[df.iloc[:, 0].isna().to_numpy()] = ""
+    return _as_text(arr)
+
+
+def _as_text(arr):
+    """Every value of an object column as a str object."""
+    return np.frompyfunc(str, 1, 1)(arr).astype(object) if arr.size else arr
 
 
 def _read_numpy(path, sep, skip, encoding):
@@ -181,36 +210,77 @@ def _read_numpy(path, sep, skip, encoding):
         except ValueError:  # ids that are names, or a bad line: read text, decide later
             if hasattr(src, "seek"):
                 src.seek(0)
-            arr = np.loadtxt(src, dtype=str, **kw)
+            arr = np.loadtxt(src, dtype=object, **kw)  # str objects, not fixed-width text
+
+    def text(j):
+        if hasattr(src, "seek"):
+            src.seek(0)
+        return np.loadtxt(src, dtype=object, usecols=[j], **kw)[:, 0]
+
     columns = [arr[:, j] for j in range(arr.shape[1])]
     missing = [_missing_numpy(c) for c in columns]
-    return _Table(columns, missing, arr.shape[0])
+    return _Table(columns, missing, arr.shape[0], text=text)
+
+
+def _blank(col):
+    """Row indices of empty (or blank) text values."""
+    if not col.size:
+        return np.empty(0, dtype=np.int64)
+    return np.flatnonzero(np.frompyfunc(lambda v: not v.strip(), 1, 1)(col).astype(bool))
 
 
 def _missing_numpy(col):
-    if col.dtype.kind == "U":
-        return np.flatnonzero(np.char.strip(col) == "")
+    if col.dtype == object:
+        return _blank(col)
     return np.empty(0, dtype=np.int64)  # a float column: NaN is a value, judged by its role
 
 
 # -- conversions: (values, row indices of bad values); _Unknown when rows cannot be told ----
-def _ids(col, pd):
-    if col.dtype.kind in "iu":
+_INT64_MAX = np.iinfo(np.int64).max
+_EXACT_FLOAT = 2.0**53  # floats represent every integer up to this exactly
+
+
+def _ids(table, j):
+    """Ids of column ``j``: int64 when all are integers that fit, exact Python ints beyond,
+    else the text (str objects); never a value changed on the way (no wrap-around, no
+    rounding of ids that a parser read as floats)."""
+    col = table.column(j)
+    if col.dtype.kind == "i":
         return col.astype(np.int64, copy=False), _none()
+    if col.dtype.kind == "u":
+        if col.size == 0 or col.max() <= _INT64_MAX:
+            return col.astype(np.int64), _none()
+        return _text_ids(table.text(j)), _none()  # beyond int64: exact ints
     if col.dtype.kind == "f":
         bad = np.flatnonzero(np.isnan(col))
         if bad.size:
             return col, bad
-        if np.all(col == np.floor(col)):
+        if np.all(np.abs(col) <= _EXACT_FLOAT) and np.all(col == np.floor(col)):
             return col.astype(np.int64), _none()
-        return col.astype(str), _none()
-    bad = np.flatnonzero(np.char.strip(col) == "")
+        return _text_ids(table.text(j)), _none()  # "1e19", "2.5": the text, exactly
+    bad = _blank(col)
     if bad.size:
         return col, bad
+    return _text_ids(col), _none()
+
+
+def _text_ids(col):
+    """Text ids: int64 if every one is a decimal integer that fits, exact Python ints if they
+    are integers beyond int64, else the stripped text as str objects."""
+    text = np.frompyfunc(str.strip, 1, 1)(col).astype(object) if col.size else col
     try:
-        return col.astype(np.int64), _none()
-    except (ValueError, OverflowError):
-        return col, _none()
+        return text.astype(np.int64)
+    except OverflowError:
+        pass
+    except ValueError:
+        return text
+    try:
+        ints = [int(v) for v in text.tolist()]
+    except ValueError:
+        return text
+    out = np.empty(len(ints), dtype=object)
+    out[:] = ints
+    return out
 
 
 def _floats(col, pd):
@@ -231,8 +301,8 @@ def _floats(col, pd):
 def _times(col, pd):
     if col.dtype.kind in "iu":
         return col.astype(np.int64, copy=False), _none()
-    if col.dtype.kind == "U":
-        blank = np.flatnonzero(np.char.strip(col) == "")
+    if col.dtype == object:  # text
+        blank = _blank(col)
         if blank.size:
             return col, blank
         try:
@@ -243,7 +313,8 @@ def _times(col, pd):
             col = col.astype(np.float64)
         except ValueError:
             try:
-                return np.array(np.char.strip(col), dtype="datetime64[s]"), _none()
+                stripped = [v.strip() for v in col.tolist()]
+                return np.array(stripped, dtype="datetime64[s]").astype("datetime64[s]"), _none()
             except ValueError as exc:
                 raise _Unknown(exc) from None
     bad = np.flatnonzero(~np.isfinite(col))
@@ -256,4 +327,4 @@ def _none():
     return np.empty(0, dtype=np.int64)
 
 
-_CONVERT = {"user": _ids, "item": _ids, "rating": _floats, "timestamp": _times}
+_CONVERT = {"rating": _floats, "timestamp": _times}

@@ -8,7 +8,7 @@ import numbers
 import numpy as np
 import scipy.sparse as sp
 
-from .._validation import check_int
+from .._validation import check_int, check_sparse
 
 # --------------------------------------------------------------------------- ranking metrics
 #
@@ -170,7 +170,9 @@ def _encode(rec, is_raw: bool, relevant, *, need_data: bool = False) -> _Encoded
                 f"relevant has shape {relevant.shape} but recommended has {n_users} rows "
                 "(one per user)"
             )
+        check_sparse(relevant, "relevant")
         csr = relevant.tocsr()
+        check_sparse(csr, "relevant")
         if not csr.has_canonical_format:
             csr = csr.copy()
             csr.sum_duplicates()
