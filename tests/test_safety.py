@@ -245,3 +245,118 @@ print("ok", d.n_users, ids.shape)
 """
     assert_survived(run_isolated(code), ["ok 301 (1, 3)"])
     assert (tmp_path / "m.npz").stat().st_size < 5_000_000
+
+
+# --------------------------------------------------------------------------- 8, 10. files
+def _rewrite(src, dst, edit):
+    """Copy the model file ``src`` to ``dst`` (uncompressed .npz) after ``edit(header,
+    arrays)`` changed its JSON header and arrays in place."""
+    import json
+
+    with np.load(src, allow_pickle=False) as f:
+        arrays = {k: f[k] for k in f.files}
+    header = json.loads(str(arrays["__mfrec__"]))
+    edit(header, arrays)
+    arrays["__mfrec__"] = np.array(json.dumps(header))
+    with open(dst, "wb") as fh:
+        np.savez(fh, **arrays)
+
+
+@pytest.fixture()
+def saved(small, tmp_path):
+    model = mfrec.FunkSVD(n_factors=4, n_epochs=2, random_state=0).fit(small)
+    path = tmp_path / "good.npz"
+    model.save(path)
+    return path
+
+
+def _nan_factors(h, a):
+    a["state.user_factors_"] = a["state.user_factors_"].copy()
+    a["state.user_factors_"][3, 1] = np.nan
+
+
+def _repeated_id(h, a):
+    ids = a["state.item_map_.ids"].copy()
+    ids[1] = ids[0]
+    a["state.item_map_.ids"] = ids
+
+
+def _float_indices(h, a):
+    a["state._train.user_index"] = a["state._train.user_index"].astype(np.float64)
+
+
+def _reversed_scale(h, a):
+    h["state"]["rating_scale_"]["value"] = {"__tuple__": [5.0, 1.0]}
+
+
+def _unsorted_row(h, a):
+    i = a["state._train.item_index"].copy()
+    i[0], i[1] = i[1], i[0]  # user 0's first two items, swapped
+    a["state._train.item_index"] = i
+
+
+def _shadowing_entry(h, a):
+    h["state"]["recommend"] = {"kind": "json", "value": 1}
+
+
+@pytest.mark.parametrize("edit, match", [
+    (_nan_factors, "NaN or infinite"), (_repeated_id, "repeats ids"),
+    (_float_indices, "not integers"), (_reversed_scale, "lo <= hi"),
+    (_unsorted_row, "not sorted"), (_shadowing_entry, "recommend")])
+def test_hand_edited_model_files_are_refused(saved, tmp_path, edit, match):
+    bad = tmp_path / "bad.npz"
+    _rewrite(saved, bad, edit)
+    with pytest.raises(mfrec.ModelFileError, match=match):
+        mfrec.load(bad)
+    _rewrite(saved, tmp_path / "same.npz", lambda h, a: None)  # the editing itself is harmless
+    mfrec.load(tmp_path / "same.npz")
+
+
+def test_compressed_member_declaring_a_huge_array_is_refused_unread(saved, tmp_path):
+    """1 GiB of zeros compresses to about 1 MB; it must be refused before it is inflated."""
+    import zipfile
+
+    bad = tmp_path / "bomb.npz"
+    with zipfile.ZipFile(saved) as src, zipfile.ZipFile(bad, "w") as dst:
+        for info in src.infolist():
+            dst.writestr(info, src.read(info))
+    with zipfile.ZipFile(bad, "a", zipfile.ZIP_DEFLATED) as dst:
+        with dst.open("state.bomb_.npy", "w", force_zip64=True) as member:
+            np.lib.format.write_array_header_1_0(
+                member, {"descr": "<f4", "fortran_order": False, "shape": (2**28,)})
+            chunk = bytes(1 << 24)
+            for _ in range(64):
+                member.write(chunk)
+    assert bad.stat().st_size < 20_000_000
+    code = f"""
+import resource
+resource.setrlimit(resource.RLIMIT_AS, (900 << 20, 900 << 20))
+import mfrec
+try:
+    mfrec.load({str(bad)!r})
+except mfrec.ModelFileError as exc:
+    print("refused", "compressed" in str(exc))
+"""
+    assert_survived(run_isolated(code), ["refused True"])
+
+
+def test_resave_keeps_the_file_permissions(saved):
+    os.chmod(saved, 0o600)
+    model = mfrec.load(saved)
+    model.save(saved)
+    assert (os.stat(saved).st_mode & 0o777) == 0o600
+
+
+def test_load_of_a_fifo_or_a_directory_says_so(tmp_path):
+    fifo = tmp_path / "pipe.npz"
+    os.mkfifo(fifo)
+    code = f"""
+import mfrec
+try:
+    mfrec.load({str(fifo)!r})
+except mfrec.ModelFileError as exc:
+    print("refused", "FIFO" in str(exc))
+"""
+    assert_survived(run_isolated(code, timeout=60), ["refused True"])
+    with pytest.raises(IsADirectoryError, match="is a directory"):
+        mfrec.load(tmp_path)

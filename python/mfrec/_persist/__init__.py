@@ -18,7 +18,8 @@ attribute. Parameters that JSON cannot hold are handled deliberately: a numpy
 (with a warning at save time and a note in the header; it only matters for a refit), any
 other one raises ``TypeError``.
 
-Two things are not stored: the scorer with its retrieval caches (``_scorer``, rebuilt lazily) and the
+Two things are not stored: the scorer with its retrieval caches (``_scorer``, rebuilt
+lazily) and the
 resolved thread count ``n_threads_``, which is resolved again from ``n_threads`` on the
 machine that loads (or unpickles) the model. The training interactions keep their users,
 items, ratings, rating scale and metadata, but not their timestamps (no model method

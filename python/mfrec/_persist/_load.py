@@ -16,6 +16,7 @@ from .._scoring import ScorerCell
 from .._validation import resolve_n_threads
 from .._version import __version__
 from ..interactions import Interactions
+from ._check import check_regular_file, check_state, check_zip_members
 from ._format import FORMAT_NAME, FORMAT_VERSION, HEADER_KEY, ModelFileError, _c_order, _from_json
 
 if TYPE_CHECKING:
@@ -41,12 +42,19 @@ def load(path: str | os.PathLike) -> Recommender:
     ------
     FileNotFoundError
         ``path`` does not exist.
+    IsADirectoryError
+        ``path`` is a directory.
     ModelFileError
-        The file is not an mfrec model (not a zip archive, or an ``.npz`` without an mfrec
-        header), is truncated or corrupt, was written by a newer mfrec, names an unknown
-        model class, or holds pickled (object) arrays, which are never unpickled.
+        The file is not an mfrec model (not a regular file, not a zip archive, or an
+        ``.npz`` without an mfrec header), is truncated or corrupt (including compressed
+        members, which mfrec never writes, and any state the model could not safely use:
+        non-finite factors, repeated ids, indices out of range or not integers, unsorted
+        training rows, an attribute that would shadow a method), was written by a newer
+        mfrec, names an unknown model class, or holds pickled (object) arrays, which are
+        never unpickled.
     """
     path = os.fspath(path)
+    check_regular_file(path)  # a FIFO would block forever, a directory says "no such file"
     with open(path, "rb") as fh:
         magic = fh.read(4)
         if magic not in (b"PK\x03\x04", b"PK\x05\x06"):
@@ -65,6 +73,7 @@ def load(path: str | os.PathLike) -> Recommender:
                 f"unreadable ({exc}); was the save interrupted or the copy incomplete?"
             ) from exc
         with zf:
+            check_zip_members(zf, path)
             members = {n[:-4] for n in zf.namelist() if n.endswith(".npy")}
             if HEADER_KEY not in members:
                 shown = sorted(members)[:8]
@@ -163,8 +172,9 @@ def _decode_model(cls: type, header: dict, read, path: str) -> Recommender:
     except (KeyError, TypeError, ValueError, AttributeError) as exc:
         raise ModelFileError(f"{path!r} is corrupt: its header and arrays do not describe a "
                              f"{cls.__name__} ({type(exc).__name__}: {exc})") from exc
-    vars(model).update(_upgrade(model, state))
-    _check_consistency(model, path)
+    state = _upgrade(model, state)
+    check_state(cls, state, path)  # before the model sees any of it
+    vars(model).update(state)
     _rebuild_transient(model)
     return model
 
@@ -225,6 +235,8 @@ def _decode_interactions(spec: dict, read, state: dict) -> Interactions:
     uidx, iidx, ratings = (_decode_array(spec[k], read)
                            for k in ("user_index", "item_index", "ratings"))
     n_users, n_items = len(maps[0]), len(maps[1])
+    if uidx.dtype.kind not in "iu" or iidx.dtype.kind not in "iu":
+        raise ValueError("training interaction indices are not integers")
     if not (uidx.shape == iidx.shape == ratings.shape and uidx.ndim == 1):
         raise ValueError("training interactions: index and rating arrays differ in shape")
     if uidx.size and (uidx.min() < 0 or uidx.max() >= n_users or iidx.min() < 0
@@ -235,35 +247,6 @@ def _decode_interactions(spec: dict, read, state: dict) -> Interactions:
     extra = {"user_metadata": user_meta} if user_meta else {}
     return Interactions._from_inner(maps[0], maps[1], uidx, iidx, ratings, None,
                                     tuple(spec["rating_scale"]), meta, canonical=True, **extra)
-
-
-def _check_consistency(model: Recommender, path: str) -> None:
-    """The base class's invariants (the C++ kernels index with them: no out-of-bounds)."""
-    v = vars(model)
-    if not (isinstance(v.get("user_map_"), IdMap) and isinstance(v.get("item_map_"), IdMap)):
-        raise ModelFileError(f"{path!r} is corrupt: the model has no user and item id maps")
-    n_users, n_items = len(v["user_map_"]), len(v["item_map_"])
-    expect = {
-        "user_factors_": ((n_users, None), np.float32),
-        "item_factors_": ((n_items, None), np.float32),
-        "user_bias_": ((n_users,), np.float32), "item_bias_": ((n_items,), np.float32),
-        "_cold_users_": ((n_users,), np.bool_), "_cold_items_": ((n_items,), np.bool_),
-    }
-    for name, (shape, dtype) in expect.items():
-        arr = v.get(name)
-        ok = (isinstance(arr, np.ndarray) and arr.dtype == dtype and arr.ndim == len(shape)
-              and all(s is None or s == a for s, a in zip(shape, arr.shape)))
-        if not ok:
-            got = ("missing" if arr is None else
-                   f"{getattr(arr, 'dtype', type(arr).__name__)} {getattr(arr, 'shape', '')}")
-            raise ModelFileError(f"{path!r} is corrupt: {name} should be {np.dtype(dtype)} of "
-                                 f"shape {shape} for {n_users} users × {n_items} items, got {got}")
-    if v["user_factors_"].shape[1] != v["item_factors_"].shape[1]:
-        raise ModelFileError(f"{path!r} is corrupt: user and item factors differ in width")
-    train = v.get("_train")
-    if not isinstance(train, Interactions) or train.shape != (n_users, n_items):
-        raise ModelFileError(f"{path!r} is corrupt: the training interactions do not match "
-                             f"the id maps ({n_users} users × {n_items} items)")
 
 
 # --------------------------------------------------------------------------- pickling

@@ -6,6 +6,7 @@ import json
 import numbers
 import os
 import secrets
+import stat
 import warnings
 import zipfile
 from typing import TYPE_CHECKING
@@ -32,15 +33,22 @@ def _atomic_write(path: str, arrays: dict) -> None:
     """Write to a temporary file beside ``path``, then rename it over ``path``.
 
     A failed write leaves any previous file at ``path`` untouched and removes the
-    temporary file. The name is used exactly as given (no ``.npz`` is appended).
+    temporary file; a replaced file keeps its permission bits. The name is used exactly as
+    given (no ``.npz`` is appended).
     """
     directory, base = os.path.split(os.path.abspath(path))
     tmp = os.path.join(directory, f".{base}.{secrets.token_hex(6)}.tmp")
+    try:
+        old_mode = stat.S_IMODE(os.stat(path).st_mode)
+    except FileNotFoundError:
+        old_mode = None
     try:
         with open(tmp, "xb") as fh:  # mode 0o666 minus the umask, like any new file
             _write_npz(fh, arrays)
             fh.flush()
             os.fsync(fh.fileno())
+        if old_mode is not None:  # replacing a file: keep its permissions (e.g. 0600)
+            os.chmod(tmp, old_mode)
         os.replace(tmp, path)
     except BaseException:
         try:
