@@ -20,6 +20,22 @@ def ml100k():
 
 
 @pytest.fixture(scope="session")
+def ml_latest_small():
+    """MovieLens latest-small from the cache ($MFREC_DATA)."""
+    if not (_data_home() / "ml-latest-small" / "ratings.csv").is_file():
+        pytest.skip("MovieLens latest-small not in $MFREC_DATA")
+    return mfrec.datasets.load_movielens("latest-small", download=False)
+
+
+@pytest.fixture(scope="session")
+def lastfm():
+    """Last.fm hetrec 2K play counts from the cache ($MFREC_DATA)."""
+    if not (_data_home() / "lastfm-2k" / "user_artists.dat").is_file():
+        pytest.skip("Last.fm 2K not in $MFREC_DATA")
+    return mfrec.datasets.load_lastfm(download=False)
+
+
+@pytest.fixture(scope="session")
 def small():
     """A small synthetic ratings set (300 users x 200 items)."""
     return mfrec.datasets.synthetic(300, 200, 6000, random_state=1)

@@ -11,6 +11,7 @@ import numpy as np
 import pytest
 
 import mfrec
+from mfrec._retrieval import RATING_RISK_AVERSION
 from mfrec.cli import build_parser
 
 COMMANDS = ["demo", "fit", "evaluate", "recommend", "similar", "datasets"]
@@ -82,15 +83,18 @@ def test_fit_evaluate_recommend_similar(ratings_file, tmp_path):
     assert set(scores) == {"rmse", "mae"}
     assert scores["rmse"] == pytest.approx(fit_rmse, abs=1e-4)
 
-    # recommend: same answer as the Python API on the loaded model
+    # recommend: same answer as the Python API on the loaded model (a rating model: the CLI
+    # ranks with the risk aversion chosen on validation splits unless told otherwise)
     model = mfrec.load(model_path)
-    r = _run("recommend", model_path, "--user", "u3", "u7", "-n", 4, "--format", "json")
-    assert r.returncode == 0, r.stderr
-    rows = json.loads(r.stdout)
-    ids, scores = model.recommend(["u3", "u7"], n=4)
-    assert [row["item"] for row in rows] == ids.ravel().tolist()
-    assert [row["user"] for row in rows] == ["u3"] * 4 + ["u7"] * 4
-    np.testing.assert_allclose([row["score"] for row in rows], scores.ravel(), rtol=1e-6)
+    for extra, risk in (((), RATING_RISK_AVERSION), (("--risk-aversion", 0), 0.0)):
+        r = _run("recommend", model_path, "--user", "u3", "u7", "-n", 4, "--format", "json",
+                 *extra)
+        assert r.returncode == 0, r.stderr
+        rows = json.loads(r.stdout)
+        ids, scores = model.recommend(["u3", "u7"], n=4, risk_aversion=risk)
+        assert [row["item"] for row in rows] == ids.ravel().tolist()
+        assert [row["user"] for row in rows] == ["u3"] * 4 + ["u7"] * 4
+        np.testing.assert_allclose([row["score"] for row in rows], scores.ravel(), rtol=1e-6)
 
     r = _run("similar", model_path, "--item", 5, "-n", 3)
     assert r.returncode == 0, r.stderr

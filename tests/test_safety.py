@@ -360,3 +360,49 @@ except mfrec.ModelFileError as exc:
     assert_survived(run_isolated(code, timeout=60), ["refused True"])
     with pytest.raises(IsADirectoryError, match="is a directory"):
         mfrec.load(tmp_path)
+
+
+# --------------------------------------------------------------------------- 12. top-N
+def test_risk_aversion_ranks_by_the_lower_bound(small):
+    model = mfrec.FunkSVD(n_factors=6, n_epochs=3, random_state=0).fit(small)
+    kappa = 5.0
+    counts = small.item_counts().astype(np.float64)
+    pred = model.predict(small.users, small.items, clip=False)
+    sigma = np.sqrt(np.mean((pred.astype(np.float64) - small.ratings) ** 2))
+    users = small.user_ids[:25]
+    S = (model.global_mean_ + model.user_bias_[users, None] + model.item_bias_[None, :]
+         + model.user_factors_[users].astype(np.float64) @ model.item_factors_.T
+         - kappa * sigma / np.sqrt(counts + 1)[None, :])
+    seen = small.to_csr()[users]
+    S[seen.nonzero()] = -np.inf
+    ids, scores = model.recommend(users, n=8, risk_aversion=kappa)
+    want = np.sort(S, axis=1)[:, ::-1][:, :8]
+    np.testing.assert_allclose(scores, want, rtol=1e-4, atol=1e-4)
+    assert not np.array_equal(ids, model.recommend(users, n=8)[0])
+    with pytest.raises(ValueError, match="risk_aversion"):
+        model.recommend(users, risk_aversion=-1)
+    implicit = mfrec.ImplicitALS(n_factors=4, n_epochs=2, random_state=0).fit(small)
+    with pytest.raises(ValueError, match="uncertainty"):
+        implicit.recommend(users, risk_aversion=1.0)
+
+
+def test_funksvd_top10_beats_popularity_with_the_cli_setting(ml_latest_small):
+    from mfrec._retrieval import RATING_RISK_AVERSION
+
+    train, test = mfrec.model_selection.train_test_split(ml_latest_small, 0.2, random_state=0)
+    keep = test.ratings >= 4
+    users = np.unique(test.user_index[keep])
+    rel = sp.csr_matrix((np.ones(keep.sum()), (np.searchsorted(users, test.user_index[keep]),
+                                               test.item_index[keep])),
+                        shape=(len(users), train.n_items))
+    order, seen = np.argsort(-train.item_counts(), kind="stable"), train.to_csr()
+    pop = np.array([[i for i in order[:400] if i not in
+                     set(seen.indices[seen.indptr[u]:seen.indptr[u + 1]].tolist())][:10]
+                    for u in users])
+    popularity = mfrec.metrics.ndcg_at_k(pop, rel, 10)
+    model = mfrec.FunkSVD(random_state=0).fit(train)
+    plain = mfrec.evaluate(model, test, ["ndcg@10"], relevance_threshold=4)["ndcg@10"]
+    careful = mfrec.evaluate(model, test, ["ndcg@10"], relevance_threshold=4,
+                             risk_aversion=RATING_RISK_AVERSION)["ndcg@10"]
+    assert plain < 0.02  # the items of one or two 5-star ratings crowd the top
+    assert careful >= popularity  # measured 0.1718 vs 0.1583

@@ -125,7 +125,8 @@ class Recommender(RetrievalMixin, ColdStartMixin, Params):
                          state["user_bias_"] if biased else None,
                          state["item_bias_"] if biased else None,
                          offset=mu if biased else 0.0, fallback=None if biased else mu,
-                         clip=traits.clip)
+                         clip=traits.clip,
+                         train=state["_train"] if traits.feedback == "explicit" else None)
 
     # -- fitting --------------------------------------------------------------------------
     def _fit(self, X: InteractionsLike, *, eval_set: InteractionsLike | None,

@@ -42,6 +42,11 @@ class Scorer:
     #: predictions are clipped to the rating scale by default (explicit feedback)
     clip: bool = True
 
+    def item_uncertainty(self, n_threads: int) -> NDArray[np.float32] | None:
+        """The standard error of each item's score (n_items,), for ranking by a lower bound
+        (``recommend(risk_aversion=...)``); None when the model has no estimate."""
+        return None
+
     def predict(self, u: NDArray[np.int64], i: NDArray[np.int64], *, clip: bool,
                 scale: tuple[float, float], n_threads: int) -> NDArray[np.float32]:
         """Scores of the pairs (u[j], i[j]), clipped to ``scale`` when ``clip``."""
@@ -78,11 +83,14 @@ class DotScorer(Scorer):
         unbiased rating models, 0 for implicit ones); None: offset plus the known biases.
     clip : bool
         Clip predictions to the rating scale by default.
+    train : Interactions, optional
+        The training interactions of a rating model: the evidence behind each item's score
+        (``item_uncertainty``).
     """
 
     def __init__(self, user_vectors: NDArray[np.float32], item_vectors: NDArray[np.float32],
                  user_bias: NDArray[np.float32] | None, item_bias: NDArray[np.float32] | None,
-                 offset: float, fallback: float | None, clip: bool) -> None:
+                 offset: float, fallback: float | None, clip: bool, train=None) -> None:
         self.user_vectors = user_vectors
         self.item_vectors = item_vectors
         self.user_bias = user_bias
@@ -90,7 +98,23 @@ class DotScorer(Scorer):
         self.offset = offset
         self.fallback = fallback
         self.clip = clip
+        self.train = train
         self.cache: dict[str, Any] = {}  # packed panels and unit rows of this snapshot
+
+    def item_uncertainty(self, n_threads: int) -> NDArray[np.float32] | None:
+        """σ̂ / √(n_i + 1): the standard error of an item's score when it rests on its n_i
+        training ratings, σ̂ the model's residual RMSE on its training data. None for
+        implicit-feedback models (their scores are preferences, not ratings)."""
+        if self.train is None:
+            return None
+        if "item-se" not in self.cache:
+            t = self.train
+            pred = self.predict(t.user_index.astype(np.int64), t.item_index.astype(np.int64),
+                                clip=False, scale=(0.0, 0.0), n_threads=n_threads)
+            sigma = float(np.sqrt(np.mean((pred - t.ratings) ** 2, dtype=np.float64)))
+            counts = t.item_counts().astype(np.float64)
+            self.cache["item-se"] = (sigma / np.sqrt(counts + 1.0)).astype(np.float32)
+        return self.cache["item-se"]
 
     # -- prediction ------------------------------------------------------------------------
     def predict(self, u: NDArray[np.int64], i: NDArray[np.int64], *, clip: bool,

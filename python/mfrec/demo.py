@@ -9,6 +9,7 @@ import numpy as np
 from . import datasets
 from .evaluation import evaluate
 from .model_selection import train_test_split
+from ._retrieval import RATING_RISK_AVERSION
 from .models import Baseline, FunkSVD
 
 
@@ -65,19 +66,21 @@ def run_demo(*, n_threads=None, seed: int = 0, user=None, n: int = 10, plot=None
     for label, err, secs in rows:
         log(f"{label:<28} {err:>9.4f} {secs:>7.3f}")
 
-    # Top-n unseen items for one user, by predicted rating.
+    # Top-n unseen items for one user: predicted rating, penalized for little evidence.
     if user is None:
         user = data.user_ids[0]
     u = model.user_map_.to_inner([user])[0]
-    scores = model.predict(np.full(data.n_items, user), data.item_ids, clip=False)
+    ids, _ = model.recommend([user], n=n, risk_aversion=RATING_RISK_AVERSION)
+    top = model.item_map_.to_inner(ids[0])
+    predicted = model.predict(np.full(len(top), user), ids[0])
     seen = train.item_index[train.indptr[u]:train.indptr[u + 1]]
-    scores[seen] = -np.inf
-    top = np.argsort(-scores, kind="stable")[:n]
     titles = data.item_titles if data.item_titles is not None else data.item_ids.astype(str)
     log("")
-    log(f"Top {n} recommendations for user {user} (excluding the {len(seen)} movies they rated):")
-    for rank, i in enumerate(top, 1):
-        log(f"{rank:>3}. {titles[i]}  (predicted {min(scores[i], 5.0):.2f})")
+    log(f"Top {n} recommendations for user {user} (excluding the {len(seen)} movies they "
+        f"rated; ranked by predicted rating less a penalty for little evidence, "
+        f"risk_aversion={RATING_RISK_AVERSION:g}):")
+    for rank, (i, p) in enumerate(zip(top, predicted), 1):
+        log(f"{rank:>3}. {titles[i]}  (predicted {p:.2f})")
     if plot is not None:
         from .plot import demo_figure, save_figure
 

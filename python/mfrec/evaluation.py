@@ -16,7 +16,7 @@ import scipy.sparse as sp
 
 from . import metrics as _metrics
 from ._input import as_interactions
-from ._retrieval import recommend_inner
+from ._retrieval import check_risk_aversion, recommend_inner
 from ._scoring import align, predict
 from ._validation import check_choice, check_int
 
@@ -60,7 +60,7 @@ def _parse(name: str, default_k: int):
 def evaluate(model: Recommender, test: InteractionsLike,
              metrics: str | Sequence[str] = ("rmse", "mae"), *, k: int = 10,
              unknown: str = "raise", relevance_threshold: float | None = None,
-             ) -> dict[str, float]:
+             risk_aversion: float = 0.0) -> dict[str, float]:
     """Evaluate a fitted ``model`` on the held-out interactions ``test``.
 
     Parameters
@@ -83,6 +83,9 @@ def evaluate(model: Recommender, test: InteractionsLike,
     relevance_threshold : float, optional
         Ranking metrics: only test interactions with a rating >= this are relevant
         (e.g. 4 on a 1-5 scale). Default: every test interaction is relevant.
+    risk_aversion : float, default 0
+        Ranking metrics: rank as ``recommend(..., risk_aversion=...)`` does (by a lower
+        bound of the score, for rating models).
 
     Returns
     -------
@@ -122,6 +125,7 @@ def evaluate(model: Recommender, test: InteractionsLike,
     if not parsed:
         raise ValueError("no metrics requested")
     st = model._snapshot()  # one fitted state for every metric, whatever a concurrent fit does
+    risk_aversion = check_risk_aversion(risk_aversion, st)
     out: dict[str, float] = {}
     pred = None
     for name, (base, _) in parsed.items():
@@ -131,7 +135,7 @@ def evaluate(model: Recommender, test: InteractionsLike,
             out[name] = _RATING_METRICS[base](test.ratings, pred)
     ranking = {name: bk for name, bk in parsed.items() if bk[0] not in _RATING_METRICS}
     if ranking:
-        out.update(_ranking(st, test, ranking, relevance_threshold))
+        out.update(_ranking(st, test, ranking, relevance_threshold, risk_aversion))
     return {name: out[name] for name in metrics}
 
 
@@ -153,12 +157,12 @@ def _relevant_matrix(st, test, threshold):
     return users, rel
 
 
-def _ranking(st, test, ranking: dict, threshold) -> dict:
+def _ranking(st, test, ranking: dict, threshold, risk_aversion) -> dict:
     k_max = max(kk for _, kk in ranking.values())
     if k_max > st.n_items:
         raise ValueError(f"k={k_max} is larger than the catalogue ({st.n_items} items)")
     users, rel = _relevant_matrix(st, test, threshold)
-    ids, _ = recommend_inner(st, users, k_max)
+    ids, _ = recommend_inner(st, users, k_max, risk_aversion=risk_aversion)
     out: dict[str, Any] = {}
     for name, (base, kk) in ranking.items():
         if base == "coverage":

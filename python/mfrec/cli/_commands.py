@@ -9,6 +9,7 @@ import numpy as np
 
 from .. import datasets
 from .._persist import load
+from .._retrieval import RATING_RISK_AVERSION
 from ..evaluation import evaluate
 from ._data import load_data, split
 from ._models import build_model, parse_params
@@ -129,7 +130,11 @@ def _ranked_rows(model, queries, ids, scores, query_name):
 def cmd_recommend(args) -> int:
     model = load(args.model)
     users = _coerce(model.user_map_, args.user, "user")
-    ids, scores = model.recommend(users, n=args.n, filter_seen=not args.include_seen)
+    risk = args.risk_aversion
+    if risk is None:
+        risk = RATING_RISK_AVERSION if model._get_traits().feedback == "explicit" else 0.0
+    ids, scores = model.recommend(users, n=args.n, filter_seen=not args.include_seen,
+                                  risk_aversion=risk)
     headers, rows = _ranked_rows(model, users, ids, scores, "user")
     print(render(headers, rows, args.format))
     return 0
