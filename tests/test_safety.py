@@ -406,3 +406,69 @@ def test_funksvd_top10_beats_popularity_with_the_cli_setting(ml_latest_small):
                              risk_aversion=RATING_RISK_AVERSION)["ndcg@10"]
     assert plain < 0.02  # the items of one or two 5-star ratings crowd the top
     assert careful >= popularity  # measured 0.1718 vs 0.1583
+
+
+# --------------------------------------------------------------------------- 13. CLI
+def _cli(*args, cwd=None):
+    return subprocess.run([sys.executable, "-m", "mfrec", *map(str, args)], capture_output=True,
+                          text=True, timeout=300, cwd=cwd)
+
+
+def test_cli_version():
+    r = _cli("--version")
+    assert r.returncode == 0 and r.stdout.strip() == f"mfrec {mfrec.__version__}"
+
+
+def test_cli_fit_on_play_counts_explains_itself(tmp_path):
+    rng = np.random.default_rng(0)
+    rows = [f"{u},{i},{int(rng.pareto(1.0) * 1000) + 1}" for u in range(60) for i in range(30)
+            if rng.random() < 0.3]
+    path = tmp_path / "plays.csv"
+    path.write_text("user,item,plays\n" + "\n".join(rows) + "\n")
+    r = _cli("fit", path, "--epochs", 3)
+    assert r.returncode == 1 and "Traceback" not in r.stderr
+    assert "counts" in r.stderr and "implicit-als" in r.stderr
+
+
+def test_cli_evaluate_on_training_data_says_it_is_not_held_out(small, tmp_path):
+    path = tmp_path / "r.csv"
+    path.write_text("user,item,rating\n" + "\n".join(
+        f"{u},{i},{r:g}" for u, i, r in zip(small.users, small.items, small.ratings)) + "\n")
+    model_path = tmp_path / "m.npz"
+    assert _cli("fit", path, "--epochs", 2, "--out", model_path).returncode == 0
+    r = _cli("evaluate", model_path, path)
+    assert r.returncode == 0
+    assert "not held-out" in r.stderr and "not held-out" in r.stdout
+    r = _cli("evaluate", model_path, path, "--test-size", 0.2)
+    assert "warning" in r.stderr  # the model was fitted on all of it: still not held-out
+
+
+# --------------------------------------------------------------------------- 15. progress
+def test_long_work_shows_progress_when_verbose(capsys):
+    data = mfrec.datasets.synthetic(20_000, 500, 60_000, random_state=0, verbose=True)
+    assert "synthetic" in capsys.readouterr().err
+    model = mfrec.FunkSVD(n_factors=4, n_epochs=1, verbose=True).fit(data)
+    capsys.readouterr()
+    ids, _ = model.recommend(n=3)
+    err = capsys.readouterr().err
+    assert "FunkSVD.recommend" in err and ids.shape == (20_000, 3)
+    quiet = mfrec.FunkSVD(n_factors=4, n_epochs=1).fit(data)
+    capsys.readouterr()
+    quiet.recommend(n=3)
+    assert capsys.readouterr().err == ""
+
+
+# --------------------------------------------------------------------------- 16. docs
+def test_funksvd_thread_reproducibility_is_as_documented(small):
+    kw = dict(n_factors=6, n_epochs=3, random_state=4)
+    fixed = [mfrec.FunkSVD(n_blocks=4, n_threads=t, **kw).fit(small).user_factors_
+             for t in (1, 2)]
+    np.testing.assert_array_equal(*fixed)
+    grids = [mfrec.FunkSVD(n_threads=t, **kw).fit(small) for t in (1, 2)]
+    assert not np.array_equal(grids[0].user_factors_, grids[1].user_factors_)
+    assert not mfrec.FunkSVD()._get_traits().deterministic
+    assert mfrec.FunkSVD(n_blocks=4)._get_traits().deterministic
+    docs = os.path.join(os.path.dirname(__file__), "..", "docs", "training.md")
+    if os.path.exists(docs):
+        text = open(docs, encoding="utf-8").read()
+        assert "for a fixed `n_blocks`" in text and "threads race" not in text

@@ -12,6 +12,7 @@ leaf of the package's import graph below ``mfrec.models``: nothing it imports im
 from __future__ import annotations
 
 import inspect
+import sys
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -152,6 +153,10 @@ class Recommender(RetrievalMixin, ColdStartMixin, Params):
             "_biased": bool(traits.biased),
         }
         engine = engine or LocalEngine(n_threads)
+        if getattr(self, "verbose", False) and data.nnz >= 1_000_000:
+            print(f"{type(self).__name__}: preparing {data.nnz:,} interactions "
+                  f"({data.n_users:,} users x {data.n_items:,} items)", file=sys.stderr,
+                  flush=True)
         params = {**params, "global_mean": base["global_mean_"]}
         trainer = self._make_trainer(data, params, engine, **fit_data)
         train(self, trainer, base, eval_set=eval_set, callback=callback)

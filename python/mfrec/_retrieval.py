@@ -15,6 +15,7 @@ import numpy as np
 import scipy.sparse as sp
 
 from . import _core
+from ._progress import progress
 from ._scoring import DotScorer
 from ._threads import blas_limited
 from ._validation import check_float, check_int, check_sparse
@@ -33,6 +34,8 @@ _DENSE_BLOCK = 1 << 24
 # NDCG@10 over MovieLens 100K and latest-small, FunkSVD, ALS and Baseline, seeds 0-2
 # (benchmarks/tune_risk_aversion.py; benchmarks/results/tune_risk_aversion.txt).
 RATING_RISK_AVERSION = 96.0
+# A verbose model shows a progress bar when recommending for at least this many users.
+_PROGRESS_USERS = 20_000
 
 
 def _inner_ids(idmap, ids, what: str) -> np.ndarray:
@@ -103,9 +106,28 @@ def recommend(model, user_ids=None, n=10, filter_seen=True, items=None, exclude=
     seen = None
     if user_items is not None:
         seen = _seen_matrix(user_items, len(users), st.n_items)
-    ids, scores = recommend_inner(st, users, n, cand=cand, filter_seen=filter_seen, seen=seen,
-                                  risk_aversion=risk_aversion)
+    if getattr(model, "verbose", False) and len(users) >= _PROGRESS_USERS and seen is None:
+        ids, scores = _recommend_in_parts(model, st, users, n, cand, filter_seen, risk_aversion)
+    else:
+        ids, scores = recommend_inner(st, users, n, cand=cand, filter_seen=filter_seen,
+                                      seen=seen, risk_aversion=risk_aversion)
     return _present(st.item_map_, ids, scores)
+
+
+def _recommend_in_parts(model, st, users, n, cand, filter_seen, risk_aversion):
+    """recommend_inner in ~50 parts with a progress bar (verbose models, many users)."""
+    ids = np.empty((len(users), n), dtype=np.int32)
+    scores = np.empty((len(users), n), dtype=np.float32)
+    step = max(_PROGRESS_USERS // 4, -(-len(users) // 50))
+    with progress(len(users), f"{type(model).__name__}.recommend", unit="user",
+                  unit_scale=True) as bar:
+        for start in range(0, len(users), step):
+            part = slice(start, start + step)
+            ids[part], scores[part] = recommend_inner(st, users[part], n, cand=cand,
+                                                      filter_seen=filter_seen,
+                                                      risk_aversion=risk_aversion)
+            bar.update(len(users[part]))
+    return ids, scores
 
 
 def check_risk_aversion(value, st) -> float:

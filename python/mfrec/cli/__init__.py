@@ -11,6 +11,7 @@ from __future__ import annotations
 import argparse
 import sys
 
+from .._version import __version__
 from ._data import add_data_options
 from ._models import MODELS
 
@@ -166,6 +167,7 @@ def build_parser() -> argparse.ArgumentParser:
         prog="mfrec", description="Fast matrix-factorization recommenders: fit, evaluate and "
         "query models from the shell. 'mfrec COMMAND --help' explains each command.",
         epilog=EPILOG)
+    parser.add_argument("--version", action="version", version=f"mfrec {__version__}")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     for add in (_add_demo, _add_fit, _add_evaluate, _add_recommend, _add_similar,
                 _add_datasets):
@@ -187,7 +189,8 @@ def main(argv=None) -> int:
     command = getattr(_commands, f"cmd_{args.command}")
     try:
         return command(args)
-    except (ValueError, KeyError, TypeError, OSError, ImportError) as exc:
+    except (ValueError, KeyError, TypeError, OSError, ImportError, FloatingPointError,
+            MemoryError, NotImplementedError) as exc:
         message = exc.args[0] if isinstance(exc, KeyError) and exc.args else exc
         print(f"mfrec {args.command}: error: {message}", file=sys.stderr)
         return 1

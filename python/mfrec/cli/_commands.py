@@ -36,10 +36,24 @@ def _metric_list(text: str | None, model) -> list[str]:
     return [m.strip() for m in text.split(",") if m.strip()]
 
 
-def _print_metrics(scores: dict, n_test: int, fmt: str) -> None:
+def _print_metrics(scores: dict, n_test: int, fmt: str, n_trained: int = 0) -> None:
     print(render(["metric", "value"], [[k, float(v)] for k, v in scores.items()], fmt))
     if fmt == "table":
-        print(f"(on {n_test:,} held-out interactions)")
+        if n_trained:
+            print(f"(on {n_test:,} interactions, {n_trained:,} of them in the model's training "
+                  "data: not held-out)")
+        else:
+            print(f"(on {n_test:,} held-out interactions)")
+
+
+def _in_training(model, data) -> int:
+    """How many (user, item) pairs of ``data`` the model was trained on."""
+    u, i = model._align(data)
+    known = (u >= 0) & (i >= 0)
+    train = model._train
+    trained = train.user_index.astype(np.int64) * max(train.n_items, 1) + train.item_index
+    keys = u[known] * max(train.n_items, 1) + i[known]
+    return int(np.isin(keys, trained).sum())
 
 
 def cmd_demo(args) -> int:
@@ -84,8 +98,14 @@ def cmd_evaluate(args) -> int:
     _, test = split(data, args)
     if test is None:
         test = data
+    n_trained = _in_training(model, test)
+    if n_trained:
+        print(f"mfrec evaluate: warning: {n_trained:,} of the {test.nnz:,} interactions were in "
+              "the model's training data, so these scores are not held-out; pass the "
+              "--test-size and --seed the model was fitted with to score its test part",
+              file=sys.stderr)
     scores = evaluate(model, test, metrics=_metric_list(args.metrics, model), k=args.k)
-    _print_metrics(scores, test.nnz, args.format)
+    _print_metrics(scores, test.nnz, args.format, n_trained)
     return 0
 
 

@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from .._progress import progress
 from .._validation import check_int, check_random_state
 from ..interactions import Interactions
 
@@ -25,7 +26,7 @@ __all__ = ["synthetic"]
 
 def synthetic(n_users: int = 2000, n_items: int = 1000, nnz: int = 50_000, *,
               n_clusters: int = 24, taste: float = 0.7, noise: float = 0.6,
-              random_state: Seed = None) -> Interactions:
+              random_state: Seed = None, verbose: bool = False) -> Interactions:
     """Generate synthetic 1–5 star ratings.
 
     Parameters
@@ -41,6 +42,9 @@ def synthetic(n_users: int = 2000, n_items: int = 1000, nnz: int = 50_000, *,
         than by global popularity.
     noise : float, default 0.6
         Standard deviation of the rating noise before rounding.
+    verbose : bool, default False
+        Show the progress of the steps (a tqdm bar with the ``progress`` extra, else lines
+        on stderr); generating 10M ratings takes several seconds.
     random_state : int, numpy Generator, SeedSequence or None
         Seed of everything drawn: the same int gives the same data.
 
@@ -72,6 +76,11 @@ def synthetic(n_users: int = 2000, n_items: int = 1000, nnz: int = 50_000, *,
         raise ValueError(f"taste must be in [0, 1], got {taste}")
     rng = check_random_state(random_state)
     n_clusters = min(n_clusters, n_items)
+    with progress(4, "synthetic", enabled=bool(verbose), unit="step") as bar:
+        return _generate(rng, n_users, n_items, nnz, n_clusters, taste, noise, bar)
+
+
+def _generate(rng, n_users, n_items, nnz, n_clusters, taste, noise, bar) -> Interactions:
 
     # Power-law activity: Pareto weights, at least one rating, at most n_items / 2 per user.
     activity = rng.pareto(1.2, n_users) + 1.0
@@ -91,7 +100,9 @@ def synthetic(n_users: int = 2000, n_items: int = 1000, nnz: int = 50_000, *,
     pref = rng.dirichlet(np.full(n_clusters, 0.25), n_users)
     p = 1.6 * (pref @ centroid) + 0.35 * rng.standard_normal((n_users, dim)) / np.sqrt(dim)
 
+    bar.update(1, stage="users and items")
     users, items = _draw_pairs(rng, per_user, popularity, cluster, pref, taste, nnz)
+    bar.update(1, stage=f"{nnz:,} (user, item) pairs")
 
     b_u = 0.35 * rng.standard_normal(n_users)
     log_pop = np.log(popularity)
@@ -100,10 +111,13 @@ def synthetic(n_users: int = 2000, n_items: int = 1000, nnz: int = 50_000, *,
     r = 3.55 + b_u[users] + b_i[items] + signal + noise * rng.standard_normal(len(users))
     ratings = np.clip(np.rint(r), 1, 5).astype(np.float32)
     timestamps = rng.integers(880_000_000, 1_700_000_000, len(users))
-    titles = np.array([f"Item {i} (genre {c})" for i, c in enumerate(cluster)])
-    return Interactions(users, items, ratings, timestamps, rating_scale=(1.0, 5.0),
-                        user_ids=np.arange(n_users), item_ids=np.arange(n_items),
-                        item_metadata={"title": titles, "genre": cluster})
+    titles = np.array([f"Item {i} (genre {c})" for i, c in enumerate(cluster)], dtype=object)
+    bar.update(1, stage="ratings")
+    out = Interactions(users, items, ratings, timestamps, rating_scale=(1.0, 5.0),
+                       user_ids=np.arange(n_users), item_ids=np.arange(n_items),
+                       item_metadata={"title": titles, "genre": cluster})
+    bar.update(1, stage="interactions")
+    return out
 
 
 def _fix_total(per_user, total, cap, rng):

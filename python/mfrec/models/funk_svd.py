@@ -30,9 +30,10 @@ class FunkSVD(Recommender):
     users and items are relabelled at random and cut into ``n_blocks`` bins each, holding
     equal shares of the ratings; every epoch visits the blocks in a fresh random schedule of
     rounds whose blocks share no user and no item, so OpenMP threads update the shared
-    factors without locks and without races. As a consequence the result does not depend on
-    ``n_threads``: a seed gives bit-identical factors at any thread count (as long as
-    ``n_blocks`` is fixed). On AVX-512 CPUs, rows of up to 128 factors go to a kernel that
+    factors without locks and without races. As a consequence, for a fixed ``n_blocks``, the
+    result does not depend on ``n_threads``: a seed gives bit-identical factors at any thread
+    count. The default ``n_blocks=None`` is a multiple of the thread count, so with it a
+    different thread count gives a different (equally accurate) fit. On AVX-512 CPUs, rows of up to 128 factors go to a kernel that
     keeps them in vector registers (``cpp/include/mfrec/sgd_avx512.hpp``). The block grid
     and its scheduler are the shared SGD machinery (``cpp/include/mfrec/sgd_blocks.hpp``);
     FunkSVD's update rule is ``cpp/include/mfrec/sgd_mf.hpp``.
@@ -206,6 +207,7 @@ class _SgdTrainer:
         biased = bool(model.biased)
         n_users, n_items, k = data.n_users, data.n_items, p["k"]
         self.k, self.nnz, self.n_epochs, self.p = k, data.nnz, p["n_epochs"], p
+        self.scale = (float(data.ratings.min()), float(data.ratings.max()))
         # Training state lives in rank space (row r = the user/item of rank r): a bin of the
         # block grid is then a contiguous range of rows (see cpp/include/mfrec/sgd_blocks.hpp).
         # Rows padded with zeros (which stay zero under the updates) to the kernel's vector
@@ -245,6 +247,13 @@ class _SgdTrainer:
                                 params=self.params, n_threads=self.n_threads)
 
     def _diverged(self, epoch: int, sse: float) -> FloatingPointError:
+        lo, hi = self.scale
+        if hi - lo > 100:  # play counts or clicks, not ratings: no step size will do
+            return FloatingPointError(
+                f"SGD diverged in epoch {epoch + 1} (training loss is {sse}): the values range "
+                f"from {lo:g} to {hi:g}, which looks like counts (plays, clicks), not ratings. "
+                "Use an implicit-feedback model (ImplicitALS; `--model implicit-als` on the "
+                "command line), or rescale the values (e.g. np.log1p) for a rating model")
         return FloatingPointError(
             f"SGD diverged in epoch {epoch + 1} (training loss is {sse}): "
             f"the learning rate lr={self.p['lr']} (lr_bias={self.p['lr_bias']}) is too large "
