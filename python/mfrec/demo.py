@@ -7,9 +7,9 @@ import time
 import numpy as np
 
 from . import datasets
+from ._retrieval import RATING_RISK_AVERSION
 from .evaluation import evaluate
 from .model_selection import train_test_split
-from ._retrieval import RATING_RISK_AVERSION
 from .models import Baseline, FunkSVD
 
 

@@ -33,8 +33,9 @@ class FunkSVD(Recommender):
     factors without locks and without races. As a consequence, for a fixed ``n_blocks``, the
     result does not depend on ``n_threads``: a seed gives bit-identical factors at any thread
     count. The default ``n_blocks=None`` is a multiple of the thread count, so with it a
-    different thread count gives a different (equally accurate) fit. On AVX-512 CPUs, rows of up to 128 factors go to a kernel that
-    keeps them in vector registers (``cpp/include/mfrec/sgd_avx512.hpp``). The block grid
+    different thread count gives a different (equally accurate) fit. On AVX-512 CPUs, rows
+    of up to 128 factors go to a kernel that keeps them in vector registers
+    (``cpp/include/mfrec/sgd_avx512.hpp``). The block grid
     and its scheduler are the shared SGD machinery (``cpp/include/mfrec/sgd_blocks.hpp``);
     FunkSVD's update rule is ``cpp/include/mfrec/sgd_mf.hpp``.
 
