@@ -28,8 +28,14 @@ PYBIND11_MODULE(_core, m) {
     m.def("isa_dispatch", [] { return MFREC_HAS_DISPATCH == 1; },
           "True when hot loops carry runtime-dispatched AVX2/AVX-512 versions.");
     m.def("isa_level", [] { return mfrec::isa_level(); },
-          "The ISA level the dispatched kernels use on this CPU: 4 (AVX-512), 3 (AVX2 + FMA) "
-          "or 0 (baseline).");
+          "The ISA level the dispatched kernels use: 4 (AVX-512), 3 (AVX2 + FMA) or 0 "
+          "(baseline); the CPU's unless lowered by MFREC_ISA or set_isa_level.");
+    m.def("cpu_isa_level", [] { return mfrec::cpu_isa_level(); },
+          "The best ISA level this CPU supports: 4, 3 or 0.");
+    m.def("set_isa_level", [](int level) { return mfrec::set_isa_level(level); },
+          py::arg("level"),
+          "Use ISA level `level` (0, 3 or 4, capped at the CPU's) from the next kernel call on; "
+          "returns the level in effect. For tests and benchmarks of each path.");
     mfrec::bind::register_sgd(m);
     mfrec::bind::register_baseline(m);
     mfrec::bind::register_predict(m);

@@ -142,7 +142,8 @@ class DotScorer(Scorer):
                cand: NDArray[np.int64] | None, n_threads: int) -> tuple[np.ndarray, ...]:
         """Candidate rows packed for the fused kernel; cached when ``cand`` is the whole
         catalogue (None)."""
-        nr = _core.topk_panel_width()
+        nr = _core.topk_panel_width()  # of the ISA level in use: part of the cache key
+        key = f"{key}-nr{nr}"
         whole = cand is None
         if whole:
             hit = self.cache.get(key)

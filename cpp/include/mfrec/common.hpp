@@ -2,7 +2,10 @@
 // Header-only, no pybind11: every kernel can be compiled and tested from C++ alone.
 #pragma once
 
+#include <atomic>
 #include <cstdint>
+#include <cstdlib>
+#include <string>
 
 namespace mfrec {
 
@@ -66,14 +69,16 @@ MFREC_INLINE void prefetch_row(const float* p, index_t n) {
 }  // namespace mfrec::detail
 
 // Runtime ISA dispatch for the hottest loops. Wheels are built for the baseline ISA
-// (x86-64: SSE2); GCC's target_clones adds AVX2+FMA and AVX-512 versions of a function and
-// picks one at load time through an ifunc (glibc only). Elsewhere the baseline build is used.
+// (x86-64: SSE2); the hot kernels are compiled two more times, for AVX2 + FMA
+// (x86-64-v3) and AVX-512 (x86-64-v4), as explicit entry points selected per call by
+// isa_level() (GCC on x86-64 Linux; elsewhere the baseline build alone). isa_level() is the
+// CPU's level unless lowered — by the MFREC_ISA environment variable, read once
+// (generic | avx2 | avx512, or 0 | 3 | 4), or by set_isa_level() — so every path can be
+// tested and benchmarked on one machine.
 #if defined(__GNUC__) && !defined(__clang__) && defined(__x86_64__) && defined(__linux__) && \
     !defined(MFREC_NO_DISPATCH)
-#define MFREC_DISPATCH __attribute__((target_clones("arch=x86-64-v4", "arch=x86-64-v3", "default")))
 #define MFREC_HAS_DISPATCH 1
 #else
-#define MFREC_DISPATCH
 #define MFREC_HAS_DISPATCH 0
 #endif
 
@@ -95,8 +100,8 @@ MFREC_INLINE void prefetch_row(const float* p, index_t n) {
 #endif
 
 namespace mfrec {
-/// The ISA level the dispatched kernels use on this CPU: 4 (AVX-512), 3 (AVX2 + FMA) or 0.
-inline int isa_level() {
+/// The best ISA level this CPU supports: 4 (AVX-512 F/VL/BW/DQ), 3 (AVX2 + FMA) or 0.
+inline int cpu_isa_level() {
 #if MFREC_HAS_DISPATCH
     static const int level = [] {
         if (__builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512vl") &&
@@ -110,5 +115,44 @@ inline int isa_level() {
     return 0;
 #endif
 }
-}  // namespace mfrec
 
+namespace detail {
+inline std::atomic<int>& isa_choice() {
+    static std::atomic<int> level{-1};  // -1: not chosen yet
+    return level;
+}
+
+/// The level MFREC_ISA asks for, capped at the CPU's; the CPU's when unset or unknown.
+inline int isa_from_environment() {
+    const int cpu = cpu_isa_level();
+    const char* env = std::getenv("MFREC_ISA");
+    if (!env || !*env) return cpu;
+    const std::string v(env);
+    int want = cpu;
+    if (v == "generic" || v == "baseline" || v == "0") want = 0;
+    else if (v == "avx2" || v == "3") want = 3;
+    else if (v == "avx512" || v == "4") want = 4;
+    return want < cpu ? want : cpu;
+}
+}  // namespace detail
+
+/// The ISA level the dispatched kernels use: 4 (AVX-512), 3 (AVX2 + FMA) or 0 (baseline).
+inline int isa_level() {
+    int level = detail::isa_choice().load(std::memory_order_relaxed);
+    if (level < 0) {
+        level = detail::isa_from_environment();
+        detail::isa_choice().store(level, std::memory_order_relaxed);
+    }
+    return level;
+}
+
+/// Use ISA level `level` (0, 3 or 4; capped at the CPU's) from now on; returns the level in
+/// effect. The kernels pick their path per call, so this takes effect at the next call.
+inline int set_isa_level(int level) {
+    const int cpu = cpu_isa_level();
+    const int eff = level >= 4 ? 4 : level >= 3 ? 3 : 0;
+    const int chosen = eff < cpu ? eff : cpu;
+    detail::isa_choice().store(chosen, std::memory_order_relaxed);
+    return chosen;
+}
+}  // namespace mfrec

@@ -90,8 +90,8 @@ MFREC_INLINE void cos_sin_2pi(float t, float& c, float& s) {
 
 /// One row: pair j takes the j-th draw of splitmix64 from `state` (in closed form, so the
 /// loop has no carried dependency), 24 random bits for each of its two uniforms in (0, 1].
-MFREC_DISPATCH inline void normal_row(float* MFREC_RESTRICT row, index_t k, index_t k_pad,
-                                      float mean, float std_dev, std::uint64_t state) {
+MFREC_INLINE void normal_row_body(float* MFREC_RESTRICT row, index_t k, index_t k_pad,
+                                  float mean, float std_dev, std::uint64_t state) {
     MFREC_NO_CONTRACT
     const index_t pairs = k / 2;
     for (index_t j = 0; j < pairs; ++j) {
@@ -117,6 +117,22 @@ MFREC_DISPATCH inline void normal_row(float* MFREC_RESTRICT row, index_t k, inde
     for (index_t f = k; f < k_pad; ++f) row[f] = 0.f;
 }
 
+// The row compiled for each ISA level (the same numbers on each: no contraction).
+#if MFREC_HAS_DISPATCH
+MFREC_TARGET_V4 inline void normal_row_v4(float* row, index_t k, index_t k_pad, float mean,
+                                          float std_dev, std::uint64_t state) {
+    normal_row_body(row, k, k_pad, mean, std_dev, state);
+}
+MFREC_TARGET_V3 inline void normal_row_v3(float* row, index_t k, index_t k_pad, float mean,
+                                          float std_dev, std::uint64_t state) {
+    normal_row_body(row, k, k_pad, mean, std_dev, state);
+}
+#endif
+inline void normal_row_base(float* row, index_t k, index_t k_pad, float mean, float std_dev,
+                            std::uint64_t state) {
+    normal_row_body(row, k, k_pad, mean, std_dev, state);
+}
+
 #undef MFREC_SQRTF
 #undef MFREC_NO_CONTRACT
 #if defined(__GNUC__) && !defined(__clang__)
@@ -129,10 +145,16 @@ MFREC_DISPATCH inline void normal_row(float* MFREC_RESTRICT row, index_t k, inde
 /// Row r draws from its own stream (seed, r).
 inline void init_normal(MatrixView X, index_t k, float mean, float std_dev, std::uint64_t seed,
                         int n_threads) {
+    auto row_fn = &detail::normal_row_base;
+#if MFREC_HAS_DISPATCH
+    const int level = isa_level();
+    if (level == 4) row_fn = &detail::normal_row_v4;
+    else if (level == 3) row_fn = &detail::normal_row_v3;
+#endif
 #pragma omp parallel for num_threads(n_threads) schedule(static)
     for (index_t r = 0; r < X.rows; ++r)
-        detail::normal_row(X.row(r), k, X.cols, mean, std_dev,
-                           seed * 0xD1B54A32D192ED03ull + static_cast<std::uint64_t>(r));
+        row_fn(X.row(r), k, X.cols, mean, std_dev,
+               seed * 0xD1B54A32D192ED03ull + static_cast<std::uint64_t>(r));
 }
 
 }  // namespace mfrec

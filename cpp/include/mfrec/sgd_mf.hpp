@@ -64,12 +64,9 @@ MFREC_INLINE double sgd_range(const SgdBlocks& blocks, index_t begin, index_t en
     return sse;
 }
 
-// The hot function, compiled once per ISA level and dispatched at load time; rows of up to
-// 128 floats (a multiple of 16) on AVX-512 machines go to sgd_block_avx512.
-MFREC_DISPATCH inline double sgd_block_generic(const SgdBlocks& blocks, index_t begin,
-                                               index_t end, MatrixView P, MatrixView Q,
-                                               float* bu, float* bi, const AdaState& ada,
-                                               const SgdParams& s) {
+MFREC_INLINE double sgd_block_any(const SgdBlocks& blocks, index_t begin, index_t end,
+                                  MatrixView P, MatrixView Q, float* bu, float* bi,
+                                  const AdaState& ada, const SgdParams& s) {
     if (s.adagrad) {
         return s.biased ? sgd_range<true, true>(blocks, begin, end, P, Q, bu, bi, ada, s)
                         : sgd_range<false, true>(blocks, begin, end, P, Q, bu, bi, ada, s);
@@ -78,14 +75,35 @@ MFREC_DISPATCH inline double sgd_block_generic(const SgdBlocks& blocks, index_t 
                     : sgd_range<false, false>(blocks, begin, end, P, Q, bu, bi, ada, s);
 }
 
+// The generic kernel (any row length) compiled once per ISA level.
+#define MFREC_SGD_ENTRY(NAME, ATTR)                                                          \
+    ATTR inline double NAME(const SgdBlocks& blocks, index_t begin, index_t end,             \
+                            MatrixView P, MatrixView Q, float* bu, float* bi,                \
+                            const AdaState& ada, const SgdParams& s) {                       \
+        return sgd_block_any(blocks, begin, end, P, Q, bu, bi, ada, s);                      \
+    }
+#if MFREC_HAS_DISPATCH
+MFREC_SGD_ENTRY(sgd_block_v4, MFREC_TARGET_V4)
+MFREC_SGD_ENTRY(sgd_block_v3, MFREC_TARGET_V3)
+#endif
+MFREC_SGD_ENTRY(sgd_block_base, )
+#undef MFREC_SGD_ENTRY
+
+/// One block: rows of up to 128 floats (a multiple of 16) at ISA level 4 go to the AVX-512
+/// register kernel, everything else to the generic kernel of the level in use.
 inline double sgd_block(const SgdBlocks& blocks, index_t begin, index_t end, MatrixView P,
                         MatrixView Q, float* bu, float* bi, const AdaState& ada,
                         const SgdParams& s) {
 #if MFREC_HAS_DISPATCH
-    if (sgd_avx512_rows(P.cols))
-        return sgd_block_avx512(blocks, begin, end, P, Q, bu, bi, ada, s);
+    const int level = isa_level();
+    if (level == 4) {
+        if (sgd_avx512_rows(P.cols))
+            return sgd_block_avx512(blocks, begin, end, P, Q, bu, bi, ada, s);
+        return sgd_block_v4(blocks, begin, end, P, Q, bu, bi, ada, s);
+    }
+    if (level == 3) return sgd_block_v3(blocks, begin, end, P, Q, bu, bi, ada, s);
 #endif
-    return sgd_block_generic(blocks, begin, end, P, Q, bu, bi, ada, s);
+    return sgd_block_base(blocks, begin, end, P, Q, bu, bi, ada, s);
 }
 
 }  // namespace detail
