@@ -15,6 +15,7 @@ __all__: list[str] = [
     "SgdParams",
     "als_half_sweep",
     "baseline_als_sweep",
+    "cpu_isa_level",
     "gram",
     "implicit_loss",
     "init_normal",
@@ -23,6 +24,7 @@ __all__: list[str] = [
     "openmp_enabled",
     "pack_panels",
     "predict_pairs",
+    "set_isa_level",
     "sgd_build_blocks",
     "sgd_epochs",
     "sgd_row_floats",
@@ -137,6 +139,11 @@ def baseline_als_sweep(
     One alternating sweep of exact bias solves (items, then users); returns the training SSE.
     """
 
+def cpu_isa_level() -> int:
+    """
+    The best ISA level this CPU supports: 4, 3 or 0.
+    """
+
 def gram(
     Y: NDArray[np.float32],
     *,
@@ -182,8 +189,8 @@ def isa_dispatch() -> bool:
 
 def isa_level() -> int:
     """
-    The ISA level the dispatched kernels use on this CPU: 4 (AVX-512), 3 (AVX2 + FMA) or 0
-    (baseline).
+    The ISA level the dispatched kernels use: 4 (AVX-512), 3 (AVX2 + FMA) or 0 (baseline); the
+    CPU's unless lowered by MFREC_ISA or set_isa_level.
     """
 
 def openmp_enabled() -> bool:
@@ -217,6 +224,14 @@ def predict_pairs(
 ) -> None:
     """
     Scores of (user, item) index pairs into out; -1 marks a user/item without data.
+    """
+
+def set_isa_level(
+    level: int,
+) -> int:
+    """
+    Use ISA level `level` (0, 3 or 4, capped at the CPU's) from the next kernel call on; returns
+    the level in effect. For tests and benchmarks of each path.
     """
 
 def sgd_build_blocks(
