@@ -11,7 +11,6 @@ import numpy as np
 import pytest
 
 import mfrec
-from mfrec import _core
 from mfrec._engine import Csr, LocalAls, LocalEngine
 
 
@@ -31,22 +30,20 @@ class ShardedAls(LocalAls):
     n_shards = 3
     calls = None
 
-    def solve(self, side, params, gram):
+    def solve(self, side, params, gram, loss=False):
         X, Y, xb, yb = self._sides(side)
+        row_loss = np.empty(X.shape[0]) if loss else None
         for a, b, shard in _shards(self.rows[side], self.n_shards):
             self.calls.append((side, a, b, gram is not None))
             self.engine.solve_rows(shard, X[a:b], Y, params, gram=gram,
                                    x_bias=xb[a:b] if params.augment else None,
-                                   other_bias=yb if params.augment else None)
-
-    def implicit_loss(self, gram_items, reg):
-        total = 0.0
-        for a, b, shard in _shards(self.rows["users"], self.n_shards):
-            # each shard's part: Σ_u over its rows, with its rows' share of reg·‖X‖²
-            total += _core.implicit_loss(shard.indptr, shard.indices, shard.values, self.X[a:b],
-                                         self.Y, gram=gram_items, reg=reg, n_threads=1)
-            total -= reg * float(np.sum(self.Y.astype(np.float64) ** 2))  # counted once below
-        return total + reg * float(np.sum(self.Y.astype(np.float64) ** 2))
+                                   other_bias=yb if params.augment else None,
+                                   row_loss=None if row_loss is None else row_loss[a:b])
+        if not loss:
+            return None
+        # the shards' row losses, summed in row order, and the fixed side's penalty
+        return float(np.sum(row_loss)) + params.reg * float(np.einsum("ij,ij->", Y, Y,
+                                                                      dtype=np.float64))
 
 
 class ShardedEngine(LocalEngine):
@@ -79,13 +76,11 @@ def test_als_trainer_on_a_sharded_engine_equals_local(small, cls, kw):
 
 
 def test_gram_is_computed_once_per_half_sweep(small, monkeypatch):
-    """ImplicitALS computes each side's FᵀF once per half-sweep; the items' one after an
-    epoch serves both the loss and the next user half-sweep."""
+    """ImplicitALS computes each side's FᵀF once per half-sweep, and nothing more: the
+    training loss comes from the item solves."""
     grams = []
     real = LocalEngine.gram
     monkeypatch.setattr(LocalEngine, "gram", lambda self, F: grams.append(F.shape) or real(self, F))
     mfrec.ImplicitALS(n_factors=4, n_epochs=3, random_state=0).fit(small)
     n_items = small.n_items
-    # epoch 1: items (for users), users (for items), items (loss); epochs 2, 3: users, items
-    assert [s[0] for s in grams] == [n_items, small.n_users, n_items] + [small.n_users,
-                                                                        n_items] * 2
+    assert [s[0] for s in grams] == [n_items, small.n_users] * 3

@@ -43,7 +43,7 @@ void register_als(py::module_& m) {
            const carray<float>& data, carray<float>& X, const carray<float>& Y,
            const AlsParams& params, std::optional<carray<float>> gram,
            std::optional<carray<float>> x_bias, std::optional<carray<float>> other_bias,
-           int n_threads) {
+           std::optional<carray<double>> row_loss, int n_threads) {
             if (n_threads < 1) throw py::value_error("n_threads must be >= 1");
             if (params.cg_steps < 0) throw py::value_error("cg_steps must be >= 0 (0 = Cholesky)");
             MatrixView Xv = matrix(X, "X");
@@ -67,20 +67,28 @@ void register_als(py::module_& m) {
                 check_shape(*other_bias, "other_bias", {Yv.rows});
                 ob = other_bias->data();
             }
+            double* loss = nullptr;
+            if (row_loss) {
+                check_shape(*row_loss, "row_loss", {Xv.rows});
+                loss = out_ptr(*row_loss, "row_loss");
+            }
             const std::int32_t* pi = R.indices;
             for (index_t e = 0; e < R.nnz(); ++e)
                 if (pi[e] < 0 || pi[e] >= Yv.rows)
                     throw py::value_error("column index out of range: " + std::to_string(pi[e]));
             py::gil_scoped_release release;  // raw pointers only below
-            als_half_sweep(params, R, Xv, Yv, xb, ob, G, n_threads);
+            als_half_sweep(params, R, Xv, Yv, xb, ob, G, n_threads, loss);
         },
         py::arg("indptr").noconvert(), py::arg("indices").noconvert(),
         py::arg("data").noconvert(), py::arg("X").noconvert(), py::arg("Y").noconvert(),
         py::kw_only(), py::arg("params"), py::arg("gram").noconvert() = py::none(),
         py::arg("x_bias").noconvert() = py::none(),
-        py::arg("other_bias").noconvert() = py::none(), py::arg("n_threads"),
+        py::arg("other_bias").noconvert() = py::none(),
+        py::arg("row_loss").noconvert() = py::none(), py::arg("n_threads"),
         "Solve every row of X (in place) against fixed Y: one ALS half-sweep over the CSR rows "
-        "(indptr, indices, data). gram: YᵀY, required for implicit rows.");
+        "(indptr, indices, data). gram: YᵀY, required for implicit rows. row_loss (float64, "
+        "one per row): each row's part of the objective at its solution; their sum plus the "
+        "fixed side's penalty reg·‖Y‖² is the whole objective (see als.hpp).");
 
     m.def(
         "implicit_loss",

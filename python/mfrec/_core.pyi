@@ -113,11 +113,14 @@ def als_half_sweep(
     gram: NDArray[np.float32] | None = None,
     x_bias: NDArray[np.float32] | None = None,
     other_bias: NDArray[np.float32] | None = None,
+    row_loss: NDArray[np.float64] | None = None,
     n_threads: int,
 ) -> None:
     """
     Solve every row of X (in place) against fixed Y: one ALS half-sweep over the CSR rows
-    (indptr, indices, data). gram: YᵀY, required for implicit rows.
+    (indptr, indices, data). gram: YᵀY, required for implicit rows. row_loss (float64, one per
+    row): each row's part of the objective at its solution; their sum plus the fixed side's
+    penalty reg·‖Y‖² is the whole objective (see als.hpp).
     """
 
 def baseline_als_sweep(

@@ -4,8 +4,8 @@ A model's ``fit`` builds a trainer (``_training.py``) and hands it an engine. Th
 the algorithm (which half-sweeps, with which parameters, what loss); the engine holds the data
 and the factors and runs the row solves. :class:`LocalEngine` runs the OpenMP kernels of
 ``_core`` in this process. The ALS family talks to its engine only through the operations of
-:class:`LocalAls` (``init_factors``, ``gram``, ``solve``, ``implicit_loss``,
-``squared_error``, ``state``), so a distributed engine that keeps the ratings partitioned on
+:class:`LocalAls` (``init_factors``, ``gram``, ``solve`` (optionally returning the objective
+its solves computed), ``squared_error``, ``state``), so a distributed engine that keeps the ratings partitioned on
 other machines implements those same operations and runs the same trainer: YᵀY is
 computed once per half-sweep and passed to the row solver, so every partition reuses it.
 
@@ -76,10 +76,13 @@ class LocalEngine:
 
     def solve_rows(self, R: Csr, X: np.ndarray, Y: np.ndarray, params: _core.AlsParams, *,
                    gram: np.ndarray | None = None, x_bias: np.ndarray | None = None,
-                   other_bias: np.ndarray | None = None) -> None:
-        """One ALS half-sweep: every row of ``R`` solved into ``X`` (and ``x_bias``), in place."""
+                   other_bias: np.ndarray | None = None,
+                   row_loss: np.ndarray | None = None) -> None:
+        """One ALS half-sweep: every row of ``R`` solved into ``X`` (and ``x_bias``), in place;
+        with ``row_loss`` (float64, one per row) each row's part of the objective."""
         _core.als_half_sweep(R.indptr, R.indices, R.values, X, Y, params=params, gram=gram,
-                             x_bias=x_bias, other_bias=other_bias, n_threads=self.n_threads)
+                             x_bias=x_bias, other_bias=other_bias, row_loss=row_loss,
+                             n_threads=self.n_threads)
 
     def als(self, data: Interactions, values: np.ndarray) -> LocalAls:
         """The ALS workspace of ``data`` with ``values`` (ratings or confidences) per entry."""
@@ -121,18 +124,24 @@ class LocalAls:
         """FᵀF of the ``side`` factors."""
         return self.engine.gram(self._sides(side)[0])
 
-    def solve(self, side: str, params: _core.AlsParams, gram: np.ndarray | None) -> None:
-        """Solve every ``side`` row against the other side's factors (``gram`` = their FᵀF)."""
+    def solve(self, side: str, params: _core.AlsParams, gram: np.ndarray | None,
+              loss: bool = False) -> float | None:
+        """Solve every ``side`` row against the other side's factors (``gram`` = their FᵀF).
+        With ``loss``, return the objective at the new solution (the rows' parts, summed in
+        row order, plus the other side's penalty reg·‖F‖²), computed by the solves."""
         X, Y, xb, yb = self._sides(side)
         aug = params.augment
+        if loss and (aug or params.reg_count):
+            raise ValueError("the objective from the solves covers rows with a plain λ and "
+                             "no bias (implicit ALS)")
+        row_loss = np.empty(X.shape[0], dtype=np.float64) if loss else None
         self.engine.solve_rows(self.rows[side], X, Y, params, gram=gram,
-                               x_bias=xb if aug else None, other_bias=yb if aug else None)
-
-    def implicit_loss(self, gram_items: np.ndarray, reg: float) -> float:
-        """Σ_all c (p − xᵀy)² + reg (‖X‖² + ‖Y‖²), with gram_items = YᵀY of the current Y."""
-        R = self.rows["users"]
-        return _core.implicit_loss(R.indptr, R.indices, R.values, self.X, self.Y,
-                                   gram=gram_items, reg=reg, n_threads=self.engine.n_threads)
+                               x_bias=xb if aug else None, other_bias=yb if aug else None,
+                               row_loss=row_loss)
+        if not loss:
+            return None
+        return float(np.sum(row_loss)) + params.reg * float(np.einsum("ij,ij->", Y, Y,
+                                                                      dtype=np.float64))
 
     def squared_error(self, mu: float, biased: bool) -> float:
         """Mean squared training error of μ + b_u + b_i + p_uᵀq_i (or p_uᵀq_i), unclipped."""

@@ -76,10 +76,32 @@ struct Scratch {
           x(d) {}
 };
 
-/// Solves one row; x (length d) holds the warm start and receives the solution.
-MFREC_INLINE void solve_row(const AlsParams& prm, const float* G, MatrixView Y, AlsRow row,
-                            const float* other_bias, float lambda, float lambda_b, float* x,
-                            index_t d, Scratch& s) {
+/// The row's constant: Σ_j c_j (implicit: target 1 with weight c) or Σ_j t_j² (explicit).
+MFREC_INLINE double row_constant(const AlsParams& prm, AlsRow row, const float* other_bias) {
+    double sum = 0.0;
+    for (index_t e = 0; e < row.n; ++e) {
+        float w, t;
+        weight_target(prm, row.val[e], row.idx[e], other_bias, w, t);
+        sum += prm.implicit ? static_cast<double>(t) : static_cast<double>(t) * t;
+    }
+    return sum;
+}
+
+/// xᵀv in double.
+MFREC_INLINE double dot64(const float* a, const float* b, index_t d) {
+    double sum = 0.0;
+    for (index_t f = 0; f < d; ++f) sum += static_cast<double>(a[f]) * b[f];
+    return sum;
+}
+
+/// Solves one row; x (length d) holds the warm start and receives the solution. With
+/// `Loss`, returns the row's part of the objective at the solution, xᵀAx − 2bᵀx + const
+/// = const − bᵀx − xᵀr with r = b − Ax the solver's residual (0 for Cholesky): the whole
+/// objective (with the other side fixed) is the sum over the rows plus λ‖other side‖².
+template <bool Loss>
+MFREC_INLINE double solve_row(const AlsParams& prm, const float* G, MatrixView Y, AlsRow row,
+                              const float* other_bias, float lambda, float lambda_b, float* x,
+                              index_t d, Scratch& s) {
     const index_t k = Y.cols;
     float* z = s.z.data();
     if (prm.cg_steps == 0) {  // Cholesky of the formed system
@@ -97,12 +119,14 @@ MFREC_INLINE void solve_row(const AlsParams& prm, const float* G, MatrixView Y, 
         }
         for (index_t i = 0; i < k; ++i) A[i * d + i] += lambda;
         if (d > k) A[k * d + k] += lambda_b;
+        if constexpr (Loss) std::copy(b, b + d, s.Ap.data());  // b, kept
         if (!linalg::cholesky_solve(A, b, d)) {
             std::fill(x, x + d, 0.f);
-            return;
+            return Loss ? row_constant(prm, row, other_bias) : 0.0;
         }
         std::copy(b, b + d, x);
-        return;
+        if constexpr (Loss) return row_constant(prm, row, other_bias) - dot64(s.Ap.data(), x, d);
+        return 0.0;
     }
     // Conjugate gradient from the current x: r = b − A x.
     // Each pass over the row's interactions is split in two: all dots z_jᵀv first (they
@@ -153,15 +177,28 @@ MFREC_INLINE void solve_row(const AlsParams& prm, const float* G, MatrixView Y, 
     if (d > k) r[k] += lambda_b * x[k];
     for (index_t f = 0; f < d; ++f) r[f] = -r[f];
     accumulate(x, 1.f, r);
+    if constexpr (Loss) {  // b = Σ_j t_j z_j, for the objective at the solution
+        float* b = s.b.data();
+        std::fill(b, b + d, 0.f);
+        for (index_t e = 0; e < row.n; ++e) {
+            float w, t;
+            weight_target(prm, row.val[e], row.idx[e], other_bias, w, t);
+            axpy_z(t, row.idx[e], b);
+        }
+    }
     linalg::cg_steps(apply, x, r, s.p.data(), s.Ap.data(), d, prm.cg_steps);
+    if constexpr (Loss)
+        return row_constant(prm, row, other_bias) - dot64(s.b.data(), x, d) - dot64(x, r, d);
+    return 0.0;
 }
 
 /// Rows [0, R.rows) of one half-sweep; runs inside the caller's parallel region. The
 /// scratch is allocated through `errors` (a failed allocation skips the rows and is
 /// rethrown by the caller); solving allocates nothing.
+template <bool Loss>
 MFREC_INLINE void sweep_rows(const AlsParams& prm, CsrView R, MatrixView X, MatrixView Y,
                              float* x_bias, const float* other_bias, const float* G,
-                             index_t max_row, ParallelErrors& errors) {
+                             double* row_loss, index_t max_row, ParallelErrors& errors) {
     const index_t k = Y.cols;
     const index_t d = prm.augment ? k + 1 : k;
     std::unique_ptr<Scratch> scratch;
@@ -176,6 +213,7 @@ MFREC_INLINE void sweep_rows(const AlsParams& prm, CsrView R, MatrixView X, Matr
         if (e == b) {
             std::fill(xu, xu + k, 0.f);
             if (prm.augment) x_bias[u] = 0.f;
+            if constexpr (Loss) row_loss[u] = 0.0;
             continue;
         }
         const float scale = prm.reg_count ? static_cast<float>(e - b) : 1.f;
@@ -183,8 +221,9 @@ MFREC_INLINE void sweep_rows(const AlsParams& prm, CsrView R, MatrixView X, Matr
         const float lambda_b = (prm.reg_bias < 0.f ? prm.reg : prm.reg_bias) * scale;
         std::copy(xu, xu + k, x);
         if (prm.augment) x[k] = x_bias[u];
-        solve_row(prm, G, Y, AlsRow{R.indices + b, R.data + b, e - b}, other_bias, lambda,
-                  lambda_b, x, d, s);
+        const double loss = solve_row<Loss>(prm, G, Y, AlsRow{R.indices + b, R.data + b, e - b},
+                                            other_bias, lambda, lambda_b, x, d, s);
+        if constexpr (Loss) row_loss[u] = loss;
         std::copy(x, x + k, xu);
         if (prm.augment) x_bias[u] = x[k];
     }
@@ -193,9 +232,17 @@ MFREC_INLINE void sweep_rows(const AlsParams& prm, CsrView R, MatrixView X, Matr
 #define MFREC_ALS_ENTRY(NAME, ATTR)                                                         \
     ATTR inline void NAME(const AlsParams& prm, CsrView R, MatrixView X, MatrixView Y,     \
                           float* x_bias, const float* other_bias, const float* G,          \
-                          index_t max_row, ParallelErrors& errors, int n_threads) {        \
-        MFREC_PRAGMA(omp parallel num_threads(n_threads))                                  \
-        sweep_rows(prm, R, X, Y, x_bias, other_bias, G, max_row, errors);                  \
+                          double* row_loss, index_t max_row, ParallelErrors& errors,       \
+                          int n_threads) {                                                 \
+        if (row_loss) {                                                                    \
+            MFREC_PRAGMA(omp parallel num_threads(n_threads))                              \
+            sweep_rows<true>(prm, R, X, Y, x_bias, other_bias, G, row_loss, max_row,       \
+                             errors);                                                      \
+        } else {                                                                           \
+            MFREC_PRAGMA(omp parallel num_threads(n_threads))                              \
+            sweep_rows<false>(prm, R, X, Y, x_bias, other_bias, G, nullptr, max_row,       \
+                              errors);                                                     \
+        }                                                                                  \
     }
 #if MFREC_HAS_DISPATCH
 MFREC_ALS_ENTRY(sweep_v4, MFREC_TARGET_V4)
@@ -211,25 +258,30 @@ MFREC_ALS_ENTRY(sweep_base, )
 /// @param x_bias  with `augment`: the solved biases (n_rows), else ignored
 /// @param other_bias  the fixed side's biases (R.cols) or null
 /// @param G  YᵀY (k × k) for implicit rows, else null (see linalg::gram)
+/// @param row_loss  null, or n_rows doubles: each row's part of the objective at its
+///                  solution (solve_row), summed by the caller in a fixed order
 /// Rows without interactions get zero factors (and bias) for explicit ALS; implicit rows
 /// solve (G + λI) x = 0, i.e. zero too.
 /// Throws std::bad_alloc (after the parallel region) when the per-thread scratch cannot be
 /// allocated, e.g. d² floats per thread for Cholesky at a very large k.
 inline void als_half_sweep(const AlsParams& prm, CsrView R, MatrixView X, MatrixView Y,
                            float* x_bias, const float* other_bias, const float* G,
-                           int n_threads) {
+                           int n_threads, double* row_loss = nullptr) {
     index_t max_row = 0;
     for (index_t u = 0; u < R.rows; ++u) max_row = std::max(max_row, R.indptr[u + 1] - R.indptr[u]);
     ParallelErrors errors;
 #if MFREC_HAS_DISPATCH
     const int level = isa_level();
     if (level == 4)
-        als_detail::sweep_v4(prm, R, X, Y, x_bias, other_bias, G, max_row, errors, n_threads);
+        als_detail::sweep_v4(prm, R, X, Y, x_bias, other_bias, G, row_loss, max_row, errors,
+                             n_threads);
     else if (level == 3)
-        als_detail::sweep_v3(prm, R, X, Y, x_bias, other_bias, G, max_row, errors, n_threads);
+        als_detail::sweep_v3(prm, R, X, Y, x_bias, other_bias, G, row_loss, max_row, errors,
+                             n_threads);
     else
 #endif
-        als_detail::sweep_base(prm, R, X, Y, x_bias, other_bias, G, max_row, errors, n_threads);
+        als_detail::sweep_base(prm, R, X, Y, x_bias, other_bias, G, row_loss, max_row, errors,
+                               n_threads);
     errors.rethrow();
 }
 

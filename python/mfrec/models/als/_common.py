@@ -2,7 +2,8 @@
 
 The trainer holds the algorithm — one epoch is a user half-sweep then an item half-sweep,
 then the training loss — and talks to its engine's ALS workspace only through
-``init_factors``, ``gram``, ``solve``, ``implicit_loss``, ``squared_error`` and ``state``
+``init_factors``, ``gram``, ``solve`` (which can return the objective its solves computed),
+``squared_error`` and ``state``
 (see ``mfrec/_engine.py``), so the same trainer runs on any engine.
 """
 
@@ -50,11 +51,11 @@ class AlsBase(Recommender):
 class AlsTrainer:
     """Alternating half-sweeps (users, then items) on an engine's ALS workspace ``work``.
 
-    With ``implicit``, each half-sweep passes the fixed side's FᵀF to the row solver; the
-    items' YᵀY computed for the loss after an epoch is the one the next epoch's user
-    half-sweep needs, so it is computed once. ``loss_scale`` divides the loss (the total
-    confidence weight for implicit models); ``diverged`` is the message of the
-    FloatingPointError raised on a non-finite loss.
+    With ``implicit``, each half-sweep passes the fixed side's FᵀF to the row solver, and the
+    training loss is the objective the item solves computed as they went (each row's part at
+    its solution, see als.hpp): no separate pass over the data. ``loss_scale`` divides the
+    loss (the total confidence weight for implicit models); ``diverged`` is the message of
+    the FloatingPointError raised on a non-finite loss.
     """
 
     def __init__(self, work, params: _core.AlsParams, *, n_epochs: int, k: int,
@@ -65,25 +66,18 @@ class AlsTrainer:
         work.init_factors(k, init_std, (int(seeds[0]), int(seeds[1])))
         self.work, self.params, self.n_epochs = work, params, n_epochs
         self.compute_loss, self.loss_scale, self.diverged = compute_loss, loss_scale, diverged
-        self._gram_items = None  # YᵀY of the current items, when known
 
     def epoch(self, t: int) -> float:
         w, prm = self.work, self.params
         if prm.implicit:
-            G = self._gram_items if self._gram_items is not None else w.gram("items")
-            w.solve("users", prm, G)
-            w.solve("items", prm, w.gram("users"))
-            self._gram_items = None
+            w.solve("users", prm, w.gram("items"))
+            loss = w.solve("items", prm, w.gram("users"), loss=self.compute_loss)
         else:
             w.solve("users", prm, None)
             w.solve("items", prm, None)
+            loss = w.squared_error(prm.mu, prm.augment) if self.compute_loss else None
         if not self.compute_loss:
             return float("nan")
-        if prm.implicit:
-            self._gram_items = w.gram("items")
-            loss = w.implicit_loss(self._gram_items, prm.reg)
-        else:
-            loss = w.squared_error(prm.mu, prm.augment)
         loss /= self.loss_scale
         if not np.isfinite(loss):
             raise FloatingPointError(self.diverged)
