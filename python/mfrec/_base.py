@@ -41,6 +41,12 @@ if TYPE_CHECKING:
 
 __all__ = ["Recommender", "NotFittedError"]
 
+def _exact_threads(model) -> bool:
+    """Whether the model's ``n_threads`` is an exact (positive) count."""
+    n = getattr(model, "n_threads", None)
+    return n is not None and n > 0
+
+
 # Fitted state that is not an attribute ending in "_": private fitted attributes.
 _PRIVATE_STATE = ("_train", "_cold_users_", "_cold_items_", "_biased")
 
@@ -152,7 +158,7 @@ class Recommender(RetrievalMixin, ColdStartMixin, Params):
             "_cold_items_": data.item_counts() == 0,
             "_biased": bool(traits.biased),
         }
-        engine = engine or LocalEngine(n_threads)
+        engine = engine or LocalEngine(n_threads, auto=not _exact_threads(self))
         if getattr(self, "verbose", False) and data.nnz >= 1_000_000:
             print(f"{type(self).__name__}: preparing {data.nnz:,} interactions "
                   f"({data.n_users:,} users x {data.n_items:,} items)", file=sys.stderr,

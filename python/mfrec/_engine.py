@@ -21,6 +21,7 @@ import numpy as np
 import scipy.sparse as sp
 
 from . import _core
+from ._cores import free_cores, threads_for
 
 if TYPE_CHECKING:
     from .interactions import Interactions
@@ -57,22 +58,33 @@ class Csr(NamedTuple):
 
 
 class LocalEngine:
-    """The kernels of ``_core`` in this process, on ``n_threads`` OpenMP threads.
+    """The kernels of ``_core`` in this process, on up to ``n_threads`` OpenMP threads.
 
     Parameters
     ----------
     n_threads : int
-        Threads of every parallel region (resolved, >= 1).
+        The most threads of a parallel region (resolved, >= 1).
+    auto : bool, default False
+        ``n_threads`` was not given exactly (``None``, −1, ...): each call takes the threads
+        its work can use, on the cores free when the engine was made (see ``_cores.py``).
     """
 
     name = "local"
 
-    def __init__(self, n_threads: int) -> None:
+    def __init__(self, n_threads: int, auto: bool = False) -> None:
         self.n_threads = int(n_threads)
+        self.auto = bool(auto)
+        self.free = free_cores(refresh=True) if self.auto and self.n_threads > 1 else None
+
+    def threads(self, work: float) -> int:
+        """Threads for a call of ``work`` (≈ multiply-adds): exact, or by work and load."""
+        if not self.auto:
+            return self.n_threads
+        return threads_for(None, self.n_threads, work, free=self.free)
 
     def gram(self, F: np.ndarray) -> np.ndarray:
         """FᵀF (k × k, float32), independent of the thread count."""
-        return _core.gram(F, n_threads=self.n_threads)
+        return _core.gram(F, n_threads=self.threads(F.shape[0] * F.shape[1] ** 2))
 
     def solve_rows(self, R: Csr, X: np.ndarray, Y: np.ndarray, params: _core.AlsParams, *,
                    gram: np.ndarray | None = None, x_bias: np.ndarray | None = None,
@@ -80,9 +92,12 @@ class LocalEngine:
                    row_loss: np.ndarray | None = None) -> None:
         """One ALS half-sweep: every row of ``R`` solved into ``X`` (and ``x_bias``), in place;
         with ``row_loss`` (float64, one per row) each row's part of the objective."""
+        k = Y.shape[1]
+        per_entry = 2 * k * (1 + max(params.cg_steps, 1)) if params.cg_steps else k * k
+        work = len(R.indices) * per_entry + R.n_rows * k * k * (1 + params.cg_steps)
         _core.als_half_sweep(R.indptr, R.indices, R.values, X, Y, params=params, gram=gram,
                              x_bias=x_bias, other_bias=other_bias, row_loss=row_loss,
-                             n_threads=self.n_threads)
+                             n_threads=self.threads(work))
 
     def als(self, data: Interactions, values: np.ndarray) -> LocalAls:
         """The ALS workspace of ``data`` with ``values`` (ratings or confidences) per entry."""
@@ -106,8 +121,8 @@ class LocalAls:
 
     def init_factors(self, k: int, init_std: float, seeds: tuple[int, int]) -> None:
         """Factors ~ Normal(0, init_std) from the two seeds (users, items); biases zero."""
-        nt = self.engine.n_threads
         n_users, n_items = self.rows["users"].n_rows, self.rows["items"].n_rows
+        nt = self.engine.threads(8 * (n_users + n_items) * k)
         self.X = np.empty((n_users, k), dtype=np.float32)
         self.Y = np.empty((n_items, k), dtype=np.float32)
         _core.init_normal(self.X, k=k, mean=0.0, std=init_std, seed=int(seeds[0]), n_threads=nt)
@@ -155,7 +170,7 @@ class LocalAls:
         _core.predict_pairs(users, items, self.X, self.Y, pred,
                             user_bias=self.bu if biased else None,
                             item_bias=self.bi if biased else None, params=params,
-                            n_threads=self.engine.n_threads)
+                            n_threads=self.engine.threads(len(users) * self.X.shape[1]))
         return float(np.mean((pred - data.ratings) ** 2, dtype=np.float64))
 
     def state(self, copy: bool) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:

@@ -101,7 +101,8 @@ def _solve(model, side, R):
                              reg_bias=float(prm["reg_bias"]))
     rows = Csr(R.indptr.astype(np.int64), R.indices.astype(np.int32),
                np.ascontiguousarray(model._fold_in_values(R.data), dtype=np.float32))
-    engine = LocalEngine(st["n_threads_"])
+    n = st.get("n_threads")
+    engine = LocalEngine(st["n_threads_"], auto=not (n is not None and n > 0))
     with blas_limited():
         engine.solve_rows(rows, X, Y, params, gram=engine.gram(Y) if implicit else None,
                           x_bias=xb if aug else None, other_bias=st[fixed_b] if aug else None)

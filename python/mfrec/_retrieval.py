@@ -134,7 +134,7 @@ def check_risk_aversion(value, st) -> float:
     """``risk_aversion`` validated: a finite number >= 0, > 0 only for models whose scorer
     estimates the uncertainty of its scores."""
     value = check_float(value, "risk_aversion", nonneg=True)
-    if value > 0 and st.scorer.item_uncertainty(st.n_threads_) is None:
+    if value > 0 and st.scorer.item_uncertainty(st.threads(st._train.nnz * 64)) is None:
         raise ValueError("risk_aversion needs a model that estimates the uncertainty of its "
                          "scores (rating models); this one does not")
     return value
@@ -148,7 +148,9 @@ def recommend_inner(st, users: np.ndarray, n: int, *, cand=None, filter_seen=Tru
     ``seen`` (canonical CSR, one row per user) replaces the training items as the filter;
     ``risk_aversion`` κ > 0 ranks by the lower bound score − κ·se(item).
     """
-    scorer, n_threads = st.scorer, st.n_threads_
+    scorer = st.scorer
+    n_cand = st.n_items if cand is None else len(cand)
+    n_threads = st.threads(len(users) * n_cand * max(st.user_factors_.shape[1], 1))
     filter_rows = None
     indptr, indices = _EMPTY_INDPTR, _EMPTY_INDICES
     if seen is not None:
@@ -207,8 +209,10 @@ def similar(model, kind: str, ids, n=10, items=None, exclude=None):
     """Nearest rows by the model's similarity (cosine in factor space for dot-product
     models); ``kind`` is ``"items"`` or ``"users"``."""
     st = model._snapshot()
-    scorer, n_threads = st.scorer, st.n_threads_
+    scorer = st.scorer
     idmap = st.item_map_ if kind == "items" else st.user_map_
+    n_threads = st.threads(len(np.atleast_1d(ids)) * len(idmap)
+                           * max(st.user_factors_.shape[1], 1))
     n = _cap(n, len(idmap))
     query = _inner_ids(idmap, ids, f"{kind[:-1]}_ids")
     cand = _candidates(idmap, items, exclude)

@@ -24,6 +24,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from . import _core
+from ._cores import threads_for
 from ._validation import check_choice
 
 if TYPE_CHECKING:
@@ -216,6 +217,10 @@ class Snapshot:
         except KeyError:
             raise AttributeError(name) from None
 
+    def threads(self, work: float) -> int:
+        """Threads for a query of ``work`` (≈ multiply-adds), per the model's ``n_threads``."""
+        return threads_for(self.state.get("n_threads"), self.state["n_threads_"], work)
+
     @property
     def n_users(self) -> int:
         return len(self.state["user_map_"])
@@ -245,8 +250,9 @@ def predict_inner(st: Snapshot, u: np.ndarray, i: np.ndarray, *, clip: bool) -> 
     u = np.where((u >= 0) & ~st._cold_users_[np.maximum(u, 0)], u, -1)
     i = np.where((i >= 0) & ~st._cold_items_[np.maximum(i, 0)], i, -1)
     scorer = st.scorer
+    k = st.user_factors_.shape[1]
     return scorer.predict(u, i, clip=bool(clip) and scorer.clip, scale=st.rating_scale_,
-                          n_threads=st.n_threads_)
+                          n_threads=st.threads(len(u) * (k + 4)))
 
 
 def predict(st: Snapshot, users, items, *, clip: bool, unknown: str):

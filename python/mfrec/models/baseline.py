@@ -105,7 +105,7 @@ class Baseline(Recommender):
 
     def _make_trainer(self, data: Interactions, params: dict, engine: LocalEngine,
                       **fit_data) -> _BiasTrainer:
-        return _BiasTrainer(data, params, engine.n_threads)
+        return _BiasTrainer(data, params, engine.threads(2 * data.nnz))
 
 
 class _BiasTrainer:

@@ -197,13 +197,14 @@ class FunkSVD(Recommender):
 
     def _make_trainer(self, data: Interactions, params: dict, engine: LocalEngine,
                       **fit_data) -> _SgdTrainer:
-        return _SgdTrainer(self, data, params, engine.n_threads)
+        return _SgdTrainer(self, data, params, engine)
 
 
 class _SgdTrainer:
     """One FunkSVD fit: the block grid, the factors in rank space, the epochs' schedules."""
 
-    def __init__(self, model: FunkSVD, data: Interactions, p: dict, n_threads: int) -> None:
+    def __init__(self, model: FunkSVD, data: Interactions, p: dict,
+                 engine: LocalEngine) -> None:
         rng = check_random_state(model.random_state)
         biased = bool(model.biased)
         n_users, n_items, k = data.n_users, data.n_items, p["k"]
@@ -216,16 +217,19 @@ class _SgdTrainer:
         # per 16 factors, go to the register kernel (cpp/include/mfrec/sgd_avx512.hpp).
         align = _core.sgd_row_floats()
         k_pad = -(-k // align) * align
-        B = auto_blocks(data.nnz, n_users, n_items, 4 * k_pad, n_threads) \
+        n_threads = engine.threads(data.nnz * k_pad)  # an epoch's work, on the cores free
+        # The grid follows the thread count asked for, not the cores free now: the result of
+        # a fit does not depend on the machine's load (fewer threads run the same blocks).
+        B = auto_blocks(data.nnz, n_users, n_items, 4 * k_pad, engine.n_threads) \
             if model.n_blocks is None else check_int(model.n_blocks, "n_blocks", min_value=1)
         B = max(1, min(B, n_users, n_items))
-        self.grid = block_grid(data, data.ratings, B, rng, n_threads)
+        self.grid = block_grid(data, data.ratings, B, rng, engine.threads(4 * data.nnz))
         self.P = aligned_empty((n_users, k_pad))
         self.Q = aligned_empty((n_items, k_pad))
         seeds = rng.integers(0, 2**63, size=2)
         for F, seed in ((self.P, seeds[0]), (self.Q, seeds[1])):
             _core.init_normal(F, k=k, mean=p["init_mean"], std=p["init_std"], seed=int(seed),
-                              n_threads=n_threads)
+                              n_threads=engine.threads(8 * F.size))
         self.bu = np.zeros(n_users, dtype=np.float32)
         self.bi = np.zeros(n_items, dtype=np.float32)
         adagrad = model.lr_schedule == "adagrad"
