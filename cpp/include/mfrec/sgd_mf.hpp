@@ -21,6 +21,7 @@
 #include "mfrec/common.hpp"
 #include "mfrec/linalg.hpp"
 #include "mfrec/parallel.hpp"
+#include "mfrec/sgd_avx2.hpp"
 #include "mfrec/sgd_avx512.hpp"
 #include "mfrec/sgd_blocks.hpp"
 #include "mfrec/sgd_step.hpp"
@@ -90,7 +91,8 @@ MFREC_SGD_ENTRY(sgd_block_base, )
 #undef MFREC_SGD_ENTRY
 
 /// One block: rows of up to 128 floats (a multiple of 16) at ISA level 4 go to the AVX-512
-/// register kernel, everything else to the generic kernel of the level in use.
+/// register kernel, rows of up to 128 (a multiple of 8) at level 3 to the pipelined AVX2
+/// kernel, everything else to the generic kernel of the level in use.
 inline double sgd_block(const SgdBlocks& blocks, index_t begin, index_t end, MatrixView P,
                         MatrixView Q, float* bu, float* bi, const AdaState& ada,
                         const SgdParams& s) {
@@ -101,7 +103,11 @@ inline double sgd_block(const SgdBlocks& blocks, index_t begin, index_t end, Mat
             return sgd_block_avx512(blocks, begin, end, P, Q, bu, bi, ada, s);
         return sgd_block_v4(blocks, begin, end, P, Q, bu, bi, ada, s);
     }
-    if (level == 3) return sgd_block_v3(blocks, begin, end, P, Q, bu, bi, ada, s);
+    if (level == 3) {
+        if (sgd_avx2_rows(P.cols))
+            return sgd_block_avx2(blocks, begin, end, P, Q, bu, bi, ada, s);
+        return sgd_block_v3(blocks, begin, end, P, Q, bu, bi, ada, s);
+    }
 #endif
     return sgd_block_base(blocks, begin, end, P, Q, bu, bi, ada, s);
 }
