@@ -283,7 +283,7 @@ def test_implicit_loss_kernel_matches_dense(small):
                                   n_threads=threads)
         assert got == pytest.approx(implicit_loss(X, Y, C, P, 0.3), rel=1e-5)
     # the per-epoch loss is that objective over the total confidence Σ_all c
-    m = mfrec.ImplicitALS(n_factors=K, n_epochs=2, alpha=7.0, reg=0.3,
+    m = mfrec.ImplicitALS(n_factors=K, n_epochs=2, alpha=7.0, reg=0.3, confidence="linear",
                           random_state=0).fit(small)
     want = implicit_loss(m.user_factors_, m.item_factors_, C, P, 0.3) / C.sum()
     assert m.history_[-1]["loss"] == pytest.approx(want, rel=1e-5)
@@ -312,14 +312,15 @@ def test_parity_with_implicit(small, monkeypatch, use_cg):
     Y0 = (rng.standard_normal((small.n_items, k)) * 0.1).astype(np.float32)
     start = LocalAls.init_factors
 
-    def init_factors(self, *args):  # the same start as implicit's
-        start(self, *args)
+    def init_factors(self, *args, **kwargs):  # the same start as implicit's
+        start(self, *args, **kwargs)
         self.X, self.Y = X0.copy(), Y0.copy()
 
     monkeypatch.setattr(LocalAls, "init_factors", init_factors)
 
     ours = []
     model = mfrec.ImplicitALS(n_factors=k, n_epochs=n_iter, reg=reg, alpha=alpha,
+                              confidence="linear",
                               solver="cg" if use_cg else "cholesky", cg_steps=3, n_threads=1)
     model.fit(small, callback=lambda info: ours.append(
         (model.user_factors_.copy(), model.item_factors_.copy())))

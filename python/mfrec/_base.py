@@ -117,6 +117,11 @@ class Recommender(RetrievalMixin, ColdStartMixin, Params):
         models)."""
         raise NotImplementedError
 
+    def _upgrade_state(self, state: dict[str, Any]) -> dict[str, Any]:
+        """A fitted state read from a file an older mfrec wrote, as this one keeps it (the
+        loader calls it; models whose fitted attributes grew override it)."""
+        return state
+
     def _prepare_data(self, data: Interactions) -> Interactions:
         """The training interactions as the model sees them (implicit models drop stored
         zeros); checks the model's own requirements on the values."""

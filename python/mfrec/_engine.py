@@ -119,14 +119,19 @@ class LocalAls:
         self.data = data
         self.X = self.Y = self.bu = self.bi = None
 
-    def init_factors(self, k: int, init_std: float, seeds: tuple[int, int]) -> None:
-        """Factors ~ Normal(0, init_std) from the two seeds (users, items); biases zero."""
+    def init_factors(self, k: int, init_std: float, seeds: tuple[int, int],
+                     nonneg: bool = False) -> None:
+        """Factors ~ Normal(0, init_std) from the two seeds (users, items), their absolute
+        values with ``nonneg``; biases zero."""
         n_users, n_items = self.rows["users"].n_rows, self.rows["items"].n_rows
         nt = self.engine.threads(8 * (n_users + n_items) * k)
         self.X = np.empty((n_users, k), dtype=np.float32)
         self.Y = np.empty((n_items, k), dtype=np.float32)
         _core.init_normal(self.X, k=k, mean=0.0, std=init_std, seed=int(seeds[0]), n_threads=nt)
         _core.init_normal(self.Y, k=k, mean=0.0, std=init_std, seed=int(seeds[1]), n_threads=nt)
+        if nonneg:
+            np.abs(self.X, out=self.X)
+            np.abs(self.Y, out=self.Y)
         self.bu = np.zeros(n_users, dtype=np.float32)
         self.bi = np.zeros(n_items, dtype=np.float32)
 

@@ -185,7 +185,7 @@ def _upgrade(model: Recommender, state: dict) -> dict:
     whose ``biased`` is a parameter; the others are what their traits say."""
     if "_biased" not in state:
         state = {**state, "_biased": bool(model._get_traits().biased)}
-    return state
+    return model._upgrade_state(state)
 
 
 def _decode_text(spec: dict, read) -> np.ndarray:

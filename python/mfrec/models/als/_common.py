@@ -60,10 +60,11 @@ class AlsTrainer:
 
     def __init__(self, work, params: _core.AlsParams, *, n_epochs: int, k: int,
                  init_std: float, random_state: Any, compute_loss: bool, loss_scale: float,
-                 diverged: str) -> None:
+                 diverged: str, nonneg_init: bool = False, fitted: dict | None = None) -> None:
         rng = check_random_state(random_state)
         seeds = rng.integers(0, 2**63, size=2)
-        work.init_factors(k, init_std, (int(seeds[0]), int(seeds[1])))
+        work.init_factors(k, init_std, (int(seeds[0]), int(seeds[1])), nonneg=nonneg_init)
+        self.fitted = dict(fitted or {})  # fitted attributes besides the factors
         self.work, self.params, self.n_epochs = work, params, n_epochs
         self.compute_loss, self.loss_scale, self.diverged = compute_loss, loss_scale, diverged
 
@@ -85,4 +86,5 @@ class AlsTrainer:
 
     def state(self, final: bool) -> dict[str, np.ndarray]:
         X, Y, bu, bi = self.work.state(copy=not final)
-        return {"user_factors_": X, "item_factors_": Y, "user_bias_": bu, "item_bias_": bi}
+        return {"user_factors_": X, "item_factors_": Y, "user_bias_": bu, "item_bias_": bi,
+                **self.fitted}
