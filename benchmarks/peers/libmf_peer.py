@@ -51,14 +51,15 @@ DEFAULT_CACHE = pathlib.Path.home() / ".cache" / "mfrec-bench" / "libmf-native"
 _LIBS: dict = {}  # build name -> ctypes.CDLL
 
 
-def build_native_libmf(cache_dir=None) -> pathlib.Path:
+def build_native_libmf(cache_dir=None, march: str = "native") -> pathlib.Path:
     """Compile libmf==0.9.2's C++ with LIBMF's Makefile flags; cached .so path.
 
-    The .so is built with -march=native, so a cache dir must not be shared
-    between machines with different CPUs.
+    ``march="native"`` (LIBMF's own) is built for this CPU, so a cache dir must not be
+    shared between machines with different CPUs; ``march="haswell"`` is the AVX2 + FMA
+    build, to compare with mfrec's AVX2 path on any machine (``MFREC_ISA=avx2``).
     """
     cache = pathlib.Path(cache_dir) if cache_dir else DEFAULT_CACHE
-    so = cache / f"libmf-{LIBMF_VERSION}-native.so"
+    so = cache / f"libmf-{LIBMF_VERSION}-{march}.so"
     if so.exists():
         return so
     cache.mkdir(parents=True, exist_ok=True)
@@ -75,8 +76,9 @@ def build_native_libmf(cache_dir=None) -> pathlib.Path:
         srcs = [str(next(pathlib.Path(tmp).rglob(f"src_cpp/{n}")))
                 for n in ("mf.cpp", "libmf_interface.cpp")]
         out = pathlib.Path(tmp) / "libmf.so"
-        subprocess.run([os.environ.get("CXX", "g++"), *NATIVE_FLAGS, *srcs,
-                        "-o", str(out)], check=True)
+        flags = [f"-march={march}" if f == "-march=native" else f for f in NATIVE_FLAGS]
+        subprocess.run([os.environ.get("CXX", "g++"), *flags, *srcs, "-o", str(out)],
+                       check=True)
         os.replace(out, so)  # atomic: a half-written .so is never cached
     return so
 
@@ -86,10 +88,10 @@ def _binding(build):
     with contextlib.redirect_stdout(io.StringIO()):
         from libmf import mf as binding
     _LIBS.setdefault("pip", binding.mf)
-    if build == "native" and "native" not in _LIBS:
-        _LIBS["native"] = ctypes.CDLL(str(build_native_libmf()))
+    if build in ("native", "haswell") and build not in _LIBS:
+        _LIBS[build] = ctypes.CDLL(str(build_native_libmf(march=build)))
     if build not in _LIBS:
-        raise ValueError(f"build must be 'native' or 'pip', not {build!r}")
+        raise ValueError(f"build must be 'native', 'haswell' or 'pip', not {build!r}")
     return binding, _LIBS[build]
 
 
