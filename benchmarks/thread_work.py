@@ -95,7 +95,7 @@ def main() -> None:
     first_paying = {}
     for n in SIZES:
         for name, work, call in kernels(n):
-            t1, t2 = _pair(lambda: call(1), lambda: call(2))
+            t1, t2 = _pair(lambda c=call: c(1), lambda c=call: c(2))
             speedup = t1 / t2
             print(f"{n:>9,} {name:<16} work {work:>13,.0f}  {t1 * 1e6:10.1f} us "
                   f"{t2 * 1e6:10.1f} us  x{speedup:.2f}", flush=True)

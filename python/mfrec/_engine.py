@@ -4,10 +4,11 @@ A model's ``fit`` builds a trainer (``_training.py``) and hands it an engine. Th
 the algorithm (which half-sweeps, with which parameters, what loss); the engine holds the data
 and the factors and runs the row solves. :class:`LocalEngine` runs the OpenMP kernels of
 ``_core`` in this process. The ALS family talks to its engine only through the operations of
-:class:`LocalAls` (``init_factors``, ``gram``, ``solve`` (optionally returning the objective
-its solves computed), ``squared_error``, ``state``), so a distributed engine that keeps the ratings partitioned on
-other machines implements those same operations and runs the same trainer: YᵀY is
-computed once per half-sweep and passed to the row solver, so every partition reuses it.
+:class:`LocalAls` (``init_factors``, ``gram``, ``solve`` (optionally returning the
+objective its solves computed), ``squared_error``, ``state``), so a distributed engine that
+keeps the ratings partitioned on other machines implements those same operations and runs
+the same trainer: YᵀY is computed once per half-sweep and passed to the row solver, so every
+partition reuses it.
 
 The SGD and bias models run on the local engine only (their trainers take it for its thread
 count).
