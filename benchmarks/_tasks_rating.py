@@ -45,6 +45,10 @@ MODELS = {
         "mfrec", "k=100, 20 epochs, constant lr 0.005, reg 0.02, init_std 0.1"),
     "mfrec ALS": Spec("mfrec", "defaults: k=64, 15 epochs, reg 0.1 × n_u (ALS-WR), biased, "
                       "CG 3 steps"),
+    "mfrec NMF": Spec("mfrec", "defaults: multiplicative updates, k=15, 50 epochs, unbiased, "
+                      "reg 0.06, U(0, 1) init"),
+    "mfrec NMF (Surprise settings)": Spec(
+        "mfrec", "multiplicative updates, k=15, 50 epochs, unbiased, reg 0.06, U(0, 1) init"),
     "Surprise BaselineOnly": Spec("surprise", "defaults (ALS, 10 epochs, reg_u 15, reg_i 10)",
                                   "surprise", single_threaded=True),
     "Surprise SVD": Spec("surprise", "defaults: k=100, 20 epochs, lr 0.005, reg 0.02, "
@@ -52,6 +56,9 @@ MODELS = {
     "Surprise SVDpp": Spec("surprise", "defaults: k=20, 20 epochs, lr 0.007, reg 0.02 "
                            "(cost per epoch ∝ Σ_u n_u²: hours on 10M)", "surprise",
                            infeasible=_SLOW_ON_10M, max_repeats=1, single_threaded=True),
+    "Surprise NMF": Spec("surprise", "defaults: k=15, 50 epochs, unbiased, reg_pu = reg_qi "
+                         "0.06, U(0, 1) init (multiplicative updates)", "surprise",
+                         max_repeats=1, single_threaded=True),
     "Surprise KNNBaseline": Spec("surprise", "item-based, pearson_baseline similarity (the "
                                  "one Surprise's docs advise for KNNBaseline), k=40, min_k 1, "
                                  "baselines by ALS; its dense item×item matrices need ~100 GB "
@@ -61,6 +68,8 @@ MODELS = {
     "LibMF native": Spec("libmf", "k=100, 20 iters, η 0.1, λ2 0.1, 20 bins (LIBMF's defaults);"
                          " rebuilt -O3 -march=native AVX OpenMP", "libmf"),
     "LibMF pip": Spec("libmf", "same parameters; the PyPI build (no AVX, no OpenMP)", "libmf"),
+    "LibMF native --nmf": Spec("libmf", "LibMF native's parameters with do_nmf (projected SGD: "
+                               "P, Q clamped at 0 after every update)", "libmf"),
 }
 
 
@@ -155,7 +164,8 @@ def run(model: str, dataset: str, threads: int, repeats: int) -> dict:
         else:
             from peers.libmf_peer import fit_libmf
 
-            res = fit_libmf(train, test, **LIBMF, n_threads=threads, build=model.split()[1])
+            res = fit_libmf(train, test, **LIBMF, n_threads=threads, build=model.split()[1],
+                            do_nmf=model.endswith("--nmf"))
         fits.append(res["fit_seconds"])
         last = res
     import mfrec
@@ -183,6 +193,12 @@ def _fit_mfrec(model, train, test, n_users, n_items, scale, threads, seed) -> di
         est = mfrec.FunkSVD(n_threads=threads, random_state=seed)
     elif model == "mfrec ALS":
         est = mfrec.ALS(n_threads=threads, random_state=seed)
+    elif model == "mfrec NMF":
+        est = mfrec.NMF(n_threads=threads, random_state=seed)
+    elif model == "mfrec NMF (Surprise settings)":
+        est = mfrec.NMF(algorithm="mu", n_factors=15, n_epochs=50, biased=False, reg=0.06,
+                        reg_bias=0.02, lr_bias=0.005, init_low=0.0, init_high=1.0,
+                        n_threads=threads, random_state=seed)
     else:
         raise KeyError(f"unknown mfrec model {model!r}")
     t = time.perf_counter()

@@ -11,6 +11,7 @@ from numpy.typing import NDArray
 __version__: str
 __all__: list[str] = [
     "AlsParams",
+    "NmfParams",
     "PredictParams",
     "SgdParams",
     "als_half_sweep",
@@ -21,6 +22,9 @@ __all__: list[str] = [
     "init_normal",
     "isa_dispatch",
     "isa_level",
+    "nmf_mu_epochs",
+    "nmf_sgd_epochs",
+    "nonneg_ridge_rows",
     "openmp_enabled",
     "pack_panels",
     "predict_pairs",
@@ -54,6 +58,31 @@ class AlsParams:
         mu: float = ...,
         cg_steps: int = ...,
         reg_bias: float = ...,
+    ) -> None: ...
+
+class NmfParams:
+    """
+    NMF's multiplicative updates (see nmf.hpp): penalties per rating, bias steps.
+    """
+    mu: float
+    reg_p: float
+    reg_q: float
+    reg_bu: float
+    reg_bi: float
+    lr_bu: float
+    lr_bi: float
+    biased: bool
+    def __init__(
+        self,
+        *,
+        mu: float = ...,
+        reg_p: float = ...,
+        reg_q: float = ...,
+        reg_bu: float = ...,
+        reg_bi: float = ...,
+        lr_bu: float = ...,
+        lr_bi: float = ...,
+        biased: bool = ...,
     ) -> None: ...
 
 class PredictParams:
@@ -194,6 +223,70 @@ def isa_level() -> int:
     """
     The ISA level the dispatched kernels use: 4 (AVX-512), 3 (AVX2 + FMA) or 0 (baseline); the
     CPU's unless lowered by MFREC_ISA or set_isa_level.
+    """
+
+def nmf_mu_epochs(
+    u_indptr: NDArray[np.int64],
+    u_indices: NDArray[np.int32],
+    u_data: NDArray[np.float32],
+    i_indptr: NDArray[np.int64],
+    i_indices: NDArray[np.int32],
+    i_data: NDArray[np.float32],
+    P: NDArray[np.float32],
+    Q: NDArray[np.float32],
+    bu: NDArray[np.float32],
+    bi: NDArray[np.float32],
+    *,
+    params: NmfParams,
+    n_epochs: int,
+    n_threads: int,
+) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
+    """
+    Epochs of NMF's multiplicative updates (a user half-sweep, then an item half-sweep) on the
+    ratings as users x items CSR (u_*) and items x users CSR (i_*); P, Q, bu, bi updated in
+    place. Stops after an epoch whose loss is not finite. Returns (sum of squared errors of each
+    epoch's item half-sweep, seconds since the start after each epoch), one entry per epoch run.
+    """
+
+def nmf_sgd_epochs(
+    user: NDArray[np.int32],
+    item: NDArray[np.int32],
+    rating: NDArray[np.float32],
+    block_ptr: NDArray[np.int64],
+    schedules: NDArray[np.int32],
+    steps: NDArray[np.float32],
+    P: NDArray[np.float32],
+    Q: NDArray[np.float32],
+    bu: NDArray[np.float32],
+    bi: NDArray[np.float32],
+    Gu: NDArray[np.float32],
+    Gi: NDArray[np.float32],
+    *,
+    params: SgdParams,
+    n_threads: int,
+) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
+    """
+    Projected SGD epochs of NMF on the block grid (sgd_epochs' arguments: FunkSVD's update, then
+    p, q clamped at 0). Returns (sum of squared errors per epoch, seconds since the start after
+    each epoch), one entry per epoch run.
+    """
+
+def nonneg_ridge_rows(
+    indptr: NDArray[np.int64],
+    indices: NDArray[np.int32],
+    data: NDArray[np.float32],
+    X: NDArray[np.float32],
+    Y: NDArray[np.float32],
+    *,
+    params: AlsParams,
+    x_bias: NDArray[np.float32] | None = None,
+    other_bias: NDArray[np.float32] | None = None,
+    n_threads: int,
+) -> None:
+    """
+    Solve every row of X (in place) against fixed Y: the explicit ALS row objective (params as
+    in als_half_sweep) with the factors constrained to be >= 0 (the bias free), exactly, by
+    Lawson & Hanson's active-set method. Rows without entries get 0.
     """
 
 def openmp_enabled() -> bool:

@@ -3,7 +3,9 @@
 One exact (Cholesky) ridge solve per new row with the ALS row solver, as the model's traits
 say (``ModelTraits.fold_in``): ``"ridge"`` for rating models (z = [q_i, 1], t = r − μ − b_i
 when biased) — the user's part of the training loss with the item side fixed — and
-``"confidence"`` for implicit models, the confidence-weighted system with YᵀY. Each model
+``"confidence"`` for implicit models, the confidence-weighted system with YᵀY;
+``"nonneg"`` (NMF) solves the ridge rows exactly with the factors constrained to be ≥ 0
+(Lawson & Hanson's active-set method, ``_core.nonneg_ridge_rows``). Each model
 says which regularization its training loss puts on a row (``_fold_in_params``) and how a
 stored value enters (``_fold_in_values``), so for ALS models a folded-in row equals one more
 exact half-sweep.
@@ -103,6 +105,11 @@ def _solve(model, side, R):
                np.ascontiguousarray(model._fold_in_values(R.data), dtype=np.float32))
     n = st.get("n_threads")
     engine = LocalEngine(st["n_threads_"], auto=not (n is not None and n > 0))
+    if how == "nonneg":  # the same ridge rows, factors constrained to be >= 0 (NMF)
+        _core.nonneg_ridge_rows(*rows, X, Y, params=params, x_bias=xb if aug else None,
+                                other_bias=st[fixed_b] if aug else None,
+                                n_threads=engine.threads(len(rows.indices) * (k + 1) ** 2))
+        return X, xb
     with blas_limited():
         engine.solve_rows(rows, X, Y, params, gram=engine.gram(Y) if implicit else None,
                           x_bias=xb if aug else None, other_bias=st[fixed_b] if aug else None)
