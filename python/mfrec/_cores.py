@@ -18,6 +18,17 @@ well, decided per call:
 
 Nothing process-wide is changed: OpenMP's settings stay the user's; each region asks for its
 own ``num_threads``.
+
+Why waiting threads are kept off busy cores rather than told to yield: a thread that waits at
+a barrier spins before it sleeps, and the runtimes offer no per-region or per-call control of
+that. libgomp (GCC, the Linux wheels) reads its spin count once, at load, from
+``OMP_WAIT_POLICY`` / ``GOMP_SPINCOUNT`` (300,000 spins by default, only 100 when a team has
+more threads than the CPUs of the affinity mask, which never counts other programs' load);
+libomp's ``kmp_set_blocktime`` is per calling thread but libomp-only. Changing either would
+change the user's other OpenMP code too. So the count itself avoids the spinning: with at
+most one thread per free core, no thread of ours waits on a core another program holds.
+Regions are also kept few: Baseline's sweep is one region per epoch, SGD's epochs one region
+per fit (``block_epochs``).
 """
 
 from __future__ import annotations
