@@ -45,8 +45,8 @@ MODELS = {
         "mfrec", "k=100, 20 epochs, constant lr 0.005, reg 0.02, init_std 0.1"),
     "mfrec ALS": Spec("mfrec", "defaults: k=64, 15 epochs, reg 0.1 × n_u (ALS-WR), biased, "
                       "CG 3 steps"),
-    "mfrec NMF": Spec("mfrec", "defaults: multiplicative updates, k=15, 50 epochs, unbiased, "
-                      "reg 0.06, U(0, 1) init"),
+    "mfrec NMF": Spec("mfrec", "defaults: multiplicative updates, biased, k=15, 10 epochs, "
+                      "reg 0.15 (biases: reg 0.02, step 0.005), U(0, 0.5) init"),
     "mfrec NMF (Surprise settings)": Spec(
         "mfrec", "multiplicative updates, k=15, 50 epochs, unbiased, reg 0.06, U(0, 1) init"),
     "Surprise BaselineOnly": Spec("surprise", "defaults (ALS, 10 epochs, reg_u 15, reg_i 10)",

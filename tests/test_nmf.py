@@ -316,7 +316,7 @@ def test_fold_in_is_the_nonnegative_ridge_solve(small, kw):
     for u in range(R.shape[0]):
         cols, vals = R.indices[R.indptr[u]:R.indptr[u + 1]], R.data[R.indptr[u]:R.indptr[u + 1]]
         x, xb = nonneg_ridge_reference(m.item_factors_, cols, vals, m.reg,
-                                       m.reg if m.reg_bias is None else m.reg_bias,
+                                       m._check_params()["reg_bias"],
                                        m.global_mean_, m.item_bias_, biased)
         np.testing.assert_allclose(f[u], x, rtol=2e-4, atol=2e-5)
         np.testing.assert_allclose(b[u], xb, rtol=2e-4, atol=2e-5)
@@ -331,7 +331,7 @@ def test_fold_in_is_the_nonnegative_ridge_solve(small, kw):
         s = slice(Ct.indptr[i], Ct.indptr[i + 1])
         cols, vals = Ct.indices[s], Ct.data[s]
         x, xb = nonneg_ridge_reference(m.user_factors_, cols, vals, 0.5,
-                                       m.reg if m.reg_bias is None else m.reg_bias,
+                                       m._check_params()["reg_bias"],
                                        m.global_mean_, m.user_bias_, biased)
         np.testing.assert_allclose(fi[i], x, rtol=2e-4, atol=2e-5)
         np.testing.assert_allclose(bi[i], xb, rtol=2e-4, atol=2e-5)
@@ -349,7 +349,7 @@ def test_fold_in_satisfies_kkt(small):
         n = len(cols)
         resid = vals - m.global_mean_ - m.item_bias_[cols] - b[u] - Y[cols] @ f[u]
         grad = -Y[cols].T @ resid + n * m.reg * f[u]
-        gb = -resid.sum() + n * m.reg * b[u]
+        gb = -resid.sum() + n * 0.02 * b[u]  # the default reg_bias of "mu"
         scale = np.abs(Y[cols].T @ vals).max()
         assert abs(gb) < 1e-3 * scale
         assert np.all(np.abs(grad[f[u] > 0]) < 1e-3 * scale)
@@ -411,6 +411,16 @@ def test_movielens_accuracy(ml100k):
 
 
 # --------------------------------------------------------------------------- parameters
+def test_bias_defaults_follow_the_algorithm():
+    """Unset, the bias terms are Surprise's with "mu" and lr / reg with "sgd"."""
+    p = mfrec.NMF()._check_params()
+    assert (p["lr_bias"], p["reg_bias"]) == (0.005, 0.02)
+    p = mfrec.NMF(algorithm="sgd", lr=0.03, reg=0.07)._check_params()
+    assert (p["lr_bias"], p["reg_bias"]) == (0.03, 0.07)
+    p = mfrec.NMF(algorithm="sgd", lr_bias=0.1, reg_bias=0.2)._check_params()
+    assert (p["lr_bias"], p["reg_bias"]) == (0.1, 0.2)
+
+
 @pytest.mark.parametrize("kw,exc,match", [
     (dict(algorithm="als"), ValueError, "algorithm"),
     (dict(init_low=-0.1), ValueError, "init_low"),
