@@ -32,8 +32,8 @@ class NMF(Recommender):
 
     Two trainers (``algorithm``), both in C++ on all cores. The default, ``"mu"``, fits more
     accurately than ``"sgd"`` within a fit time of 1/20 of Surprise NMF's (and, biased with
-    k=15 in 10 epochs, reaches a lower RMSE than Surprise's NMF with its defaults); given 2×
-    that time or more, ``"sgd"`` is the more accurate (``benchmarks/tune_nmf.py``,
+    k=15 in 10 epochs, reaches a lower RMSE than Surprise's NMF with its defaults); from
+    about 2× that time on, ``"sgd"`` is the more accurate (``benchmarks/tune_nmf.py``,
     ``benchmarks/results/tune_nmf.txt``; there, ``algorithm="sgd", lr=0.05, reg=0.02,
     init_high=0.1`` with k=15–50 and 10–30 epochs did best).
 
