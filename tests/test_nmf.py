@@ -446,3 +446,33 @@ def test_divergence_names_the_learning_rate(small):
         with pytest.raises(FloatingPointError, match="lr=80"):
             m.fit(small, callback=cb)
         assert not hasattr(m, "user_factors_")
+
+
+def test_mu_divergence_stops_after_the_epoch(small):
+    """A bias step far too large: the epochs stop after the first non-finite loss, at any
+    thread count, and fit names the step."""
+    for n_threads in (1, 2):
+        for cb in (None, lambda info: None):
+            m = mfrec.NMF(biased=True, lr_bias=50.0, n_epochs=6, n_threads=n_threads,
+                          random_state=0)
+            with pytest.raises(FloatingPointError, match="lr_bias=50"):
+                m.fit(small, callback=cb)
+            assert not hasattr(m, "user_factors_")
+    R = small.to_csr()
+    C = R.T.tocsr()
+    C.sort_indices()
+    i64, i32 = np.int64, np.int32
+    runs = []
+    for n_threads in (1, 2):
+        P = np.full((small.n_users, 8), 0.5, F32)
+        Q = np.full((small.n_items, 8), 0.5, F32)
+        bu, bi = np.zeros(small.n_users, F32), np.zeros(small.n_items, F32)
+        sse, secs = _core.nmf_mu_epochs(
+            R.indptr.astype(i64), R.indices.astype(i32), R.data, C.indptr.astype(i64),
+            C.indices.astype(i32), C.data, P, Q, bu, bi,
+            params=_core.NmfParams(mu=3.5, biased=True, lr_bu=50.0, lr_bi=50.0), n_epochs=6,
+            n_threads=n_threads)
+        assert len(sse) == len(secs) < 6 and not np.isfinite(sse[-1])
+        assert np.isfinite(sse[:-1]).all()
+        runs.append(len(sse))
+    assert runs[0] == runs[1]

@@ -143,12 +143,19 @@ MFREC_INLINE void mu_epochs_thread(const MuArgs& a, MuShared& sh) {
     const NmfParams& p = a.prm;
     std::vector<float> num, den;
     sh.errors.run([&] { num.resize(k), den.resize(k); });
+    // Two barriers per epoch (the ends of the half-sweeps): one thread sums the epoch's loss
+    // while the others start the next user half, which writes only the user rows' row_sse;
+    // `stop` is read after that half's barrier. (On a loaded machine every barrier waits for
+    // a descheduled thread: fewer barriers, less waiting.)
     for (index_t t = 0; t < a.n_epochs; ++t) {
         mu_half(a.by_user, a.P, a.bu, a.Q, a.bi, p.mu, p.reg_p, p.reg_bu, p.lr_bu, p.biased,
                 a.row_sse, num.data(), den.data(), sh.errors);
+        // set by epoch t − 1's single block, visible after the barrier above; P is no longer
+        // read after a divergence (the fit is abandoned)
+        if (sh.stop) break;
         mu_half(a.by_item, a.Q, a.bi, a.P, a.bu, p.mu, p.reg_q, p.reg_bi, p.lr_bi, p.biased,
                 a.row_sse + a.by_user.rows, num.data(), den.data(), sh.errors);
-        MFREC_PRAGMA(omp single)
+        MFREC_PRAGMA(omp single nowait)
         {
             // The epoch's loss: the item half's errors, summed in row order.
             double sse = 0.0;
@@ -159,8 +166,7 @@ MFREC_INLINE void mu_epochs_thread(const MuArgs& a, MuShared& sh) {
                     .count();
             sh.done = t + 1;
             sh.stop = sh.errors.failed() || !std::isfinite(sse);
-        }  // implicit barrier: every thread sees `stop`
-        if (sh.stop) break;
+        }  // no barrier: the next user half's (or the region's end) orders it
     }
 }
 

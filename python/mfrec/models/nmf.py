@@ -293,8 +293,8 @@ class _MuTrainer(_EpochsTrainer):
         return FloatingPointError(
             f"NMF diverged in epoch {epoch + 1} (training loss is {sse}): with "
             f"reg_user={p['reg_user']}, reg_item={p['reg_item']} the multiplicative steps are "
-            f"unbounded, or lr_bias={p['lr_bias']} is too large; raise the regularization "
-            "(e.g. reg=0.06) or lower lr_bias")
+            f"unbounded, or lr_bias={p['lr_bias']} is too large; lower lr_bias (e.g. by 10x) "
+            "or raise reg")
 
     def state(self, final: bool) -> dict:
         return {"user_factors_": np.ascontiguousarray(self.P[:, :self.k]),
