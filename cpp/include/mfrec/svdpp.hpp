@@ -4,23 +4,30 @@
 //   loss  = Σ_(u,i)∈R [ (r_ui − r̂_ui)² + λ_bu b_u² + λ_bi b_i² + λ_p‖p_u‖² + λ_q‖q_i‖²
 //                       + λ_y Σ_{j∈N(u)} ‖y_j‖² ]
 //
-// N(u) ⊇ R(u): the items u rated, plus any extra implicit items. The textbook update
-// (Surprise's) recomputes z_u and moves every y_j, j ∈ N(u), after each rating: Σ_u |R(u)|·|N(u)|·k
-// per epoch. Here each user is one unit of work, O((|R(u)| + |N(u)|)·k):
+// N(u) ⊇ R(u): the items u rated, plus any extra implicit items. The textbook SGD step of one
+// rating (Surprise's SVDpp), from the old values, with err = r_ui − r̂_ui:
+//
+//   b_u += a_bu (err − λ_bu b_u),  b_i += a_bi (err − λ_bi b_i),
+//   p_u += a_p (err q_i − λ_p p_u),  q_i += a_q (err (p_u + z_u) − λ_q q_i),
+//   y_j += a_y (err |N(u)|^-½ q_i − λ_y y_j)   for every j ∈ N(u),
+//
+// recomputes z_u and moves |N(u)| rows per rating: Σ_u |R(u)|·|N(u)|·k per epoch. Here each
+// user is one unit of work, O((|R(u)| + |N(u)|)·k), with the same result: since a rating's
+// step moves every y_j of N(u) alike (y_j ← d y_j + c g with d = 1 − a_y λ_y,
+// c = a_y |N(u)|^-½, g = err q_i), z_u follows in closed form (z_u ← d z_u + a_y g), and the
+// y_j can wait for the end of the user's walk:
 //
 //   1. z ← |N(u)|^-½ Σ_j y_j, once;
-//   2. for each rating (i, r) of u, in CSR order, the SGD step with the effective user vector
-//      x = p_u + z, from the old values (err = r − r̂_ui):
-//        b_u += a_bu (err − λ_bu b_u),  b_i += a_bi (err − λ_bi b_i),
-//        p_u += a_p (err q_i − λ_p p_u),  q_i += a_q (err x − λ_q q_i),
-//      and acc += err q_i (the y-gradient's data part, summed over the user's ratings);
-//   3. every y_j, j ∈ N(u), once: y_j ← (1 − a_y λ_y)^|R(u)| y_j + a_y |N(u)|^-½ acc — the
-//      |R(u)| per-rating steps of the textbook update, with z_u held fixed during the walk
-//      (their decays compounded, their data parts summed).
+//   2. the user's ratings in CSR order, each with the steps above, z ← d z + a_y g, and
+//      acc ← d acc + c g, D ← d D (acc = 0, D = 1 at the start);
+//   3. every y_j, j ∈ N(u), once: y_j ← D y_j + acc.
+//
+// The result is the textbook per-rating SGD in the same visiting order (up to float rounding:
+// tests/test_svdpp.py replays it in numpy).
 //
 // Steps: a_· = η_· (constant), or with AdaGrad η_·/√G_row, one accumulator per user row and
 // per item row (G = 1 + Σ ‖g‖²/k over the row's updates, LibMF's scheme, as in sgd_step.hpp);
-// a user's bias and y step use the user's rate, an item's bias its item's rate.
+// a user's bias and y steps use the user's rate, an item's bias its item's rate.
 //
 // Parallelism: users are visited in a seeded random order (a fresh permutation every epoch,
 // svdpp_user_order), dynamically split across threads. A user's own rows (p_u, b_u, G_u) are
@@ -115,10 +122,14 @@ MFREC_INLINE double svdpp_user(const SvdppProblem& pb, index_t u, const float* l
 #pragma omp simd
     for (index_t f = 0; f < W; ++f) z[f] *= sn;
 
-    // 2. the user's ratings, with x = p_u + z
+    // 2. the user's ratings, with x = p_u + z. The textbook step of rating t moves every
+    //    y_j, j ∈ N(u), alike: y_j ← d_t y_j + c_t g_t with d_t = 1 − a_y λ_y, c_t = a_y sn,
+    //    g_t = err q_i. So z follows in closed form, z ← d_t z + a_y g_t, and after the walk
+    //    y_j = D y_j + acc with D = Π d_t and acc = Σ_t (Π_{s>t} d_s) c_t g_t.
     float* MFREC_RESTRICT p = pb.P.row(u);
     float bu = pb.bu[u];
     float* MFREC_RESTRICT bi = pb.bi;
+    float keep = 1.f;  // D
     double sse = 0.0;
     for (index_t e = rb; e < re; ++e) {
         if (e + kAhead < re) prefetch_row(pb.Q.row(items[e + kAhead]), W);
@@ -129,24 +140,28 @@ MFREC_INLINE double svdpp_user(const SvdppProblem& pb, index_t u, const float* l
         for (index_t f = 0; f < W; ++f) dot += q[f] * (p[f] + z[f]);
         const float err = pb.ratings.data[e] - (s.mu + bu + bi[i] + dot);
         sse += static_cast<double>(err) * err;
-        float a_bu = lr[0], a_bi = lr[1], a_p = lr[2], a_q = lr[3];
+        float a_bu = lr[0], a_bi = lr[1], a_p = lr[2], a_q = lr[3], a_y = lr[4];
         if constexpr (Adagrad) {
             const float eta_u = 1.f / std::sqrt(pb.Gu[u]), eta_i = 1.f / std::sqrt(pb.Gi[i]);
-            a_bu *= eta_u, a_p *= eta_u;
+            a_bu *= eta_u, a_p *= eta_u, a_y *= eta_u;
             a_bi *= eta_i, a_q *= eta_i;
         }
         bu += a_bu * (err - s.reg_bu * bu);
         bi[i] += a_bi * (err - s.reg_bi * bi[i]);
         const float lp = s.reg_p, lq = s.reg_q;
+        const float d = 1.f - a_y * s.reg_y, c = a_y * sn;
+        keep *= d;
         float gp2 = 0.f, gq2 = 0.f;
 #pragma omp simd reduction(+ : gp2, gq2)
         for (index_t f = 0; f < W; ++f) {
-            const float pf = p[f], qf = q[f];
-            const float gp = err * qf - lp * pf;         // −½ ∂loss/∂p_u
-            const float gq = err * (pf + z[f]) - lq * qf;  // −½ ∂loss/∂q_i
-            acc[f] += err * qf;
+            const float pf = p[f], qf = q[f], zf = z[f];
+            const float g = err * qf;
+            const float gp = g - lp * pf;                // −½ ∂loss/∂p_u
+            const float gq = err * (pf + zf) - lq * qf;  // −½ ∂loss/∂q_i
             p[f] = pf + a_p * gp;
             q[f] = qf + a_q * gq;
+            z[f] = d * zf + a_y * g;
+            acc[f] = d * acc[f] + c * g;
             if constexpr (Adagrad) gp2 += gp * gp, gq2 += gq * gq;
         }
         if constexpr (Adagrad) {
@@ -156,16 +171,11 @@ MFREC_INLINE double svdpp_user(const SvdppProblem& pb, index_t u, const float* l
     }
     pb.bu[u] = bu;
 
-    // 3. y_j ← (1 − a_y λ_y)^|R(u)| y_j + a_y |N(u)|^-½ acc,  j ∈ N(u)
-    float a_y = lr[4];
-    if constexpr (Adagrad) a_y *= 1.f / std::sqrt(pb.Gu[u]);
-    const double keep = std::max(0.0, 1.0 - static_cast<double>(a_y * s.reg_y));
-    const float decay = static_cast<float>(std::pow(keep, static_cast<double>(re - rb)));
-    const float c = a_y * sn;
+    // 3. y_j ← D y_j + acc,  j ∈ N(u)
     for (index_t e = nb; e < ne; ++e) {
         float* MFREC_RESTRICT y = pb.Y.row(implicit[e]);
 #pragma omp simd
-        for (index_t f = 0; f < W; ++f) y[f] = decay * y[f] + c * acc[f];
+        for (index_t f = 0; f < W; ++f) y[f] = keep * y[f] + acc[f];
     }
     return sse;
 }
