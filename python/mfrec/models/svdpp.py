@@ -42,13 +42,17 @@ class SVDpp(Recommender):
     Surprise's ``SVDpp``).
 
     Training is per-user SGD in C++ (``cpp/include/mfrec/svdpp.hpp``), O(|R|·k) per epoch
-    instead of the textbook O(Σ_u |R(u)|·|N(u)|·k): for each user the implicit sum
-    z_u = |N(u)|^-½ Σ_j y_j is formed once, the user's ratings are walked with the SGD steps
-    of b_u, b_i, p_u and q_i (the effective user vector p_u + z_u in the prediction), the
-    gradient of the y_j is accumulated, and every y_j of N(u) is updated once at the end:
-    y_j ← (1 − a_y λ_y)^|R(u)| y_j + a_y |N(u)|^-½ Σ_i e_ui q_i, the textbook update's
-    |R(u)| steps with z_u held fixed during the walk. Users are visited in a fresh seeded
-    random order every epoch, split across OpenMP threads, which update the shared item
+    (O((|R(u)| + |N(u)|)·k) per user) instead of the textbook O(Σ_u |R(u)|·|N(u)|·k), with
+    the textbook's result: for each user the implicit sum z_u = |N(u)|^-½ Σ_j y_j is formed
+    once, the user's ratings are walked with the SGD steps of b_u, b_i, p_u and q_i (the
+    effective user vector p_u + z_u in the prediction), and the y-gradient is accumulated and
+    applied to every y_j of N(u) once at the end. Because one rating's step moves all y_j of
+    N(u) alike (y_j ← d·y_j + a_y |N(u)|^-½ e_ui q_i, d = 1 − a_y λ_y), z_u is carried along
+    in closed form during the walk (z_u ← d·z_u + a_y e_ui q_i) and the y_j end up exactly
+    where the textbook per-rating update (Surprise's, which moves every y_j after every
+    rating) puts them, up to float rounding: y_j ← d^|R(u)| y_j + the decay-weighted sum of
+    the steps. Users are visited in a fresh seeded random order every epoch
+    (``_core.svdpp_user_order``), split across OpenMP threads, which update the shared item
     factors, item biases and y_j without locks (Hogwild).
 
     Reproducibility: with ``n_threads=1`` and an integer ``random_state``, a fit is
@@ -125,10 +129,12 @@ class SVDpp(Recommender):
     per-rating steps of b_u, b_i, p_u and q_i; Surprise's ``lr_bu = lr_bi`` ↔ ``lr_bias``,
     ``lr_pu = lr_qi`` ↔ ``lr``, ``lr_yj`` ↔ ``lr_implicit``, ``reg_bu = reg_bi`` ↔
     ``reg_bias``, ``reg_pu`` ↔ ``reg_user``, ``reg_qi`` ↔ ``reg_item``, ``reg_yj`` ↔
-    ``reg_implicit``. What differs is the order of the steps: Surprise recomputes z_u and
-    moves every y_j after each rating, walks users in a fixed order every epoch and computes
-    in float64; here the y_j move once per user (above), users come in a random order, in
-    float32. Results agree statistically, not bit for bit (``benchmarks/compare.py``).
+    ``reg_implicit``. The per-rating steps, y_j included, are the
+    same (above); what differs is the order and the precision: Surprise walks its users in
+    one fixed order every epoch and computes in float64, here users come in a fresh random
+    order each epoch and factors are float32. Results agree statistically, not bit for bit
+    (``benchmarks/compare.py``; ``benchmarks/svdpp_surprise_seeds.py`` compares the spread
+    over seeds).
 
     The defaults were chosen by validation RMSE on MovieLens 100K and latest-small
     (``benchmarks/tune_svdpp.py``; output in ``benchmarks/results/tune_svdpp.txt``).
