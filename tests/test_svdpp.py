@@ -380,8 +380,8 @@ def test_defaults_beat_funksvd_defaults_on_ml100k(ml100k):
 def test_surprise_settings_train_as_surprise_does(ml100k):
     # Surprise's SVDpp reaches 0.919 on this split (benchmarks/results/compare.json)
     train, test = mfrec.model_selection.train_test_split(ml100k, 0.2, random_state=0)
-    m = mfrec.SVDpp(n_factors=20, n_epochs=20, lr=0.007, reg=0.02, init_std=0.1,
-                    lr_schedule="constant", random_state=0).fit(train)
+    m = mfrec.SVDpp(n_factors=20, n_epochs=20, lr=0.007, reg=0.02, reg_implicit=0.02,
+                    init_std=0.1, lr_schedule="constant", random_state=0).fit(train)
     assert mfrec.evaluate(m, test)["rmse"] < 0.93
     assert m.history_[-1]["loss"] < m.history_[0]["loss"]
 

@@ -67,18 +67,22 @@ class SVDpp(Recommender):
         Number of latent factors k.
     n_epochs : int, default 20
         Passes over the training ratings.
-    lr : float, default 0.05
+    lr : float, default 0.02
         SGD step η of the factors p_u and q_i (and of the biases and the y_j unless
         ``lr_bias`` / ``lr_implicit`` are given); with the default ``lr_schedule="adagrad"``
         the step of a row is η/√G_row.
-    reg : float, default 0.1
-        L2 weight λ of every parameter not given its own below.
+    reg : float, default 0.05
+        L2 weight λ of every parameter not given its own below (``reg_implicit`` has its
+        own default).
     init_mean, init_std : float, default 0.0, 0.05
         Initial p_u, q_i and y_j ~ Normal(init_mean, init_std); biases start at 0.
     lr_bias, lr_implicit : float, optional
         Steps of the biases and of the implicit factors y_j (default ``lr``).
-    reg_bias, reg_user, reg_item, reg_implicit : float, optional
-        L2 weights of the biases, of p_u, of q_i and of y_j (default ``reg``).
+    reg_bias, reg_user, reg_item : float, optional
+        L2 weights of the biases, of p_u and of q_i (default ``reg``).
+    reg_implicit : float or None, default 0.025
+        L2 weight of the y_j; None: ``reg``. The validation RMSE of
+        ``benchmarks/tune_svdpp.py`` prefers half of ``reg`` to ``reg`` itself.
     lr_schedule : {"adagrad", "constant"}, default "adagrad"
         ``"adagrad"``: per-row adaptive steps η/√G_row, G_row = 1 + the running sum of the
         row's mean squared gradients (one accumulator per user, for p_u, b_u and the user's
@@ -124,7 +128,8 @@ class SVDpp(Recommender):
 
     Surprise's ``SVDpp`` (defaults: ``n_factors=20, n_epochs=20, lr_all=0.007,
     reg_all=0.02, init_mean=0, init_std_dev=0.1``) is reproduced by ``SVDpp(n_factors=20,
-    n_epochs=20, lr=0.007, reg=0.02, init_std=0.1, lr_schedule="constant")``: the same
+    n_epochs=20, lr=0.007, reg=0.02, reg_implicit=0.02, init_std=0.1,
+    lr_schedule="constant")`` (``reg_implicit`` has a default of its own): the same
     model, loss and initialization (p_u, q_i, y_j ~ Normal(0, 0.1), biases 0), and the same
     per-rating steps of b_u, b_i, p_u and q_i; Surprise's ``lr_bu = lr_bi`` ↔ ``lr_bias``,
     ``lr_pu = lr_qi`` ↔ ``lr``, ``lr_yj`` ↔ ``lr_implicit``, ``reg_bu = reg_bi`` ↔
@@ -142,11 +147,11 @@ class SVDpp(Recommender):
 
     _cli_name = "svdpp"
 
-    def __init__(self, n_factors: int = 100, n_epochs: int = 20, lr: float = 0.05,
-                 reg: float = 0.1, init_mean: float = 0.0, init_std: float = 0.05,
+    def __init__(self, n_factors: int = 100, n_epochs: int = 20, lr: float = 0.02,
+                 reg: float = 0.05, init_mean: float = 0.0, init_std: float = 0.05,
                  lr_bias: float | None = None, lr_implicit: float | None = None,
                  reg_bias: float | None = None, reg_user: float | None = None,
-                 reg_item: float | None = None, reg_implicit: float | None = None,
+                 reg_item: float | None = None, reg_implicit: float | None = 0.025,
                  lr_schedule: str = "adagrad", lr_decay: float = 1.0,
                  n_threads: int | None = None, random_state: Seed = None,
                  verbose: bool = False, n_iter_no_change: int | None = None) -> None:
