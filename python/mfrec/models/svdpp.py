@@ -9,7 +9,7 @@ import scipy.sparse as sp
 
 from .. import _core
 from .._base import Recommender
-from .._cores import threads_for
+from .._cores import threads_for, work_ns
 from .._persist import ModelFileError
 from .._scoring import DotScorer
 from .._traits import ModelTraits
@@ -271,7 +271,8 @@ class SVDpp(Recommender):
         """z_u of the rows of the CSR ``R`` (their items as N(u)) with the fitted y_j."""
         Y = state["implicit_factors_"]
         Z = np.empty((R.shape[0], Y.shape[1]), dtype=np.float32)
-        n = threads_for(self.n_threads, state["n_threads_"], R.nnz * Y.shape[1])
+        n = threads_for(self.n_threads, state["n_threads_"],
+                        work_ns("pair", R.nnz * (Y.shape[1] + 4)))
         _core.svdpp_user_terms(R.indptr.astype(np.int64), R.indices.astype(np.int32), Y, Z,
                                n_threads=n)
         return Z
@@ -287,7 +288,8 @@ class SVDpp(Recommender):
         rows = np.repeat(np.arange(R.shape[0], dtype=np.int64), np.diff(R.indptr))
         dots = np.empty(R.nnz, dtype=np.float32)
         prm = _core.PredictParams(offset=0.0, use_fallback=False, fallback=0.0, clip=False)
-        n = threads_for(self.n_threads, state["n_threads_"], R.nnz * Q.shape[1])
+        n = threads_for(self.n_threads, state["n_threads_"],
+                        work_ns("pair", R.nnz * (Q.shape[1] + 4)))
         _core.predict_pairs(rows, R.indices.astype(np.int64), Z, Q, dots, params=prm,
                             n_threads=n)
         return Q, state["item_bias_"], R.data - dots
@@ -376,7 +378,7 @@ class _SvdppTrainer:
         seeds = rng.integers(0, 2**63, size=4)
         for F, seed in zip((self.P, self.Q, self.Y), seeds[:3]):
             _core.init_normal(F, k=k, mean=p["init_mean"], std=p["init_std"], seed=int(seed),
-                              n_threads=engine.threads(8 * F.size))
+                              n_threads=engine.threads(work_ns("rand", F.size)))
         self.order_seed = int(seeds[3])
         self.bu = np.zeros(n_users, dtype=np.float32)
         self.bi = np.zeros(n_items, dtype=np.float32)
@@ -392,9 +394,11 @@ class _SvdppTrainer:
             mu=p["global_mean"], reg_bu=p["reg_bias"], reg_bi=p["reg_bias"],
             reg_p=p["reg_user"], reg_q=p["reg_item"], reg_y=p["reg_implicit"],
             adagrad=adagrad, n_factors=k)
-        # an epoch's work: 4 passes over a row per rating, 2 per implicit item
-        self.n_threads = engine.threads((4 * data.nnz + 2 * len(self.N[1])) * k_pad)
-        self.terms_threads = engine.threads(len(self.N[1]) * k)
+        # an epoch's work, in FunkSVD's units (a rating's step over one padded row): a
+        # rating here passes over p, q, z and acc (about two FunkSVD steps), an item of N(u)
+        # over y_j twice (about one)
+        self.n_threads = engine.threads(work_ns("sgd", (2 * data.nnz + len(self.N[1])) * k_pad))
+        self.terms_threads = engine.threads(work_ns("pair", len(self.N[1]) * (k + 4)))
         self.has_implicit = np.zeros(n_items, dtype=bool)
         self.has_implicit[self.N[1][np.repeat(counts > 0, np.diff(self.N[0]))]] = True
         self.cold_users = counts == 0
