@@ -46,7 +46,7 @@ MODELS = {
     "mfrec ALS": Spec("mfrec", "defaults: k=64, 15 epochs, reg 0.1 × n_u (ALS-WR), biased, "
                       "CG 3 steps"),
     "mfrec SVDpp": Spec("mfrec", "defaults: k=100, 20 epochs, AdaGrad lr 0.02, reg 0.05, "
-                        "reg_implicit 0.025, init_std 0.05"),
+                        "reg_implicit 0.0125, init_std 0.02"),
     "mfrec SVDpp (Surprise settings)": Spec(
         "mfrec", "k=20, 20 epochs, constant lr 0.007, reg 0.02, init_std 0.1 (Surprise's "
         "SVDpp defaults)"),

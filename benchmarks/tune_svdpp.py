@@ -8,6 +8,11 @@ SVDpp is bit-for-bit reproducible, so a rerun prints the same table. For referen
 script also scores FunkSVD's defaults and Surprise's SVDpp settings on the same splits.
 
     MFREC_DATA=../shared/data python benchmarks/tune_svdpp.py
+
+Result (benchmarks/results/tune_svdpp.txt): AdaGrad, lr 0.02, reg 0.05, reg_implicit a
+quarter of reg (0.0125), init_std 0.02, the best on latest-small and 0.0003 (mean excess)
+behind a tenth of reg, which is best on 100K: within the noise, and inside the grid.
+Validation RMSE 0.9046 / 0.8355 vs FunkSVD's defaults 0.9153 / 0.8500.
 """
 
 import itertools
@@ -18,8 +23,8 @@ import mfrec
 
 GRID = {"constant": (0.005, 0.01, 0.02), "adagrad": (0.01, 0.02, 0.05)}
 REGS = (0.02, 0.05, 0.1)
-REG_IMPLICIT = (None, 0.25, 0.5, 2.0)  # None: the same as reg; else a multiple of reg
-INIT_STDS = (0.02, 0.05, 0.1)
+REG_IMPLICIT = (None, 0.1, 0.25, 0.5)  # None: the same as reg; else a multiple of reg
+INIT_STDS = (0.01, 0.02, 0.05)
 SURPRISE = dict(n_factors=20, lr=0.007, reg=0.02, reg_implicit=0.02, init_std=0.1,
                 lr_schedule="constant")
 
@@ -78,8 +83,8 @@ def main():
         for r in rows:
             excess[r[1:]] = excess.get(r[1:], 0.0) + (r[0] - rows[0][0]) / len(sets)
     ranked = sorted(excess.items(), key=lambda kv: kv[1])
-    print("\nLowest mean excess over each set's best validation RMSE (the defaults are the "
-          "first):")
+    print("\nLowest mean excess over each set's best validation RMSE (the defaults: the last "
+          "line):")
     for setting, ex in ranked[:8]:
         print(f"  {ex:.4f}  {setting}")
     print(f"  default {DEFAULT}: {excess[DEFAULT]:.4f}")

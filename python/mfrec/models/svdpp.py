@@ -74,15 +74,15 @@ class SVDpp(Recommender):
     reg : float, default 0.05
         L2 weight λ of every parameter not given its own below (``reg_implicit`` has its
         own default).
-    init_mean, init_std : float, default 0.0, 0.05
+    init_mean, init_std : float, default 0.0, 0.02
         Initial p_u, q_i and y_j ~ Normal(init_mean, init_std); biases start at 0.
     lr_bias, lr_implicit : float, optional
         Steps of the biases and of the implicit factors y_j (default ``lr``).
     reg_bias, reg_user, reg_item : float, optional
         L2 weights of the biases, of p_u and of q_i (default ``reg``).
-    reg_implicit : float or None, default 0.025
+    reg_implicit : float or None, default 0.0125
         L2 weight of the y_j; None: ``reg``. The validation RMSE of
-        ``benchmarks/tune_svdpp.py`` prefers half of ``reg`` to ``reg`` itself.
+        ``benchmarks/tune_svdpp.py`` prefers a quarter of ``reg`` to ``reg`` itself.
     lr_schedule : {"adagrad", "constant"}, default "adagrad"
         ``"adagrad"``: per-row adaptive steps η/√G_row, G_row = 1 + the running sum of the
         row's mean squared gradients (one accumulator per user, for p_u, b_u and the user's
@@ -148,10 +148,10 @@ class SVDpp(Recommender):
     _cli_name = "svdpp"
 
     def __init__(self, n_factors: int = 100, n_epochs: int = 20, lr: float = 0.02,
-                 reg: float = 0.05, init_mean: float = 0.0, init_std: float = 0.05,
+                 reg: float = 0.05, init_mean: float = 0.0, init_std: float = 0.02,
                  lr_bias: float | None = None, lr_implicit: float | None = None,
                  reg_bias: float | None = None, reg_user: float | None = None,
-                 reg_item: float | None = None, reg_implicit: float | None = 0.025,
+                 reg_item: float | None = None, reg_implicit: float | None = 0.0125,
                  lr_schedule: str = "adagrad", lr_decay: float = 1.0,
                  n_threads: int | None = None, random_state: Seed = None,
                  verbose: bool = False, n_iter_no_change: int | None = None) -> None:
