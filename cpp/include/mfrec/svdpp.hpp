@@ -20,7 +20,8 @@
 //   1. z ← |N(u)|^-½ Σ_j y_j, once;
 //   2. the user's ratings in CSR order, each with the steps above, z ← d z + a_y g, and
 //      acc ← d acc + c g, D ← d D (acc = 0, D = 1 at the start);
-//   3. every y_j, j ∈ N(u), once: y_j ← D y_j + acc.
+//   3. every y_j, j ∈ N(u), once: y_j ← D y_j + acc
+// (the kernel keeps z₀, z before the walk, instead of acc: acc = |N(u)|^-½ (z − D z₀)).
 //
 // The result is the textbook per-rating SGD in the same visiting order (up to float rounding:
 // tests/test_svdpp.py replays it in numpy).
@@ -95,11 +96,17 @@ namespace detail {
 #define MFREC_SVDPP_AHEAD 4  // rows fetched ahead in a user's item lists
 #endif
 
-/// One user's unit of work (steps 1–3 above); returns Σ err² of its ratings. `z` and `acc`
+/// One user's unit of work (steps 1–3 above); returns Σ err² of its ratings. `z` and `z0`
 /// are W-float scratch rows; `lr` = (a_bu, a_bi, a_p, a_q, a_y) of the epoch.
+///
+/// Two savings over the steps as written, same arithmetic up to rounding: acc is not kept,
+/// since acc = sn·(z − D·z₀) at every step (z₀ = z before the walk: both follow
+/// x ← d·x + a_y·g, acc from 0 and z from z₀, and c = a_y·sn); and the dot product of the
+/// next rating, q_next·(p + z), is summed in the same pass that updates p and z (its items
+/// differ from the current one; a repeated item falls back to a separate pass).
 template <bool Adagrad>
 MFREC_INLINE double svdpp_user(const SvdppProblem& pb, index_t u, const float* lr,
-                               float* MFREC_RESTRICT z, float* MFREC_RESTRICT acc,
+                               float* MFREC_RESTRICT z, float* MFREC_RESTRICT z0,
                                float inv_k) {
     const index_t rb = pb.ratings.indptr[u], re = pb.ratings.indptr[u + 1];
     if (re == rb) return 0.0;
@@ -111,7 +118,7 @@ MFREC_INLINE double svdpp_user(const SvdppProblem& pb, index_t u, const float* l
     constexpr index_t kAhead = MFREC_SVDPP_AHEAD;
 
     // 1. z = |N(u)|^-½ Σ_j y_j   (summed in N(u)'s order, then scaled)
-    for (index_t f = 0; f < W; ++f) z[f] = 0.f, acc[f] = 0.f;
+    for (index_t f = 0; f < W; ++f) z[f] = 0.f;
     for (index_t e = nb; e < ne; ++e) {
         if (e + kAhead < ne) linalg::prefetch_read(pb.Y.row(implicit[e + kAhead]), W);
         const float* MFREC_RESTRICT y = pb.Y.row(implicit[e]);
@@ -120,24 +127,27 @@ MFREC_INLINE double svdpp_user(const SvdppProblem& pb, index_t u, const float* l
     }
     const float sn = 1.f / std::sqrt(static_cast<float>(ne - nb));
 #pragma omp simd
-    for (index_t f = 0; f < W; ++f) z[f] *= sn;
+    for (index_t f = 0; f < W; ++f) z[f] *= sn, z0[f] = z[f];
 
     // 2. the user's ratings, with x = p_u + z. The textbook step of rating t moves every
     //    y_j, j ∈ N(u), alike: y_j ← d_t y_j + c_t g_t with d_t = 1 − a_y λ_y, c_t = a_y sn,
     //    g_t = err q_i. So z follows in closed form, z ← d_t z + a_y g_t, and after the walk
-    //    y_j = D y_j + acc with D = Π d_t and acc = Σ_t (Π_{s>t} d_s) c_t g_t.
+    //    y_j = D y_j + sn (z − D z₀) with D = Π d_t.
     float* MFREC_RESTRICT p = pb.P.row(u);
     float bu = pb.bu[u];
     float* MFREC_RESTRICT bi = pb.bi;
     float keep = 1.f;  // D
     double sse = 0.0;
+    float dot = 0.f;  // q_i·(p + z) of the current rating
+    {
+        const float* MFREC_RESTRICT q = pb.Q.row(items[rb]);
+#pragma omp simd reduction(+ : dot)
+        for (index_t f = 0; f < W; ++f) dot += q[f] * (p[f] + z[f]);
+    }
     for (index_t e = rb; e < re; ++e) {
         if (e + kAhead < re) prefetch_row(pb.Q.row(items[e + kAhead]), W);
         const index_t i = items[e];
         float* MFREC_RESTRICT q = pb.Q.row(i);
-        float dot = 0.f;
-#pragma omp simd reduction(+ : dot)
-        for (index_t f = 0; f < W; ++f) dot += q[f] * (p[f] + z[f]);
         const float err = pb.ratings.data[e] - (s.mu + bu + bi[i] + dot);
         sse += static_cast<double>(err) * err;
         float a_bu = lr[0], a_bi = lr[1], a_p = lr[2], a_q = lr[3], a_y = lr[4];
@@ -149,21 +159,44 @@ MFREC_INLINE double svdpp_user(const SvdppProblem& pb, index_t u, const float* l
         bu += a_bu * (err - s.reg_bu * bu);
         bi[i] += a_bi * (err - s.reg_bi * bi[i]);
         const float lp = s.reg_p, lq = s.reg_q;
-        const float d = 1.f - a_y * s.reg_y, c = a_y * sn;
+        const float d = 1.f - a_y * s.reg_y;
         keep *= d;
-        float gp2 = 0.f, gq2 = 0.f;
+        const bool fuse = e + 1 < re && items[e + 1] != i;
+        const float* MFREC_RESTRICT qn = pb.Q.row(fuse ? items[e + 1] : i);
+        float gp2 = 0.f, gq2 = 0.f, next = 0.f;
+        if (fuse) {
+#pragma omp simd reduction(+ : gp2, gq2, next)
+            for (index_t f = 0; f < W; ++f) {
+                const float pf = p[f], qf = q[f], zf = z[f];
+                const float g = err * qf;
+                const float gp = g - lp * pf;                // −½ ∂loss/∂p_u
+                const float gq = err * (pf + zf) - lq * qf;  // −½ ∂loss/∂q_i
+                const float pn = pf + a_p * gp, zn = d * zf + a_y * g;
+                p[f] = pn;
+                q[f] = qf + a_q * gq;
+                z[f] = zn;
+                next += qn[f] * (pn + zn);
+                if constexpr (Adagrad) gp2 += gp * gp, gq2 += gq * gq;
+            }
+        } else {
 #pragma omp simd reduction(+ : gp2, gq2)
-        for (index_t f = 0; f < W; ++f) {
-            const float pf = p[f], qf = q[f], zf = z[f];
-            const float g = err * qf;
-            const float gp = g - lp * pf;                // −½ ∂loss/∂p_u
-            const float gq = err * (pf + zf) - lq * qf;  // −½ ∂loss/∂q_i
-            p[f] = pf + a_p * gp;
-            q[f] = qf + a_q * gq;
-            z[f] = d * zf + a_y * g;
-            acc[f] = d * acc[f] + c * g;
-            if constexpr (Adagrad) gp2 += gp * gp, gq2 += gq * gq;
+            for (index_t f = 0; f < W; ++f) {
+                const float pf = p[f], qf = q[f], zf = z[f];
+                const float g = err * qf;
+                const float gp = g - lp * pf;
+                const float gq = err * (pf + zf) - lq * qf;
+                p[f] = pf + a_p * gp;
+                q[f] = qf + a_q * gq;
+                z[f] = d * zf + a_y * g;
+                if constexpr (Adagrad) gp2 += gp * gp, gq2 += gq * gq;
+            }
+            if (e + 1 < re) {  // the next rating repeats item i: its dot after the update
+                const float* MFREC_RESTRICT q2 = pb.Q.row(items[e + 1]);
+#pragma omp simd reduction(+ : next)
+                for (index_t f = 0; f < W; ++f) next += q2[f] * (p[f] + z[f]);
+            }
         }
+        dot = next;
         if constexpr (Adagrad) {
             pb.Gu[u] += gp2 * inv_k;
             pb.Gi[i] += gq2 * inv_k;
@@ -171,11 +204,14 @@ MFREC_INLINE double svdpp_user(const SvdppProblem& pb, index_t u, const float* l
     }
     pb.bu[u] = bu;
 
-    // 3. y_j ← D y_j + acc,  j ∈ N(u)
+    // 3. y_j ← D y_j + sn (z − D z₀),  j ∈ N(u)
+#pragma omp simd
+    for (index_t f = 0; f < W; ++f) z[f] = sn * (z[f] - keep * z0[f]);
     for (index_t e = nb; e < ne; ++e) {
+        if (e + kAhead < ne) linalg::prefetch_read(pb.Y.row(implicit[e + kAhead]), W);
         float* MFREC_RESTRICT y = pb.Y.row(implicit[e]);
 #pragma omp simd
-        for (index_t f = 0; f < W; ++f) y[f] = keep * y[f] + acc[f];
+        for (index_t f = 0; f < W; ++f) y[f] = keep * y[f] + z[f];
     }
     return sse;
 }
@@ -209,7 +245,7 @@ MFREC_INLINE void svdpp_region(SvdppRun& run) {
         run.errors->capture();
     }
     float* z = scratch.get();
-    float* acc = z ? z + W : nullptr;
+    float* z0 = z ? z + W : nullptr;
     const int me = thread_num();
     for (index_t t = 0; t < run.n_epochs; ++t) {
 #pragma omp single
@@ -222,7 +258,7 @@ MFREC_INLINE void svdpp_region(SvdppRun& run) {
 #pragma omp for schedule(dynamic, 16)
         for (index_t o = 0; o < pb.n_active; ++o) {
             if (run.errors->failed()) continue;
-            sse += svdpp_user<Adagrad>(pb, run.order[o], lr, z, acc, inv_k);
+            sse += svdpp_user<Adagrad>(pb, run.order[o], lr, z, z0, inv_k);
         }  // implicit barrier
         run.partial[me] = sse;
 #pragma omp barrier
