@@ -45,6 +45,11 @@ MODELS = {
         "mfrec", "k=100, 20 epochs, constant lr 0.005, reg 0.02, init_std 0.1"),
     "mfrec ALS": Spec("mfrec", "defaults: k=64, 15 epochs, reg 0.1 × n_u (ALS-WR), biased, "
                       "CG 3 steps"),
+    "mfrec SVDpp": Spec("mfrec", "defaults: k=100, 20 epochs, AdaGrad lr 0.02, reg 0.05, "
+                        "reg_implicit 0.0125, init_std 0.02"),
+    "mfrec SVDpp (Surprise settings)": Spec(
+        "mfrec", "k=20, 20 epochs, constant lr 0.007, reg 0.02, init_std 0.1 (Surprise's "
+        "SVDpp defaults)"),
     "Surprise BaselineOnly": Spec("surprise", "defaults (ALS, 10 epochs, reg_u 15, reg_i 10)",
                                   "surprise", single_threaded=True),
     "Surprise SVD": Spec("surprise", "defaults: k=100, 20 epochs, lr 0.005, reg 0.02, "
@@ -186,6 +191,12 @@ def _fit_mfrec(model, train, test, n_users, n_items, scale, threads, seed) -> di
         est = mfrec.FunkSVD(n_threads=threads, random_state=seed)
     elif model == "mfrec ALS":
         est = mfrec.ALS(n_threads=threads, random_state=seed)
+    elif model == "mfrec SVDpp":
+        est = mfrec.SVDpp(n_threads=threads, random_state=seed)
+    elif model == "mfrec SVDpp (Surprise settings)":
+        est = mfrec.SVDpp(n_factors=20, n_epochs=20, lr=0.007, reg=0.02, reg_implicit=0.02,
+                          init_std=0.1, lr_schedule="constant", n_threads=threads,
+                          random_state=seed)
     else:
         raise KeyError(f"unknown mfrec model {model!r}")
     t = time.perf_counter()
