@@ -44,6 +44,12 @@ def variants():
 VARIANTS = list(variants())
 
 
+def fit(model, data):
+    """``model.fit(data)`` with the extra fit data its traits ask for (item features)."""
+    traits = model._get_traits()
+    return model.fit(data, **(dict(traits.test_fit_data(data)) if traits.test_fit_data else {}))
+
+
 def test_every_model_family_is_covered():
     names = {cls.__name__ for cls in exported_models()}
     assert {"Baseline", "FunkSVD", "ALS", "ImplicitALS"} <= names
@@ -129,7 +135,7 @@ def save_load(model, path):
 # --------------------------------------------------------------------------- round trips
 @pytest.mark.parametrize("cls, kw", VARIANTS)
 def test_save_load_round_trip(cls, kw, data, tmp_path):
-    model = cls(**kw).fit(data)
+    model = fit(cls(**kw), data)
     loaded = save_load(model, tmp_path / "model.npz")
     assert_same_model(model, loaded, data)
     assert loaded.history_ == model.history_
@@ -142,7 +148,7 @@ def test_save_load_round_trip(cls, kw, data, tmp_path):
 
 @pytest.mark.parametrize("cls, kw", VARIANTS)
 def test_round_trip_after_add_users_and_items(cls, kw, data, tmp_path):
-    model = cls(**kw).fit(data)
+    model = fit(cls(**kw), data)
     added = model.add_users(new_users(model, data))
     model.add_items(new_items(model, data))
     loaded = save_load(model, tmp_path / "model.npz")
@@ -158,7 +164,7 @@ def test_round_trip_after_add_users_and_items(cls, kw, data, tmp_path):
 
 @pytest.mark.parametrize("cls, kw", VARIANTS)
 def test_pickle_round_trip(cls, kw, data):
-    model = cls(**kw).fit(data)
+    model = fit(cls(**kw), data)
     model.recommend(n=3)  # fills the retrieval caches
     model.similar_items(model.item_map_.ids[:2], n=3)
     assert model._scorer.value.cache  # the retrieval caches live in the fitted state's scorer
@@ -186,9 +192,9 @@ def test_model_crosses_process_boundaries(raw):
 
 @pytest.mark.parametrize("cls, kw", VARIANTS)
 def test_loaded_model_refits_like_a_fresh_one(cls, kw, data, tmp_path):
-    loaded = save_load(cls(**kw).fit(data), tmp_path / "m.npz")
-    loaded.fit(data)
-    assert_same_model(cls(**kw).fit(data), loaded, data)
+    loaded = save_load(fit(cls(**kw), data), tmp_path / "m.npz")
+    fit(loaded, data)
+    assert_same_model(fit(cls(**kw), data), loaded, data)
 
 
 def test_unfitted_model_pickles_and_refuses_to_save(tmp_path):
