@@ -22,8 +22,6 @@ import re
 import time
 from pathlib import Path
 
-import numpy as np
-
 import mfrec
 
 HERE = Path(__file__).resolve().parent

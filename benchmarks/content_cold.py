@@ -55,7 +55,8 @@ def run(threads: int) -> list[dict]:
         }
         for split, (train, test) in splits.items():
             models = {
-                "Baseline (μ + b_u + b_i: μ + b_u on unrated items)": mfrec.Baseline(n_threads=threads),
+                "Baseline (μ + b_u + b_i: μ + b_u on unrated items)":
+                    mfrec.Baseline(n_threads=threads),
                 "ContentBased (defaults)": mfrec.ContentBased(n_threads=threads),
                 "ContentBased (item_bias=False)": mfrec.ContentBased(item_bias=False,
                                                                      n_threads=threads),
