@@ -111,3 +111,22 @@ def test_bad_members(small):
         mfrec.Blend(members(), buckets=(10, 5)).fit(small)
     with pytest.raises(NotImplementedError):
         mfrec.Blend(members()).fit(small).fold_in(small.to_csr()[:2])
+
+
+def test_corrupt_blend_file_is_refused(small, tmp_path):
+    import json
+    import zipfile
+
+    b = mfrec.Blend(members()).fit(small)
+    b.save(tmp_path / "b.npz")
+    with zipfile.ZipFile(tmp_path / "b.npz") as zf:
+        arrays = {n[:-4]: np.lib.format.read_array(zf.open(n)) for n in zf.namelist()}
+    header = json.loads(str(arrays["__mfrec__"]))
+    header["state"]["members_"]["models"].pop()  # one member fewer than weights
+    arrays["__mfrec__"] = np.array(json.dumps(header))
+    with zipfile.ZipFile(tmp_path / "bad.npz", "w") as zf:
+        for k, v in arrays.items():
+            with zf.open(k + ".npy", "w") as f:
+                np.lib.format.write_array(f, v, allow_pickle=False)
+    with pytest.raises(mfrec.ModelFileError, match="Blend"):
+        mfrec.load(tmp_path / "bad.npz")

@@ -204,3 +204,21 @@ def test_cold_items_beat_user_baseline(ml100k):
 def test_unit_rows():
     F = np.array([[3, 4], [0, 0]], dtype=np.float32)
     np.testing.assert_allclose(_unit_rows(F), [[0.6, 0.8], [0, 0]])
+
+
+def test_loader_reads_tags(tmp_path):
+    folder = tmp_path / "ml-latest-small"
+    folder.mkdir()
+    (folder / "ratings.csv").write_text("userId,movieId,rating,timestamp\n1,10,4,5\n"
+                                        "1,20,3,6\n2,30,5,7\n")
+    (folder / "movies.csv").write_text("movieId,title,genres\n10,A (1990),Drama\n"
+                                       "20,B (1991),Comedy\n30,C (1992),Drama|War\n")
+    (folder / "tags.csv").write_text(
+        "userId,movieId,tag,timestamp\n"
+        '1,10,"dark, gritty",1\n2,10,Dark,2\n1,10,  dark  ,3\n3,30,Pixar,4\n3,99,gone,5\n'
+        "bad line\n", encoding="utf-8")
+    d = mfrec.datasets.load_movielens("latest-small", data_home=tmp_path, download=False)
+    assert d.item_metadata["tags"].tolist() == [("dark", "dark, gritty"), (), ("pixar",)]
+    m = mfrec.ContentBased(min_support=1, normalize=False).fit(d, item_features="tags")
+    assert list(m.feature_names_) == ["tags:dark", "tags:dark, gritty", "tags:pixar"]
+    np.testing.assert_array_equal(m.item_factors_, [[1, 1, 0], [0, 0, 0], [0, 0, 1]])

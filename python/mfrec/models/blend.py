@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from .._base import Recommender
+from .._persist import ModelFileError
 from .._scoring import Scorer, predict_inner
 from .._traits import ModelTraits
 from .._validation import check_float, check_int, check_random_state
@@ -192,6 +193,25 @@ class Blend(Recommender):
     def _make_trainer(self, data: Interactions, params: dict, engine: LocalEngine,
                       **fit_data: Any) -> _BlendTrainer:
         return _BlendTrainer(self, data, params, fit_data)
+
+    def _upgrade_state(self, state: dict[str, Any]) -> dict[str, Any]:
+        """A loaded state's blend parts checked before use: fitted members over the blend's
+        id maps, finite weights of shape (n_buckets, n_members + 1), increasing edges."""
+        members, w = state.get("members_"), state.get("weights_")
+        edges = state.get("bucket_edges_")
+        n_users, n_items = len(state["user_map_"]), len(state["item_map_"])
+        ok = (isinstance(members, list) and members
+              and all(isinstance(m, Recommender) and not isinstance(m, Blend)
+                      and hasattr(m, "user_factors_") and len(m.user_map_) == n_users
+                      and len(m.item_map_) == n_items for m in members)
+              and isinstance(edges, np.ndarray) and edges.ndim == 1 and edges.dtype.kind == "i"
+              and np.all(np.diff(edges) > 0)
+              and isinstance(w, np.ndarray) and w.dtype == np.float64
+              and w.shape == (len(edges) + 1, len(members) + 1) and np.all(np.isfinite(w)))
+        if not ok:
+            raise ModelFileError("a Blend in this model file is corrupt: its members, weights "
+                                 "or bucket edges do not fit together")
+        return state
 
     def _make_scorer(self, state: dict[str, Any]) -> Scorer:
         counts = state["_train"].item_counts()
