@@ -130,3 +130,12 @@ def test_corrupt_blend_file_is_refused(small, tmp_path):
                 np.lib.format.write_array(f, v, allow_pickle=False)
     with pytest.raises(mfrec.ModelFileError, match="Blend"):
         mfrec.load(tmp_path / "bad.npz")
+
+
+def test_risk_averse_recommend(small):
+    b = mfrec.Blend(members()).fit(small)
+    se = b._scoring().item_uncertainty(1)
+    assert se.shape == (small.n_items,) and np.all(se > 0)
+    plain = b.recommend(small.user_ids[:3], n=5)[1]
+    careful = b.recommend(small.user_ids[:3], n=5, risk_aversion=2.0)[1]
+    assert np.all(careful[:, 0] < plain[:, 0])

@@ -216,7 +216,8 @@ class Blend(Recommender):
     def _make_scorer(self, state: dict[str, Any]) -> Scorer:
         counts = state["_train"].item_counts()
         return BlendScorer(state["members_"], state["weights_"],
-                           np.searchsorted(state["bucket_edges_"], counts, side="right"))
+                           np.searchsorted(state["bucket_edges_"], counts, side="right"),
+                           train=state["_train"])
 
 
 class _BlendTrainer:
@@ -317,11 +318,26 @@ class BlendScorer(Scorer):
     clip = True
 
     def __init__(self, members: list[Recommender], weights: NDArray[np.float64],
-                 item_bucket: NDArray[np.int64]) -> None:
+                 item_bucket: NDArray[np.int64], train: Interactions | None = None) -> None:
         self.snaps = [m._snapshot() for m in members]
+        self.train = train
         self.weights = np.asarray(weights, dtype=np.float64)
         self.item_bucket = item_bucket
         self.cache: dict[str, Any] = {}  # retrieval caches of this snapshot
+
+    def item_uncertainty(self, n_threads: int) -> NDArray[np.float32] | None:
+        """σ̂ / √(n_i + 1), σ̂ the blend's residual RMSE on its training ratings (as
+        ``DotScorer``'s): ``recommend(risk_aversion=...)`` ranks by a lower bound."""
+        if self.train is None:
+            return None
+        if "item-se" not in self.cache:
+            t = self.train
+            pred = self.predict(t.user_index.astype(np.int64), t.item_index.astype(np.int64),
+                                clip=False, scale=(0.0, 0.0), n_threads=n_threads)
+            sigma = float(np.sqrt(np.mean((pred - t.ratings) ** 2, dtype=np.float64)))
+            counts = t.item_counts().astype(np.float64)
+            self.cache["item-se"] = (sigma / np.sqrt(counts + 1.0)).astype(np.float32)
+        return self.cache["item-se"]
 
     def _item_weights(self, i: np.ndarray) -> np.ndarray:
         """β of each item's bucket (rows of (M + 1)); unknown items (−1) the global β."""
