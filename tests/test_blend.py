@@ -4,6 +4,7 @@ cross-validation (clone), member fit data, and bad members."""
 
 import numpy as np
 import pytest
+import scipy.sparse as sp
 
 import mfrec
 from mfrec.model_selection import cross_validate
@@ -139,3 +140,26 @@ def test_risk_averse_recommend(small):
     plain = b.recommend(small.user_ids[:3], n=5)[1]
     careful = b.recommend(small.user_ids[:3], n=5, risk_aversion=2.0)[1]
     assert np.all(careful[:, 0] < plain[:, 0])
+
+
+def test_add_users_and_items_through_the_members(small, tmp_path):
+    b = mfrec.Blend(members()).fit(small)
+    new = small.to_csr()[:3]
+    ids = b.add_users(new)
+    assert ids.tolist() == [small.n_users, small.n_users + 1, small.n_users + 2]
+    assert all(m.n_users == small.n_users + 3 for m in b.members_)
+    items = np.arange(10)
+    P = np.column_stack([m.predict(np.full(10, ids[0]), items) for m in b.members_])
+    expect = np.clip(b.weights_[0, 0] + P.astype(np.float64) @ b.weights_[0, 1:], 1, 5)
+    np.testing.assert_allclose(b.predict(np.full(10, ids[0]), items), expect, rtol=1e-6,
+                               atol=1e-5)
+    seen = set(new[0].indices.tolist())
+    assert not seen & set(b.recommend([ids[0]], n=20)[0][0].tolist())
+    col = sp.vstack([small.to_csr()[:, :1], sp.csr_matrix((3, 1))]).tocsr()
+    (j,) = b.add_items(col)
+    assert j == small.n_items and all(m.n_items == small.n_items + 1 for m in b.members_)
+    b.save(tmp_path / "b.npz")
+    loaded = mfrec.load(tmp_path / "b.npz")
+    u = np.repeat(ids, 4)
+    i = np.tile([0, 1, 2, j], 3)
+    np.testing.assert_array_equal(loaded.predict(u, i), b.predict(u, i))

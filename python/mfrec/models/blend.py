@@ -10,19 +10,21 @@ cross-validate, save/load (members are stored inside the blend's model file).
 
 from __future__ import annotations
 
+import copy
 import inspect
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
 from .._base import Recommender
+from .._foldin import _extend_train, _rows
 from .._persist import ModelFileError
 from .._scoring import Scorer, predict_inner
 from .._traits import ModelTraits
 from .._validation import check_float, check_int, check_random_state
 
 if TYPE_CHECKING:
-    from numpy.typing import NDArray
+    from numpy.typing import ArrayLike, NDArray
 
     from .._engine import LocalEngine
     from .._input import EpochCallback, InteractionsLike, Seed
@@ -68,7 +70,8 @@ class Blend(Recommender):
     Predictions of members are clipped to the rating scale before blending, and the blend
     is clipped again. ``recommend`` ranks by the same blend of the members' (unclipped)
     scores; ``similar_items`` / ``similar_users`` average the members' cosine similarities,
-    weighted by |β_m|. Fold-in is not supported. The result is the same at any
+    weighted by |β_m|. ``fold_in`` is not supported (a blend has no factors of its own);
+    ``add_users`` / ``add_items`` fold the new rows into every member. The result is the same at any
     ``n_threads`` when every member's is (not with the default FunkSVD member, whose
     Hogwild SGD is not).
 
@@ -193,6 +196,82 @@ class Blend(Recommender):
     def _make_trainer(self, data: Interactions, params: dict, engine: LocalEngine,
                       **fit_data: Any) -> _BlendTrainer:
         return _BlendTrainer(self, data, params, fit_data)
+
+    # -- new users and items: through the members ------------------------------------------
+    def _add(self, side: str, data: Any, ids: Any) -> NDArray[np.int64]:
+        """Fold new rows into copies of every member (their own fold-in), then publish the
+        copies and the blend's extended id map and "seen" data in one step."""
+        self._check_fitted()
+        st = dict(self._fitted_state())
+        new = "user" if side == "users" else "item"
+        R, _ = _rows(self, side, data)
+        n_old = len(st[f"{new}_map_"])
+        members = []
+        for m in st["members_"]:
+            twin = copy.deepcopy(m)
+            if side == "users":
+                twin.add_users(data, ids)
+            else:
+                twin.add_items(data, ids)
+            members.append(twin)
+        idmap = getattr(members[0], f"{new}_map_")
+        n_new = len(idmap) - n_old
+        st.update({
+            "members_": members,
+            f"{new}_map_": idmap,
+            f"{new}_factors_": np.zeros((n_old + n_new, 0), dtype=np.float32),
+            f"{new}_bias_": np.zeros(n_old + n_new, dtype=np.float32),
+            f"_cold_{new}s_": np.zeros(n_old + n_new, dtype=bool),
+        })
+        st["_train"] = _extend_train(st, side, R)
+        self._publish(st)
+        return np.arange(n_old, n_old + n_new)
+
+    def add_users(self, user_items: InteractionsLike, user_ids: ArrayLike | None = None,
+                  ) -> NDArray[np.int64]:
+        """Add new users to every member (each by its own fold-in) and to the blend.
+
+        Parameters
+        ----------
+        user_items : sparse matrix of shape (n_new, n_items), Interactions or DataFrame
+            The new users' ratings (see :meth:`mfrec.Recommender.add_users`).
+        user_ids : array-like of shape (n_new,), optional
+            Their raw ids (see :meth:`mfrec.Recommender.add_users`).
+
+        Returns
+        -------
+        ndarray of shape (n_new,), int64
+            The new users' inner ids.
+
+        Raises
+        ------
+        NotImplementedError
+            A member does not support fold-in (nothing is changed).
+        """
+        return self._add("users", user_items, user_ids)
+
+    def add_items(self, item_users: InteractionsLike, item_ids: ArrayLike | None = None,
+                  ) -> NDArray[np.int64]:
+        """Add new items to every member (each by its own fold-in) and to the blend.
+
+        Parameters
+        ----------
+        item_users : sparse matrix of shape (n_users, n_new), Interactions or DataFrame
+            The new items' ratings (see :meth:`mfrec.Recommender.add_items`).
+        item_ids : array-like of shape (n_new,), optional
+            Their raw ids.
+
+        Returns
+        -------
+        ndarray of shape (n_new,), int64
+            The new items' inner ids.
+
+        Raises
+        ------
+        NotImplementedError
+            A member does not support fold-in (nothing is changed).
+        """
+        return self._add("items", item_users, item_ids)
 
     def _upgrade_state(self, state: dict[str, Any]) -> dict[str, Any]:
         """A loaded state's blend parts checked before use: fitted members over the blend's
