@@ -163,3 +163,15 @@ def test_add_users_and_items_through_the_members(small, tmp_path):
     u = np.repeat(ids, 4)
     i = np.tile([0, 1, 2, j], 3)
     np.testing.assert_array_equal(loaded.predict(u, i), b.predict(u, i))
+
+
+def test_new_items_reach_a_content_member_with_their_features(small):
+    F = (np.random.default_rng(0).random((small.n_items, 4)) < 0.5).astype(np.float32)
+    b = mfrec.Blend(members() + [mfrec.ContentBased(normalize=False)]).fit(
+        small, item_features=F)
+    new_f = np.array([[1, 0, 1, 1]], dtype=np.float32)
+    (j,) = b.add_items(sp.csr_matrix((small.n_users, 1), dtype=np.float32),
+                       item_features=new_f)
+    np.testing.assert_array_equal(b.members_[2].item_factors_[j], new_f[0])
+    scores = b.predict(small.users[:20], np.full(20, j), clip=False)
+    assert np.unique(np.round(scores, 5)).size > 1  # users differ on it: the features count

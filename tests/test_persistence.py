@@ -164,7 +164,7 @@ def test_save_load_round_trip(cls, kw, data, tmp_path):
 def test_round_trip_after_add_users_and_items(cls, kw, data, tmp_path):
     model = fit(cls(**kw), data)
     if model._get_traits().fold_in == "none":
-        pytest.skip(f"{cls.__name__} does not fold in new users or items")
+        pytest.skip(f"{cls.__name__} has no fold-in of its own (traits fold_in='none')")
     added = model.add_users(new_users(model, data))
     model.add_items(new_items(model, data))
     loaded = save_load(model, tmp_path / "model.npz")

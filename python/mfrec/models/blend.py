@@ -198,7 +198,7 @@ class Blend(Recommender):
         return _BlendTrainer(self, data, params, fit_data)
 
     # -- new users and items: through the members ------------------------------------------
-    def _add(self, side: str, data: Any, ids: Any) -> NDArray[np.int64]:
+    def _add(self, side: str, data: Any, ids: Any, extra: dict) -> NDArray[np.int64]:
         """Fold new rows into copies of every member (their own fold-in), then publish the
         copies and the blend's extended id map and "seen" data in one step."""
         self._check_fitted()
@@ -209,10 +209,9 @@ class Blend(Recommender):
         members = []
         for m in st["members_"]:
             twin = copy.deepcopy(m)
-            if side == "users":
-                twin.add_users(data, ids)
-            else:
-                twin.add_items(data, ids)
+            add = twin.add_users if side == "users" else twin.add_items
+            accepted = inspect.signature(add).parameters
+            add(data, ids, **{k: v for k, v in extra.items() if k in accepted})
             members.append(twin)
         idmap = getattr(members[0], f"{new}_map_")
         n_new = len(idmap) - n_old
@@ -228,7 +227,7 @@ class Blend(Recommender):
         return np.arange(n_old, n_old + n_new)
 
     def add_users(self, user_items: InteractionsLike, user_ids: ArrayLike | None = None,
-                  ) -> NDArray[np.int64]:
+                  **member_data: Any) -> NDArray[np.int64]:
         """Add new users to every member (each by its own fold-in) and to the blend.
 
         Parameters
@@ -237,6 +236,8 @@ class Blend(Recommender):
             The new users' ratings (see :meth:`mfrec.Recommender.add_users`).
         user_ids : array-like of shape (n_new,), optional
             Their raw ids (see :meth:`mfrec.Recommender.add_users`).
+        **member_data
+            Keywords passed to the members whose ``add_users`` takes them.
 
         Returns
         -------
@@ -248,10 +249,10 @@ class Blend(Recommender):
         NotImplementedError
             A member does not support fold-in (nothing is changed).
         """
-        return self._add("users", user_items, user_ids)
+        return self._add("users", user_items, user_ids, member_data)
 
     def add_items(self, item_users: InteractionsLike, item_ids: ArrayLike | None = None,
-                  ) -> NDArray[np.int64]:
+                  **member_data: Any) -> NDArray[np.int64]:
         """Add new items to every member (each by its own fold-in) and to the blend.
 
         Parameters
@@ -260,6 +261,10 @@ class Blend(Recommender):
             The new items' ratings (see :meth:`mfrec.Recommender.add_items`).
         item_ids : array-like of shape (n_new,), optional
             Their raw ids.
+        **member_data
+            Keywords passed to the members whose ``add_items`` takes them: e.g.
+            ``item_features=`` for a ContentBased member, which then scores the new items
+            by their features.
 
         Returns
         -------
@@ -271,7 +276,7 @@ class Blend(Recommender):
         NotImplementedError
             A member does not support fold-in (nothing is changed).
         """
-        return self._add("items", item_users, item_ids)
+        return self._add("items", item_users, item_ids, member_data)
 
     def _upgrade_state(self, state: dict[str, Any]) -> dict[str, Any]:
         """A loaded state's blend parts checked before use: fitted members over the blend's
