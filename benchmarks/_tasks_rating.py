@@ -53,7 +53,8 @@ MODELS = {
     "mfrec NMF": Spec("mfrec", "defaults: multiplicative updates, biased, k=15, 10 epochs, "
                       "reg 0.15 (biases: reg 0.02, step 0.005), U(0, 0.5) init"),
     "mfrec NMF (Surprise settings)": Spec(
-        "mfrec", "multiplicative updates, k=15, 50 epochs, unbiased, reg 0.06, U(0, 1) init"),
+        "mfrec", "multiplicative updates in Surprise's order (update_order='simultaneous'), "
+        "k=15, 50 epochs, unbiased, reg 0.06, U(0, 1) init"),
     "Surprise BaselineOnly": Spec("surprise", "defaults (ALS, 10 epochs, reg_u 15, reg_i 10)",
                                   "surprise", single_threaded=True),
     "Surprise SVD": Spec("surprise", "defaults: k=100, 20 epochs, lr 0.005, reg 0.02, "
@@ -239,9 +240,9 @@ def _fit_mfrec(model, train, test, n_users, n_items, scale, threads, seed,
     elif model == "mfrec NMF":
         est = mfrec.NMF(n_threads=threads, random_state=seed)
     elif model == "mfrec NMF (Surprise settings)":
-        est = mfrec.NMF(algorithm="mu", n_factors=15, n_epochs=50, biased=False, reg=0.06,
-                        reg_bias=0.02, lr_bias=0.005, init_low=0.0, init_high=1.0,
-                        n_threads=threads, random_state=seed)
+        est = mfrec.NMF(algorithm="mu", update_order="simultaneous", n_factors=15,
+                        n_epochs=50, biased=False, reg=0.06, reg_bias=0.02, lr_bias=0.005,
+                        init_low=0.0, init_high=1.0, n_threads=threads, random_state=seed)
     else:
         raise KeyError(f"unknown mfrec model {model!r}")
     t = time.perf_counter()

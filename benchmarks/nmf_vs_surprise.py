@@ -31,8 +31,9 @@ import numpy as np
 
 import mfrec
 
-SURPRISE_SETTINGS = dict(algorithm="mu", n_factors=15, n_epochs=50, biased=False, reg=0.06,
-                         reg_bias=0.02, lr_bias=0.005, init_low=0.0, init_high=1.0)
+SURPRISE_SETTINGS = dict(algorithm="mu", update_order="simultaneous", n_factors=15,
+                         n_epochs=50, biased=False, reg=0.06, reg_bias=0.02, lr_bias=0.005,
+                         init_low=0.0, init_high=1.0)
 SEEDS = range(5)
 
 

@@ -54,13 +54,16 @@ def mu_half(indptr, indices, values, X, xb, Y, yb, mu, reg, reg_b, lr_b, biased)
     return sse
 
 
-def mu_epoch(data, P, Q, bu, bi, mu, reg, reg_b, lr_b, biased):
-    """A user half-sweep, then an item half-sweep; returns the item half's Σ e²."""
+def mu_epoch(data, P, Q, bu, bi, mu, reg, reg_b, lr_b, biased, simultaneous=False):
+    """A user half-sweep, then an item half-sweep (against the user rows and biases of the
+    epoch's start if simultaneous); returns the item half's Σ e²."""
     R = data.to_csr()
     C = R.T.tocsr()
     C.sort_indices()
+    P0, bu0 = P.copy(), bu.copy()
     mu_half(R.indptr, R.indices, R.data, P, bu, Q, bi, mu, reg, reg_b, lr_b, biased)
-    return mu_half(C.indptr, C.indices, C.data, Q, bi, P, bu, mu, reg, reg_b, lr_b, biased)
+    Pu, buu = (P0, bu0) if simultaneous else (P, bu)
+    return mu_half(C.indptr, C.indices, C.data, Q, bi, Pu, buu, mu, reg, reg_b, lr_b, biased)
 
 
 def psgd_epoch(order, schedule, ratings, P, Q, bu, bi, mu, lr_b, lr, reg_b, reg, biased,
@@ -115,21 +118,22 @@ def nonneg_ridge_reference(Y, cols, vals, reg, reg_b, mu, other_bias, biased):
 
 # --------------------------------------------------------------------------- the kernels
 @pytest.mark.parametrize("biased", [False, True])
-@pytest.mark.parametrize("k", [5, 20])
-def test_mu_matches_numpy_reference(small, biased, k):
+@pytest.mark.parametrize("k,order", [(5, "alternating"), (20, "alternating"),
+                                     (5, "simultaneous"), (20, "simultaneous")])
+def test_mu_matches_numpy_reference(small, biased, k, order):
     """Two epochs, one thread, float32: relative 1e-4 (the order of additions in a dot
     product differs)."""
     seed, n_epochs = 3, 2
     kw = dict(reg=0.06, reg_bias=0.02, lr_bias=0.005, init_low=0.1, init_high=1.0)
     m = mfrec.NMF(algorithm="mu", n_factors=k, n_epochs=n_epochs, biased=biased, n_threads=1,
-                  random_state=seed, **kw).fit(small)
+                  update_order=order, random_state=seed, **kw).fit(small)
     rng = np.random.default_rng(seed)
     P = uniform_init(rng, small.n_users, k, 0.1, 1.0)
     Q = uniform_init(rng, small.n_items, k, 0.1, 1.0)
     bu, bi = np.zeros(small.n_users, F32), np.zeros(small.n_items, F32)
     mu = F32(small.ratings.mean(dtype=np.float64))
-    losses = [mu_epoch(small, P, Q, bu, bi, mu, 0.06, 0.02, 0.005, biased) / small.nnz
-              for _ in range(n_epochs)]
+    losses = [mu_epoch(small, P, Q, bu, bi, mu, 0.06, 0.02, 0.005, biased,
+                       order == "simultaneous") / small.nnz for _ in range(n_epochs)]
     np.testing.assert_allclose(m.user_factors_, P, rtol=1e-4, atol=1e-6)
     np.testing.assert_allclose(m.item_factors_, Q, rtol=1e-4, atol=1e-6)
     np.testing.assert_allclose(m.user_bias_, bu if biased else 0, rtol=1e-4, atol=1e-6)
@@ -172,8 +176,10 @@ def test_projected_sgd_matches_numpy_reference(small, biased, schedule):
     np.testing.assert_allclose([h["loss"] for h in m.history_], losses, rtol=1e-4)
 
 
-def test_mu_bit_identical_at_any_thread_count(small):
-    kw = dict(algorithm="mu", biased=True, n_factors=12, n_epochs=6, random_state=4)
+@pytest.mark.parametrize("order", ["alternating", "simultaneous"])
+def test_mu_bit_identical_at_any_thread_count(small, order):
+    kw = dict(algorithm="mu", biased=True, n_factors=12, n_epochs=6, random_state=4,
+              update_order=order)
     a = mfrec.NMF(n_threads=1, **kw).fit(small)
     for b in (mfrec.NMF(n_threads=1, **kw).fit(small), mfrec.NMF(n_threads=2, **kw).fit(small),
               mfrec.NMF(n_threads=3, **kw).fit(small, callback=lambda info: None)):
@@ -402,9 +408,9 @@ def test_mu_kernel_checks_its_input():
 def test_movielens_accuracy(ml100k):
     """ML-100K 80/20 (seed 0). Surprise's NMF settings: Surprise reaches RMSE ≈ 0.96 here."""
     train, test = mfrec.model_selection.train_test_split(ml100k, 0.2, random_state=0)
-    surprise = mfrec.NMF(algorithm="mu", n_factors=15, n_epochs=50, reg=0.06, reg_bias=0.02,
-                         lr_bias=0.005, init_low=0.0, init_high=1.0,
-                         random_state=0).fit(train)
+    surprise = mfrec.NMF(algorithm="mu", update_order="simultaneous", n_factors=15,
+                         n_epochs=50, biased=False, reg=0.06, reg_bias=0.02, lr_bias=0.005,
+                         init_low=0.0, init_high=1.0, random_state=0).fit(train)
     assert mfrec.evaluate(surprise, test)["rmse"] < 0.975
     default = mfrec.NMF(random_state=0).fit(train)
     assert mfrec.evaluate(default, test)["rmse"] < 0.975
@@ -426,6 +432,7 @@ def test_bias_defaults_follow_the_algorithm():
     (dict(init_low=-0.1), ValueError, "init_low"),
     (dict(init_low=0.5, init_high=0.2), ValueError, "init_high"),
     (dict(lr_schedule="adam"), ValueError, "lr_schedule"),
+    (dict(update_order="jacobi"), ValueError, "update_order"),
     (dict(reg=-1.0), ValueError, "reg"),
     (dict(reg_user=-1.0), ValueError, "reg_user"),
     (dict(lr=0.0), ValueError, "lr"),

@@ -42,7 +42,10 @@ void register_nmf(py::module_& m) {
         .field("reg_bi", &NmfParams::reg_bi, "L2 weight of the item biases (per rating).")
         .field("lr_bu", &NmfParams::lr_bu, "SGD step of the user biases.")
         .field("lr_bi", &NmfParams::lr_bi, "SGD step of the item biases.")
-        .field("biased", &NmfParams::biased, "Predict μ + b_u + b_i + pᵀq (else pᵀq).");
+        .field("biased", &NmfParams::biased, "Predict μ + b_u + b_i + pᵀq (else pᵀq).")
+        .field("simultaneous", &NmfParams::simultaneous,
+               "Item half-sweep against the user rows (and biases) of the epoch's start "
+               "(Surprise's order), else against the updated ones.");
 
     m.def(
         "nmf_mu_epochs",

@@ -76,6 +76,7 @@ class NmfParams:
     lr_bu: float
     lr_bi: float
     biased: bool
+    simultaneous: bool
     def __init__(
         self,
         *,
@@ -87,6 +88,7 @@ class NmfParams:
         lr_bu: float = ...,
         lr_bi: float = ...,
         biased: bool = ...,
+        simultaneous: bool = ...,
     ) -> None: ...
 
 class PredictParams:

@@ -21,8 +21,10 @@
 //    fixed points are those of the loss above. Factors that start ≥ 0 stay ≥ 0 (a product of
 //    non-negative numbers), and a factor that reaches 0 stays 0. Each row reads only its own
 //    ratings and the fixed side, so rows run in parallel and the result is bit-identical at
-//    any thread count. Surprise instead accumulates both sides from the same old factors in
-//    one pass (a Jacobi step); the half-sweeps here use the new user rows for the items.
+//    any thread count. By default the item half uses the new user rows (Gauss–Seidel); with
+//    NmfParams::simultaneous it uses the user rows and biases of the epoch's start, saved by
+//    the user half before each update — Surprise's order (a Jacobi step: Surprise accumulates
+//    both sides from the same old factors in one pass).
 //
 // 2. Projected SGD on the block grid of sgd_blocks.hpp (LibMF's --nmf): FunkSVD's update
 //    (sgd_step.hpp: error, biases, AdaGrad state), then p ← max(p, 0), q ← max(q, 0).
@@ -56,6 +58,7 @@ struct NmfParams {
     float reg_bu = 0.02f, reg_bi = 0.02f;
     float lr_bu = 0.005f, lr_bi = 0.005f;
     bool biased = false;
+    bool simultaneous = false;  // item half against the user rows of the epoch's start
 };
 
 namespace nmf_detail {
@@ -104,13 +107,19 @@ MFREC_INLINE double mu_row(const std::int32_t* MFREC_RESTRICT idx,
 
 /// One half-sweep over the rows of R (inside the caller's parallel region): row u of X (and
 /// x_bias[u]) against Y; row_sse[u] = its Σ e².
+/// With save (rows × k) and save_bias, row u and its bias are first copied there.
 MFREC_INLINE void mu_half(CsrView R, MatrixView X, float* x_bias, MatrixView Y,
                           const float* other_bias, float mu, float reg, float reg_b, float lr_b,
                           bool biased, double* row_sse, float* num, float* den,
-                          const ParallelErrors& errors) {
+                          const ParallelErrors& errors, float* save = nullptr,
+                          float* save_bias = nullptr) {
     MFREC_PRAGMA(omp for schedule(dynamic, 32))
     for (index_t u = 0; u < R.rows; ++u) {
         if (errors.failed()) continue;
+        if (save) {
+            std::copy(X.row(u), X.row(u) + X.cols, save + u * X.cols);
+            save_bias[u] = x_bias[u];
+        }
         const index_t b = R.indptr[u], e = R.indptr[u + 1];
         row_sse[u] = mu_row(R.indices + b, R.data + b, e - b, X.row(u), x_bias + u, Y,
                             other_bias, mu, reg, reg_b, lr_b, biased, num, den);
@@ -123,6 +132,7 @@ struct MuArgs {
     MatrixView P, Q;           // n_users × k, n_items × k (k possibly zero-padded)
     float *bu, *bi;            // n_users, n_items
     NmfParams prm;
+    float *P_old, *bu_old;     // prm.simultaneous: n_users × k and n_users scratch, else null
     index_t n_epochs;
     double* row_sse;           // scratch, n_users + n_items
     double *epoch_sse, *epoch_seconds;  // out, n_epochs
@@ -148,13 +158,17 @@ MFREC_INLINE void mu_epochs_thread(const MuArgs& a, MuShared& sh) {
     // `stop` is read after that half's barrier. (On a loaded machine every barrier waits for
     // a descheduled thread: fewer barriers, less waiting.)
     for (index_t t = 0; t < a.n_epochs; ++t) {
+        // simultaneous: each user row (and bias) is saved before its update, and the item
+        // half reads the saved ones (Surprise's order: both sides from the epoch's start)
         mu_half(a.by_user, a.P, a.bu, a.Q, a.bi, p.mu, p.reg_p, p.reg_bu, p.lr_bu, p.biased,
-                a.row_sse, num.data(), den.data(), sh.errors);
+                a.row_sse, num.data(), den.data(), sh.errors, a.P_old, a.bu_old);
         // set by epoch t − 1's single block, visible after the barrier above; P is no longer
         // read after a divergence (the fit is abandoned)
         if (sh.stop) break;
-        mu_half(a.by_item, a.Q, a.bi, a.P, a.bu, p.mu, p.reg_q, p.reg_bi, p.lr_bi, p.biased,
-                a.row_sse + a.by_user.rows, num.data(), den.data(), sh.errors);
+        const MatrixView users = a.P_old ? MatrixView{a.P_old, a.P.rows, a.P.cols} : a.P;
+        mu_half(a.by_item, a.Q, a.bi, users, a.P_old ? a.bu_old : a.bu, p.mu, p.reg_q,
+                p.reg_bi, p.lr_bi, p.biased, a.row_sse + a.by_user.rows, num.data(),
+                den.data(), sh.errors);
         MFREC_PRAGMA(omp single nowait)
         {
             // The epoch's loss: the item half's errors, summed in row order.
@@ -438,7 +452,14 @@ inline index_t nmf_mu_epochs(CsrView by_user, CsrView by_item, MatrixView P, Mat
                              double* row_sse, double* epoch_sse, double* epoch_seconds,
                              int n_threads) {
     if (n_epochs == 0) return 0;
-    const nmf_detail::MuArgs a{by_user, by_item, P, Q, bu, bi, prm, n_epochs, row_sse,
+    std::vector<float> P_old, bu_old;
+    if (prm.simultaneous) {
+        P_old.resize(static_cast<size_t>(P.rows * P.cols));
+        bu_old.resize(static_cast<size_t>(P.rows));
+    }
+    const nmf_detail::MuArgs a{by_user, by_item, P, Q, bu, bi, prm,
+                               prm.simultaneous ? P_old.data() : nullptr,
+                               prm.simultaneous ? bu_old.data() : nullptr, n_epochs, row_sse,
                                epoch_sse, epoch_seconds};
     nmf_detail::MuShared sh;
     sh.start = std::chrono::steady_clock::now();

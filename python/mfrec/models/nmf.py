@@ -50,7 +50,8 @@ class NMF(Recommender):
       as it is (no NaN). Rows are independent, so the user half (then the item half) runs in
       parallel and the result is **bit-identical at any thread count** for a seed. Surprise
       updates both sides from the same old factors in one pass; here the item half already
-      sees the new user rows.
+      sees the new user rows (``update_order="alternating"``); ``"simultaneous"`` updates
+      the items from the user rows of the epoch's start, as Surprise does.
 
     Factors start uniform in [``init_low``, ``init_high``) and never become negative.
 
@@ -77,6 +78,10 @@ class NMF(Recommender):
     lr_bias : float, optional
         Step of the biases: with ``"mu"`` the constant SGD step of the biases (Surprise's
         ``lr_bu = lr_bi``), default 0.005 (Surprise's); with ``"sgd"`` default ``lr``.
+    update_order : {"alternating", "simultaneous"}, default "alternating"
+        ``"mu"`` only: the item half-sweep against the user rows (and biases) just updated,
+        or against those of the epoch's start (Surprise's order; slower to converge: the
+        tuned defaults use "alternating").
     lr_schedule : {"adagrad", "constant"}, default "adagrad"
         ``"sgd"`` only: per-row AdaGrad steps (LibMF's scheme) or constant steps.
     init_low, init_high : float, default 0.0, 0.5
@@ -97,10 +102,11 @@ class NMF(Recommender):
     -----
     Surprise's ``NMF`` (defaults: ``n_factors=15, n_epochs=50, biased=False, reg_pu=0.06,
     reg_qi=0.06, reg_bu=0.02, reg_bi=0.02, lr_bu=0.005, lr_bi=0.005, init_low=0,
-    init_high=1``) is ``NMF(algorithm="mu", n_factors=15, n_epochs=50, biased=False,
-    reg=0.06, reg_bias=0.02, lr_bias=0.005, init_low=0.0, init_high=1.0)``: the same model,
-    loss and multiplicative update (up to the half-sweep order above, float32 and the random
-    draws), so results agree statistically, not bit for bit. In general Surprise's
+    init_high=1``) is ``NMF(algorithm="mu", update_order="simultaneous", n_factors=15,
+    n_epochs=50, biased=False, reg=0.06, reg_bias=0.02, lr_bias=0.005, init_low=0.0,
+    init_high=1.0)``: the same model, loss, multiplicative update and update order (up to
+    float32, the random draws and, when biased, the biases' steps taken in the half-sweeps),
+    so results agree statistically, not bit for bit. In general Surprise's
     ``reg_pu``, ``reg_qi`` are ``reg_user``, ``reg_item``; ``reg_bu = reg_bi`` is
     ``reg_bias`` and ``lr_bu = lr_bi`` is ``lr_bias`` (mfrec has one of each for both sides:
     Surprise settings with different user and item bias terms have no exact equivalent).
@@ -114,7 +120,8 @@ class NMF(Recommender):
                  biased: bool = True, reg: float = 0.15, reg_user: float | None = None,
                  reg_item: float | None = None, reg_bias: float | None = None,
                  lr: float = 0.05, lr_bias: float | None = None,
-                 lr_schedule: str = "adagrad", init_low: float = 0.0, init_high: float = 0.5,
+                 update_order: str = "alternating", lr_schedule: str = "adagrad",
+                 init_low: float = 0.0, init_high: float = 0.5,
                  n_blocks: int | None = None, n_threads: int | None = None,
                  random_state: Seed = None, verbose: bool = False,
                  n_iter_no_change: int | None = None) -> None:
@@ -128,6 +135,7 @@ class NMF(Recommender):
         self.reg_bias = reg_bias
         self.lr = lr
         self.lr_bias = lr_bias
+        self.update_order = update_order
         self.lr_schedule = lr_schedule
         self.init_low = init_low
         self.init_high = init_high
@@ -145,7 +153,7 @@ class NMF(Recommender):
             # n_threads unless n_blocks is given
             deterministic=self.algorithm == "mu" or self.n_blocks is not None,
             non_negative=True,
-            test_variants=(small, {**small, "biased": False},
+            test_variants=(small, {**small, "biased": False, "update_order": "simultaneous"},
                            {**small, "algorithm": "sgd", "n_blocks": 2},
                            {**small, "algorithm": "sgd", "biased": True,
                             "lr_schedule": "constant", "lr": 0.01}))
@@ -172,6 +180,7 @@ class NMF(Recommender):
             v = getattr(self, name)
             p[name] = p["reg"] if v is None else check_float(v, name, nonneg=True)
         check_choice(self.lr_schedule, "lr_schedule", ("constant", "adagrad"))
+        check_choice(self.update_order, "update_order", ("alternating", "simultaneous"))
         if not isinstance(self.biased, (bool, np.bool_)):
             raise TypeError(f"biased must be True or False, got {self.biased!r}")
         if self.n_blocks is not None:
@@ -278,7 +287,8 @@ class _MuTrainer(_EpochsTrainer):
         self.params = _core.NmfParams(
             mu=p["global_mean"] if biased else 0.0, reg_p=p["reg_user"], reg_q=p["reg_item"],
             reg_bu=p["reg_bias"], reg_bi=p["reg_bias"], lr_bu=p["lr_bias"],
-            lr_bi=p["lr_bias"], biased=biased)
+            lr_bi=p["lr_bias"], biased=biased,
+            simultaneous=model.update_order == "simultaneous")
         # an epoch: two half-sweeps of a dot product and two axpys per rating, each about
         # an SGD update's work
         self.n_threads = engine.threads(work_ns("sgd", 2 * data.nnz * k_pad))
