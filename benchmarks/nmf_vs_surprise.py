@@ -1,4 +1,5 @@
-"""NMF against Surprise's NMF on MovieLens 100K (random 80/20 split, seed 0): the spread
+"""NMF against Surprise's NMF on MovieLens 100K and latest-small (random 80/20 split, seed
+0): the spread
 over seeds, fit CPU time on one thread, and the busy-machine bound.
 
 ``compare.py`` measures one seed's RMSE and the wall-clock fit time at 2 threads. This
@@ -41,23 +42,15 @@ def _rmse(pred, truth) -> float:
     return float(np.sqrt(np.mean((np.asarray(pred, np.float64) - truth) ** 2)))
 
 
-def main() -> None:
-    import surprise
-    from busy_threads import _cpu, _measure
-
-    from peers.surprise_peer import _DEFAULTS, _trainset
-
-    data = mfrec.datasets.load_movielens("100k")
-    train, test = mfrec.model_selection.train_test_split(data, 0.2, random_state=0)
-    print(f"# nmf_vs_surprise.py — {time.strftime('%Y-%m-%d')}, mfrec {mfrec.__version__}, "
-          f"surprise {surprise.__version__}, {_cpu()}, {len(os.sched_getaffinity(0))} cores, "
-          f"load average at start {os.getloadavg()[0]:.1f}\n")
-    trainset = _trainset(train.user_index.astype(np.int32), train.item_index.astype(np.int32),
-                         train.ratings.astype(np.float32), (1, 5))
+def _seeds_table(label, train, test, surprise, defaults, make_trainset) -> None:
+    """Test RMSE per seed and median fit CPU seconds of the three rows, on one split."""
+    trainset = make_trainset(train.user_index.astype(np.int32),
+                             train.item_index.astype(np.int32),
+                             train.ratings.astype(np.float32), train.rating_scale)
     truth = test.ratings.astype(np.float64)
 
     def surprise_fit(seed):
-        algo = surprise.NMF(**_DEFAULTS["NMF"], random_state=seed, verbose=False)
+        algo = surprise.NMF(**defaults["NMF"], random_state=seed, verbose=False)
         t = time.process_time()
         algo.fit(trainset)
         secs = time.process_time() - t
@@ -75,7 +68,7 @@ def main() -> None:
     rows = {"mfrec NMF (defaults)": lambda s: mfrec_fit(s),
             "mfrec NMF (Surprise settings)": lambda s: mfrec_fit(s, **SURPRISE_SETTINGS),
             "Surprise NMF (defaults)": surprise_fit}
-    print("## Test RMSE by random_state, and fit CPU seconds (1 thread)\n")
+    print(f"\n## {label}: test RMSE by random_state, and fit CPU seconds (1 thread)\n")
     print("| model | " + " | ".join(f"seed {s}" for s in SEEDS) + " | mean | CPU s (median) |")
     print("|---|" + "---:|" * (len(SEEDS) + 2))
     cpu = {}
@@ -88,6 +81,23 @@ def main() -> None:
     ref = cpu["Surprise NMF (defaults)"]
     print("\nSurprise's fit CPU time / mfrec's (1 thread): "
           + ", ".join(f"{n} {ref / s:.1f}x" for n, s in cpu.items() if n.startswith("mfrec")))
+
+
+def main() -> None:
+    import surprise
+    from busy_threads import _cpu, _measure
+
+    from peers.surprise_peer import _DEFAULTS, _trainset
+
+    print(f"# nmf_vs_surprise.py — {time.strftime('%Y-%m-%d')}, mfrec {mfrec.__version__}, "
+          f"surprise {surprise.__version__}, {_cpu()}, {len(os.sched_getaffinity(0))} cores, "
+          f"load average at start {os.getloadavg()[0]:.1f}")
+    splits = {}
+    for name in ("100k", "latest-small"):
+        data = mfrec.datasets.load_movielens(name)
+        splits[name] = mfrec.model_selection.train_test_split(data, 0.2, random_state=0)
+        _seeds_table(f"ml-{name}", *splits[name], surprise, _DEFAULTS, _trainset)
+    train = splits["100k"][0]
 
     print("\n## Busy machine: fit with n_threads=None / n_threads=1, one busy loop running, "
           "median of 5\n")
