@@ -80,8 +80,8 @@ class NMF(Recommender):
         ``lr_bu = lr_bi``), default 0.005 (Surprise's); with ``"sgd"`` default ``lr``.
     update_order : {"alternating", "simultaneous"}, default "alternating"
         ``"mu"`` only: the item half-sweep against the user rows (and biases) just updated,
-        or against those of the epoch's start (Surprise's order; slower to converge: the
-        tuned defaults use "alternating").
+        or against those of the epoch's start (Surprise's order; as accurate in
+        ``benchmarks/results/tune_nmf.txt``, within 0.001 of "alternating").
     lr_schedule : {"adagrad", "constant"}, default "adagrad"
         ``"sgd"`` only: per-row AdaGrad steps (LibMF's scheme) or constant steps.
     init_low, init_high : float, default 0.0, 0.5
