@@ -12,12 +12,12 @@ import mfrec
 from mfrec.compat import surprise
 from mfrec.compat.surprise import (
     SVD,
-    SVDpp,
     AlgoBase,
     BaselineOnly,
     NormalPredictor,
     PredictionImpossible,
     Reader,
+    SVDpp,
     accuracy,
     similarities,
 )
