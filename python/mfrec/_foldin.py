@@ -76,7 +76,8 @@ def fold_in(model, side: str, data):
     """Factors and biases of new rows; see :meth:`mfrec.Recommender.fold_in`."""
     model._check_fitted()
     R, _ = _rows(model, side, data)
-    return _solve(model, side, R)
+    own = model._fold_in_rows(side, R)
+    return (own[0], own[1]) if own is not None else _solve(model, side, R)
 
 
 def _solve(model, side, R):
@@ -134,7 +135,8 @@ def add_rows(model, side: str, data, ids=None):
     if unique != n_new or np.any(idmap.to_inner(ids, missing="ignore") >= 0):
         raise ValueError(f"{new}_ids must be new and unique: some are repeated or already "
                          "known to the model")
-    X, xb = _solve(model, side, R)
+    own = model._fold_in_rows(side, R)  # a model that draws its own rows (BayesianMF)
+    X, xb, extra = own if own is not None else (*_solve(model, side, R), {})
     all_ids = np.concatenate([idmap.ids, ids])  # one kind (a longer string needs no widening)
     state = model._fitted_state()
     new_map = IdMap(all_ids, new)
@@ -145,6 +147,8 @@ def add_rows(model, side: str, data, ids=None):
         f"{new}_map_": new_map,
         cold: np.concatenate([state[cold], np.diff(R.indptr) == 0]),
     })
+    for key, rows in extra.items():  # the model's own per-row arrays (e.g. samples)
+        state[key] = np.concatenate([state[key], rows])
     state["_train"] = _extend_train(state, side, R)
     model._publish(state)  # one step: a reader sees the model before or after, never between
     return np.arange(n_old, n_old + n_new)
@@ -208,6 +212,14 @@ class ColdStartMixin:
         """The regularization the training loss puts on one row of ``side`` ("users" or
         "items"): ``reg`` (factors), ``reg_bias`` (bias), ``reg_count`` (scaled by n)."""
         raise NotImplementedError(f"{type(self).__name__} does not support fold-in")
+
+    def _fold_in_rows(self, side: str, R: sp.csr_matrix):
+        """None (the ridge or confidence solve of the traits), or, for a model that makes
+        its fold-in rows itself (``ModelTraits.fold_in == "sample"``: BayesianMF draws them),
+        ``(factors, biases, extra)`` for the rows of ``R`` (canonical CSR over the fixed
+        side), ``extra`` mapping the model's other per-row fitted attributes of ``side`` to
+        the new rows (appended by ``add_users`` / ``add_items``)."""
+        return None
 
     def _fold_in_values(self, values: np.ndarray) -> np.ndarray:
         """The values a fold-in row solves with, from the stored ones (implicit models:
