@@ -64,6 +64,9 @@ MODELS = {
     "LibMF haswell": Spec("libmf", "same parameters; rebuilt -O3 -march=haswell (AVX2 + FMA) "
                           "AVX OpenMP", "libmf"),
     "LibMF pip": Spec("libmf", "same parameters; the PyPI build (no AVX, no OpenMP)", "libmf"),
+    "mfrec BayesianMF": Spec("mfrec", "defaults: k=10, Gibbs sampling, 30 burn-in + 150 kept "
+                             "sweeps, α sampled, posterior mean; its kept samples need "
+                             "n × 150 × 12 floats (1.8 GB on 10M)", infeasible=_SLOW_ON_10M),
 }
 
 
@@ -186,6 +189,8 @@ def _fit_mfrec(model, train, test, n_users, n_items, scale, threads, seed) -> di
         est = mfrec.FunkSVD(n_threads=threads, random_state=seed)
     elif model == "mfrec ALS":
         est = mfrec.ALS(n_threads=threads, random_state=seed)
+    elif model == "mfrec BayesianMF":
+        est = mfrec.BayesianMF(n_threads=threads, random_state=seed)
     else:
         raise KeyError(f"unknown mfrec model {model!r}")
     t = time.perf_counter()

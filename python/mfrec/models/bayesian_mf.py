@@ -68,9 +68,9 @@ class BayesianMF(Recommender):
     n_epochs : int, optional
         Total sweeps; default ``burn_in + n_samples * thin``. Fewer sweeps keep fewer
         samples (at least the last sweep's).
-    alpha : float or "auto", default 2.0
-        Precision α of the rating noise; ``"auto"``: sampled from its conditional
-        (Gamma(1 + N/2, 1 + SSE/2)) every sweep.
+    alpha : float or "auto", default "auto"
+        Precision α of the rating noise, fixed; ``"auto"``: sampled from its conditional
+        (Gamma(1 + N/2, rate 1 + SSE/2), N ratings) every sweep, starting from 2.
     beta0 : float, default 2.0
         Prior strength of the hyperprior mean (μ ~ N(0, (β₀Λ)⁻¹)).
     w0 : float, default 1.0
@@ -89,7 +89,7 @@ class BayesianMF(Recommender):
     """
 
     def __init__(self, n_factors: int = 10, n_samples: int = 150, burn_in: int = 30,
-                 thin: int = 1, n_epochs: int | None = None, alpha: float | str = 2.0,
+                 thin: int = 1, n_epochs: int | None = None, alpha: float | str = "auto",
                  beta0: float = 2.0, w0: float = 1.0, biased: bool = True,
                  init_std: float = 0.1, n_threads: int | None = None,
                  random_state: Seed = None, verbose: bool = False) -> None:
@@ -346,7 +346,8 @@ class GibbsTrainer:
         w = k + 2 if biased else k
         self.w = w
         self.kept = 0
-        self.store = {s: np.zeros((n[s], self.S, d), dtype=np.float32) for s in n}
+        # kept samples, stacked as the scorer reads them (raw biases until the end)
+        self.store = {s: np.zeros((n[s], self.S, w), dtype=np.float32) for s in n}
         self.hyper = {s: (np.zeros((self.S, d)), np.zeros((self.S, d, d))) for s in n}
         self.alphas = np.zeros(self.S)
         self.current = {}  # the hyperparameters of this sweep, per side
@@ -404,7 +405,7 @@ class GibbsTrainer:
                                    or (last and self.kept == 0)):
             s = self.kept
             for side in ("users", "items"):
-                self.store[side][:, s] = self.F[side]
+                self._keep(side, s)
                 self.hyper[side][0][s], self.hyper[side][1][s] = self.current[side]
             self.alphas[s] = alpha_used
             self.kept += 1
@@ -413,28 +414,53 @@ class GibbsTrainer:
             raise FloatingPointError(f"BayesianMF diverged (non-finite loss) at sweep {t + 1}")
         return loss
 
+    def _keep(self, side: str, s: int) -> None:
+        """Sample s of ``side`` into its stack: users [p, b, 1], items [q, 1, b] (the biases
+        are centred and the users scaled by 1/S when the state is handed over)."""
+        F, out, k = self.F[side], self.store[side][:, s], self.k
+        out[:, :k] = F[:, :k]
+        if self.biased:
+            one, bias = (k + 1, k) if side == "users" else (k, k + 1)
+            out[:, bias] = F[:, k]
+            out[:, one] = self.has[side]
+
     def state(self, final: bool) -> dict[str, Any]:
+        k, inplace = self.k, final
         if self.kept == 0:  # burn-in: the current sample alone
-            store = {s: self.F[s][:, None, :] for s in self.F}
+            store = {}
+            for side, name in (("users", "user"), ("items", "item")):
+                F = self.F[side][:, None, :]
+                mean_b = F[:, 0, k] if self.biased else np.zeros(F.shape[0], np.float32)
+                store[side] = _stack_rows(F, mean_b, k, name, self.biased, 1)
+                if self.biased:  # _stack_rows centres the bias: put it back raw
+                    store[side][:, :, k if name == "user" else k + 1] += mean_b[:, None]
             hyper = {s: (self.current[s][0][None], self.current[s][1][None]) for s in self.F}
             alphas = np.array([self.alpha])
+            inplace = True  # the arrays are new: centre them in place
         else:
             store = {s: self.store[s][:, :self.kept] for s in self.F}
             hyper = {s: (self.hyper[s][0][:self.kept], self.hyper[s][1][:self.kept])
                      for s in self.F}
             alphas = self.alphas[:self.kept]
-        S, k = store["users"].shape[1], self.k
+        S = store["users"].shape[1]
         out: dict[str, Any] = {"alpha_": alphas.astype(np.float64).copy()}
         for side, name in (("users", "user"), ("items", "item")):
-            draws = store[side]
-            factors = draws[:, :, :k].mean(axis=1, dtype=np.float64).astype(np.float32)
-            bias = (draws[:, :, k].mean(axis=1, dtype=np.float64).astype(np.float32)
-                    if self.biased else np.zeros(draws.shape[0], dtype=np.float32))
-            stack = _stack_rows(draws, bias, k, name, self.biased, S)
+            stack = store[side]
+            n = stack.shape[0]
+            factors = stack[:, :, :k].mean(axis=1, dtype=np.float64).astype(np.float32)
+            if not inplace or not stack.flags.c_contiguous:
+                stack = np.ascontiguousarray(stack) if inplace else stack.copy()
+            bias = np.zeros(n, dtype=np.float32)
+            if self.biased:
+                col = k if name == "user" else k + 1
+                bias = stack[:, :, col].mean(axis=1, dtype=np.float64).astype(np.float32)
+                stack[:, :, col] -= bias[:, None]
+            if name == "user":
+                stack *= np.float32(1.0 / S)
             stack[~self.has[side]] = 0.0
             out[f"{name}_factors_"] = factors
             out[f"{name}_bias_"] = bias
-            out[f"{name}_samples_"] = stack.reshape(draws.shape[0], S * self.w)
+            out[f"{name}_samples_"] = stack.reshape(n, S * self.w)
             out[f"{name}_prior_mean_"] = hyper[side][0].copy()
             out[f"{name}_prior_prec_"] = hyper[side][1].copy()
         if final:
