@@ -30,6 +30,11 @@ def cpu_name() -> str:
     return platform.processor() or "unknown"
 
 
+def _ndcg(model, test, kappa):
+    return mfrec.evaluate(model, test, ["ndcg@10"], relevance_threshold=4,
+                          risk_aversion=kappa)["ndcg@10"]
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--threads", type=int, default=2)
@@ -37,6 +42,8 @@ def main():
     ap.add_argument("--seeds", default="0,1,2,3,4")
     ap.add_argument("--sets", default="100k,latest-small")
     ap.add_argument("--no-funk", action="store_true")
+    ap.add_argument("--ndcg", action="store_true",
+                    help="also NDCG@10 (relevant: test ratings >= 4) at risk_aversion 0 and 96")
     args = ap.parse_args()
     params = json.loads(args.params)
     seeds = [int(s) for s in args.seeds.split(",")]
@@ -62,6 +69,12 @@ def main():
             rows.append((seed, r_bmf, r_funk, fit_s))
             print(f"  ml-{name} seed {seed}: BayesianMF {r_bmf:.4f} ({fit_s:.2f} s fit), "
                   f"FunkSVD {r_funk:.4f}, load {os.getloadavg()[0]:.2f}", flush=True)
+            if args.ndcg:
+                models = {"BayesianMF": bmf} if args.no_funk else {"BayesianMF": bmf,
+                                                                    "FunkSVD": funk}
+                out = [f"{m} κ={kappa}: {_ndcg(model, test, kappa):.4f}"
+                       for m, model in models.items() for kappa in (0, 96)]
+                print(f"    NDCG@10 {', '.join(out)}", flush=True)
         a = np.array([r[1:] for r in rows])
         print(f"ml-{name}: mean test RMSE BayesianMF {a[:, 0].mean():.4f}, FunkSVD "
               f"{a[:, 1].mean():.4f}, margin {a[:, 1].mean() - a[:, 0].mean():.4f}; "
