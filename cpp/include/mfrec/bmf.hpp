@@ -16,7 +16,7 @@
 // row's arithmetic is fixed, so a seed gives the same chain at any thread count and under
 // any scheduling. The side's statistics Σ x_u and Σ x_u x_uᵀ (for the next hyperparameter
 // draw) and, optionally, each row's squared residuals (for α's draw and the training loss)
-// come out of the same parallel region, reduced over a fixed partition of the rows in double.
+// come with the draws (the statistics summed in row order after the parallel region).
 //
 // Layout: a side's working factors are n × d, row-major, d = k + 1 with the bias in column k
 // when biased (d = k otherwise); a d × d matrix is row-major and only its lower triangle is
@@ -75,9 +75,6 @@ inline NormalRowFn normal_row_fn() {
 #endif
     return &detail::normal_row_base;
 }
-
-/// Rows per chunk of the statistics' fixed partition.
-constexpr index_t kStatsChunk = 512;
 
 struct Scratch {
     std::vector<float> A, b, z;
@@ -141,12 +138,12 @@ MFREC_INLINE bool draw_row(const GibbsParams& p, CsrView R, MatrixView X, Matrix
     return true;
 }
 
-/// One half-sweep inside the caller's parallel region: the row draws, then the statistics
-/// of the rows with data, per chunk of the fixed partition, into `part` (n_chunks × (d + d²)).
+/// One half-sweep inside the caller's parallel region: the row draws (one worksharing loop,
+/// so one barrier: the region's end).
 MFREC_INLINE void sweep_region(const GibbsParams& p, CsrView R, MatrixView X, MatrixView Y,
-                               const float* prec, const float* prec_mean, double* part,
-                               double* row_sse, NormalRowFn normal_row,
-                               std::atomic<index_t>& failed, ParallelErrors& errors) {
+                               const float* prec, const float* prec_mean, double* row_sse,
+                               NormalRowFn normal_row, std::atomic<index_t>& failed,
+                               ParallelErrors& errors) {
     const index_t d = X.cols;
     std::optional<Scratch> scratch;
     try {
@@ -154,7 +151,7 @@ MFREC_INLINE void sweep_region(const GibbsParams& p, CsrView R, MatrixView X, Ma
     } catch (...) {
         errors.capture();
     }
-    MFREC_PRAGMA(omp for schedule(dynamic, 16))
+    MFREC_PRAGMA(omp for schedule(dynamic, 16) nowait)
     for (index_t u = 0; u < R.rows; ++u) {
         if (errors.failed()) continue;
         if (R.indptr[u + 1] == R.indptr[u]) {  // no data: no draw (zero row, not in the stats)
@@ -166,36 +163,32 @@ MFREC_INLINE void sweep_region(const GibbsParams& p, CsrView R, MatrixView X, Ma
                       row_sse ? row_sse + u : nullptr))
             failed.fetch_add(1, std::memory_order_relaxed);
     }
-    if (!part) return;
-    const index_t n_chunks = (R.rows + kStatsChunk - 1) / kStatsChunk;
-    MFREC_PRAGMA(omp for schedule(static))
-    for (index_t c = 0; c < n_chunks; ++c) {  // after the implicit barrier: every row drawn
-        if (errors.failed()) continue;
-        double* sum = part + c * (d + d * d);
-        double* scatter = sum + d;
-        std::fill(sum, sum + d + d * d, 0.0);
-        const index_t r1 = std::min(R.rows, (c + 1) * kStatsChunk);
-        for (index_t u = c * kStatsChunk; u < r1; ++u) {
-            if (R.indptr[u + 1] == R.indptr[u]) continue;
-            const float* x = X.row(u);
-            for (index_t i = 0; i < d; ++i) {
-                const double xi = x[i];
-                sum[i] += xi;
-                for (index_t j = 0; j <= i; ++j) scatter[i * d + j] += xi * x[j];
-            }
+}
+
+/// Σ x_u and the lower triangle of Σ x_u x_uᵀ over the rows with data, in row order, in
+/// double (serial: n·d²/2 multiply-adds, small beside the draws' n·d³/3 + nnz·d²).
+inline void side_stats(CsrView R, MatrixView X, double* sum, double* scatter) {
+    const index_t d = X.cols;
+    std::fill(sum, sum + d, 0.0);
+    std::fill(scatter, scatter + d * d, 0.0);
+    for (index_t u = 0; u < R.rows; ++u) {
+        if (R.indptr[u + 1] == R.indptr[u]) continue;
+        const float* x = X.row(u);
+        for (index_t i = 0; i < d; ++i) {
+            const double xi = x[i];
+            sum[i] += xi;
+            for (index_t j = 0; j <= i; ++j) scatter[i * d + j] += xi * x[j];
         }
     }
 }
 
 #define MFREC_GIBBS_ENTRY(NAME, ATTR)                                                        \
     ATTR inline void NAME(const GibbsParams& p, CsrView R, MatrixView X, MatrixView Y,      \
-                          const float* prec, const float* prec_mean, double* part,          \
-                          double* row_sse, NormalRowFn normal_row,                          \
-                          std::atomic<index_t>& failed, ParallelErrors& errors,             \
-                          int n_threads) {                                                  \
+                          const float* prec, const float* prec_mean, double* row_sse,       \
+                          NormalRowFn normal_row, std::atomic<index_t>& failed,             \
+                          ParallelErrors& errors, int n_threads) {                          \
         MFREC_PRAGMA(omp parallel num_threads(n_threads))                                   \
-        sweep_region(p, R, X, Y, prec, prec_mean, part, row_sse, normal_row, failed,        \
-                     errors);                                                               \
+        sweep_region(p, R, X, Y, prec, prec_mean, row_sse, normal_row, failed, errors);     \
     }
 #if MFREC_HAS_DISPATCH
 MFREC_GIBBS_ENTRY(sweep_v4, MFREC_TARGET_V4)
@@ -219,36 +212,24 @@ MFREC_GIBBS_ENTRY(sweep_base, )
 inline index_t gibbs_half_sweep(const GibbsParams& p, CsrView R, MatrixView X, MatrixView Y,
                                 const float* prec, const float* prec_mean, double* stats_sum,
                                 double* stats_scatter, double* row_sse, int n_threads) {
-    const index_t d = X.cols;
-    const bool stats = stats_sum && stats_scatter;
-    const index_t n_chunks = (R.rows + bmf_detail::kStatsChunk - 1) / bmf_detail::kStatsChunk;
-    std::vector<double> part(stats ? n_chunks * (d + d * d) : 0);
+    if (R.rows == 0) return 0;
     std::atomic<index_t> failed{0};
     ParallelErrors errors;
     auto normal_row = bmf_detail::normal_row_fn();
-    double* part_ptr = stats ? part.data() : nullptr;
 #if MFREC_HAS_DISPATCH
     const int level = isa_level();
     if (level == 4)
-        bmf_detail::sweep_v4(p, R, X, Y, prec, prec_mean, part_ptr, row_sse, normal_row, failed,
-                             errors, n_threads);
+        bmf_detail::sweep_v4(p, R, X, Y, prec, prec_mean, row_sse, normal_row, failed, errors,
+                             n_threads);
     else if (level == 3)
-        bmf_detail::sweep_v3(p, R, X, Y, prec, prec_mean, part_ptr, row_sse, normal_row, failed,
-                             errors, n_threads);
+        bmf_detail::sweep_v3(p, R, X, Y, prec, prec_mean, row_sse, normal_row, failed, errors,
+                             n_threads);
     else
 #endif
-        bmf_detail::sweep_base(p, R, X, Y, prec, prec_mean, part_ptr, row_sse, normal_row,
-                               failed, errors, n_threads);
+        bmf_detail::sweep_base(p, R, X, Y, prec, prec_mean, row_sse, normal_row, failed,
+                               errors, n_threads);
     errors.rethrow();
-    if (stats) {  // chunks added in order: the same sums at any thread count
-        std::fill(stats_sum, stats_sum + d, 0.0);
-        std::fill(stats_scatter, stats_scatter + d * d, 0.0);
-        for (index_t c = 0; c < n_chunks; ++c) {
-            const double* sum = part.data() + c * (d + d * d);
-            for (index_t i = 0; i < d; ++i) stats_sum[i] += sum[i];
-            for (index_t e = 0; e < d * d; ++e) stats_scatter[e] += sum[d + e];
-        }
-    }
+    if (stats_sum && stats_scatter) bmf_detail::side_stats(R, X, stats_sum, stats_scatter);
     return failed.load();
 }
 
