@@ -290,3 +290,15 @@ def test_short_chains_keep_what_they_ran(syn):
     mfrec.BayesianMF(n_factors=3, n_samples=3, burn_in=2, random_state=0).fit(
         syn, eval_set=syn, callback=hist.append)
     assert len(hist) == 5 and all(np.isfinite(h["val_rmse"]) for h in hist)
+
+
+def test_items_without_data_get_the_prior_uncertainty():
+    data = mfrec.datasets.synthetic(300, 400, 5000, random_state=3)
+    tr, _ = mfrec.model_selection.train_test_split(data, 0.3, random_state=0)
+    m = mfrec.BayesianMF(n_factors=4, n_samples=10, burn_in=5, random_state=0).fit(tr)
+    cold = tr.item_counts() == 0
+    assert cold.any()
+    se = m._scoring().item_uncertainty(1)
+    assert np.isfinite(se).all() and se[cold].min() > np.median(se[~cold])
+    ids, _ = m.recommend(n=10, risk_aversion=96)
+    assert not cold[m.item_map_.to_inner(ids.ravel())].any()

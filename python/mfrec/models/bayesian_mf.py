@@ -559,15 +559,26 @@ class BayesScorer(DotScorer):
         return np.sqrt(self.predict_var(u, i, n_threads) + self.noise_var).astype(np.float32)
 
     def item_uncertainty(self, n_threads: int) -> NDArray[np.float32]:
-        """Posterior std of each item's score for the average user: of
-        b_i^s + p̄^sᵀq_i^s over the kept samples, p̄^s the mean user factors of sample s
-        (items without data: 0, they are never scored above their baseline)."""
+        """Posterior std of each item's score for the average user: of b_i^s + p̄^sᵀq_i^s
+        over the kept samples, p̄^s the mean user factors of sample s. An item without
+        data gets the same quantity with its row drawn from each sample's prior."""
         if "item-se" not in self.cache:
             U, V = self.user_vectors, self.item_vectors
-            S, w = self.n_samples, self.width
+            S, w, k = self.n_samples, self.width, self.k
             warm = np.any(U != 0, axis=1)
             ubar = U[warm].reshape(-1, S, w).mean(axis=0, dtype=np.float64)  # (S, w)
             a = np.einsum("sw,isw->is", ubar, V.reshape(-1, S, w).astype(np.float64))
             var = np.maximum(S * np.sum(a * a, axis=1) - np.sum(a, axis=1) ** 2, 0.0)
+            cold = ~np.any(V != 0, axis=1)
+            if cold.any():
+                # z = [p̄^s, 1] (the user's bias does not depend on the item): the prior
+                # score z·y has mean z·μ_I^s and variance zᵀ Λ_I^s⁻¹ z
+                z = ubar[:, :k] * S
+                if self.biased:
+                    z = np.c_[z, np.ones(S)]
+                cov = np.linalg.inv(self.state["item_prior_prec_"])
+                within = np.einsum("sa,sab,sb->s", z, cov, z)
+                means = np.einsum("sa,sa->s", z, self.state["item_prior_mean_"])
+                var[cold] = within.mean() + means.var()
             self.cache["item-se"] = np.sqrt(var).astype(np.float32)
         return self.cache["item-se"]
