@@ -183,7 +183,9 @@ class BayesianMF(Recommender):
 
     # -- prediction with uncertainty -------------------------------------------------------
     def predict(self, users: ArrayLike, items: ArrayLike, *, clip: bool = True,
-                unknown: str = "raise", return_std: bool = False):
+                unknown: str = "raise", return_std: bool = False,
+                ) -> (NDArray[np.float32] | float
+                      | tuple[NDArray[np.float32], NDArray[np.float32]] | tuple[float, float]):
         """Posterior mean ratings of (user, item) pairs, optionally with their std.
 
         Parameters
