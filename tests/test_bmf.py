@@ -270,6 +270,8 @@ def test_more_accurate_than_baseline(syn):
     ({"n_epochs": 0}, ValueError, "n_epochs"),
     ({"alpha": "sampled"}, ValueError, "alpha"),
     ({"alpha": -1.0}, ValueError, "alpha"),
+    ({"alpha": 1e6}, ValueError, "alpha"),
+    ({"init_std": 1e30}, ValueError, "init_std"),
     ({"beta0": 0.0}, ValueError, "beta0"),
     ({"w0": float("nan")}, ValueError, "w0"),
     ({"biased": "yes"}, TypeError, "biased"),

@@ -69,8 +69,8 @@ class BayesianMF(Recommender):
         Total sweeps; default ``burn_in + n_samples * thin``. Fewer sweeps keep fewer
         samples (at least the last sweep's).
     alpha : float or "auto", default "auto"
-        Precision α of the rating noise, fixed; ``"auto"``: sampled from its conditional
-        (Gamma(1 + N/2, rate 1 + SSE/2), N ratings) every sweep, starting from 2.
+        Precision α of the rating noise, fixed (at most 1e4); ``"auto"``: sampled from its
+        conditional (Gamma(1 + N/2, rate 1 + SSE/2), N ratings) every sweep, starting from 2.
     beta0 : float, default 2.0
         Prior strength of the hyperprior mean (μ ~ N(0, (β₀Λ)⁻¹)).
     w0 : float, default 1.0
@@ -78,7 +78,7 @@ class BayesianMF(Recommender):
     biased : bool, default True
         Model the user and item biases (as one more row coordinate each).
     init_std : float, default 0.1
-        Standard deviation of the initial factors.
+        Standard deviation of the initial factors (at most 1000).
     n_threads : int, optional
         None / -1 = all cores. The chain does not depend on it.
     random_state : int, numpy Generator, SeedSequence or None
@@ -124,6 +124,8 @@ class BayesianMF(Recommender):
             "w0": check_float(self.w0, "w0", positive=True),
             "init_std": check_float(self.init_std, "init_std", nonneg=True),
         }
+        if p["init_std"] > 1e3:  # float32 factors: the first draws would overflow
+            raise ValueError(f"init_std must be <= 1000, got {p['init_std']}")
         total = p["burn_in"] + p["n_samples"] * p["thin"]
         p["n_epochs"] = total if self.n_epochs is None else check_int(
             self.n_epochs, "n_epochs", min_value=1)
@@ -132,6 +134,8 @@ class BayesianMF(Recommender):
             p["alpha"] = None
         else:
             p["alpha"] = check_float(self.alpha, "alpha", positive=True)
+            if p["alpha"] > 1e4:  # a noise std below 0.01: float32 systems lose definiteness
+                raise ValueError(f"alpha must be <= 1e4 (a noise std of 0.01), got {p['alpha']}")
         if not isinstance(self.biased, (bool, np.bool_)):
             raise TypeError(f"biased must be True or False, got {self.biased!r}")
         return p
@@ -167,7 +171,7 @@ class BayesianMF(Recommender):
         Raises
         ------
         FloatingPointError
-            The chain produced non-finite values.
+            The chain diverged (non-finite values).
         ValueError, TypeError
             An invalid parameter (named in the message), or empty training data.
         """
@@ -389,8 +393,8 @@ class GibbsTrainer:
                                         row_sse=row_sse,
                                         n_threads=self.engine.threads(work_ns("als", work)))
         if failed or not (np.all(np.isfinite(total)) and np.all(np.isfinite(scatter))):
-            raise FloatingPointError(f"BayesianMF: the chain produced non-finite values at "
-                                     f"sweep {t + 1} ({failed} rows not positive definite)")
+            raise FloatingPointError(f"BayesianMF diverged: non-finite values at sweep {t + 1} "
+                                     f"({failed} rows not positive definite)")
         self.stats[side] = (total, scatter)
         return float(np.sum(row_sse)) if sse else 0.0
 
