@@ -51,9 +51,21 @@ class BayesianMF(Recommender):
     row, the item hyperparameters, every item row (and α, with ``alpha="auto"``). No
     regularization to tune: it is learned from the data.
 
-    ``predict`` is the posterior mean over the kept samples (exact: the samples are kept);
+    ``predict`` is the posterior mean over the kept samples (exact: the samples are kept,
+    stacked so that the mean is one dot product and the shared fused kernels run it);
     ``predict(..., return_std=True)`` adds the predictive standard deviation;
-    ``recommend(risk_aversion=κ)`` ranks by the lower bound mean − κ·se(item).
+    ``recommend`` ranks by the posterior mean, ``recommend(risk_aversion=κ)`` by the lower
+    bound mean − κ·se(item), se(item) the posterior std of the item's score for the average
+    user. ``user_factors_`` / ``item_factors_`` / the biases are the posterior means of the
+    rows (``similar_items`` / ``similar_users`` use them).
+
+    Fold-in (``fold_in``, ``add_users``, and the item side) draws each new row once per kept
+    sample from its conditional given that sample of the other side, its hyperparameters and
+    α; ``fold_in`` returns the means of the draws, ``add_users`` keeps the draws, so the new
+    rows predict exactly like trained ones. ``save`` stores the kept samples and the
+    hyperparameters of each kept sweep (what exact prediction, the std and fold-in need):
+    about (n_users + n_items) × n_samples × (n_factors + 2) floats. The chain is the same at
+    any ``n_threads`` for a given ``random_state``.
 
     Parameters
     ----------
