@@ -14,6 +14,7 @@ __all__: list[str] = [
     "GibbsParams",
     "PredictParams",
     "SgdParams",
+    "SvdppParams",
     "als_half_sweep",
     "baseline_als_sweep",
     "cpu_isa_level",
@@ -31,6 +32,9 @@ __all__: list[str] = [
     "sgd_epochs",
     "sgd_row_floats",
     "stacked_moments",
+    "svdpp_epochs",
+    "svdpp_user_order",
+    "svdpp_user_terms",
     "topk",
     "topk_dense",
     "topk_panel_width",
@@ -122,6 +126,31 @@ class SgdParams:
         reg_p: float = ...,
         reg_q: float = ...,
         biased: bool = ...,
+        adagrad: bool = ...,
+        n_factors: int = ...,
+    ) -> None: ...
+
+class SvdppParams:
+    """
+    SVD++'s SGD update (see svdpp.hpp); the steps come per epoch.
+    """
+    mu: float
+    reg_bu: float
+    reg_bi: float
+    reg_p: float
+    reg_q: float
+    reg_y: float
+    adagrad: bool
+    n_factors: int
+    def __init__(
+        self,
+        *,
+        mu: float = ...,
+        reg_bu: float = ...,
+        reg_bi: float = ...,
+        reg_p: float = ...,
+        reg_q: float = ...,
+        reg_y: float = ...,
         adagrad: bool = ...,
         n_factors: int = ...,
     ) -> None: ...
@@ -347,6 +376,58 @@ def stacked_moments(
     Moments over S stacked samples of (users[j], items[j]) (block: every pair): mean = Σ_s a_s,
     var = S Σ_s a_s² − (Σ_s a_s)², a_s the dot product of the s-th blocks of `width` floats; −1:
     NaN.
+    """
+
+def svdpp_epochs(
+    indptr: NDArray[np.int64],
+    indices: NDArray[np.int32],
+    ratings: NDArray[np.float32],
+    implicit_indptr: NDArray[np.int64],
+    implicit_indices: NDArray[np.int32],
+    active: NDArray[np.int32],
+    steps: NDArray[np.float32],
+    P: NDArray[np.float32],
+    Q: NDArray[np.float32],
+    Y: NDArray[np.float32],
+    bu: NDArray[np.float32],
+    bi: NDArray[np.float32],
+    Gu: NDArray[np.float32],
+    Gi: NDArray[np.float32],
+    *,
+    params: SvdppParams,
+    first_epoch: int,
+    seed: int,
+    n_threads: int,
+) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
+    """
+    SVD++ SGD epochs in one call, one per row of steps (a_bu, a_bi, a_p, a_q, a_y), users in the
+    order svdpp_user_order(active, seed, first_epoch + t); stops after an epoch whose loss is
+    not finite. Returns (sum of squared errors per epoch, seconds since the start after each
+    epoch), one entry per epoch run.
+    """
+
+def svdpp_user_order(
+    active: NDArray[np.int32],
+    *,
+    seed: int,
+    epoch: int,
+) -> NDArray[np.int32]:
+    """
+    The users of `active` in the visiting order of epoch `epoch` of svdpp_epochs for `seed` (a
+    seeded Fisher-Yates shuffle).
+    """
+
+def svdpp_user_terms(
+    indptr: NDArray[np.int64],
+    indices: NDArray[np.int32],
+    Y: NDArray[np.float32],
+    Z: NDArray[np.float32],
+    *,
+    n_threads: int,
+) -> None:
+    """
+    Z[u] = |N(u)|^-1/2 * sum of Y[j] over the columns j of row u of the CSR pattern (indptr,
+    indices); zero rows for empty N(u).
     """
 
 def topk(

@@ -238,11 +238,11 @@ class BayesianMF(Recommender):
         return mean, std
 
     # -- fold-in: new rows drawn against every kept sample of the other side ----------------
-    def _fold_in_rows(self, side: str, R):
+    def _fold_in_rows(self, side: str, R, state: dict | None = None):
         """Each new row drawn once per kept sample s from its conditional given the other
         side's sample s, that sweep's hyperparameters and α (seeded by ``random_state``);
         the factors and biases returned are the means over the samples."""
-        st = self._fitted_state()
+        st = self._fitted_state() if state is None else state
         own, side_id = _SIDE_KEYS[side]
         other = "item" if own == "user" else "user"
         biased = bool(st["_biased"])
