@@ -157,7 +157,6 @@ def test_fitted_scoring_ignores_later_set_params(small):
 
 
 def test_query_offsets_are_one_per_query_with_or_without_user_biases():
-
     U, V = np.ones((5, 2), np.float32), np.ones((4, 2), np.float32)
     users = np.array([0, 3, 4], dtype=np.int64)
     plain = DotScorer(U, V, None, None, 2.5, None, False)
