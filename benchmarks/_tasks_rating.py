@@ -87,6 +87,9 @@ MODELS = {
                         "buckets (5, 20, 100), members refitted on all of it (the blend "
                         "benchmarks/blend.py chooses); MovieLens only",
                         infeasible=frozenset(DATASETS) - frozenset(SMALL), max_repeats=1),
+    "mfrec BayesianMF": Spec("mfrec", "defaults: k=10, Gibbs sampling, 30 burn-in + 150 kept "
+                             "sweeps, α sampled, posterior mean; its kept samples need "
+                             "n × 150 × 12 floats (1.8 GB on 10M)", infeasible=_SLOW_ON_10M),
     "LibMF native --nmf": Spec("libmf", "LibMF native's parameters with do_nmf (projected SGD: "
                                "P, Q clamped at 0 after every update)", "libmf"),
 }
@@ -237,6 +240,8 @@ def _fit_mfrec(model, train, test, n_users, n_items, scale, threads, seed,
         est = mfrec.Blend([mfrec.Baseline(), mfrec.FunkSVD(random_state=seed),
                            mfrec.ALS(random_state=seed), mfrec.ContentBased()],
                           buckets=(5, 20, 100), n_threads=threads)
+    elif model == "mfrec BayesianMF":
+        est = mfrec.BayesianMF(n_threads=threads, random_state=seed)
     elif model == "mfrec NMF":
         est = mfrec.NMF(n_threads=threads, random_state=seed)
     elif model == "mfrec NMF (Surprise settings)":

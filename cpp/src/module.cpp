@@ -15,6 +15,7 @@ void register_rng(py::module_& m);
 void register_topk(py::module_& m);
 void register_als(py::module_& m);
 void register_svdpp(py::module_& m);
+void register_bmf(py::module_& m);
 void register_nmf(py::module_& m);
 }  // namespace mfrec::bind
 
@@ -45,5 +46,6 @@ PYBIND11_MODULE(_core, m) {
     mfrec::bind::register_topk(m);
     mfrec::bind::register_als(m);
     mfrec::bind::register_svdpp(m);
+    mfrec::bind::register_bmf(m);
     mfrec::bind::register_nmf(m);
 }

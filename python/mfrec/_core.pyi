@@ -11,6 +11,7 @@ from numpy.typing import NDArray
 __version__: str
 __all__: list[str] = [
     "AlsParams",
+    "GibbsParams",
     "NmfParams",
     "PredictParams",
     "SgdParams",
@@ -18,6 +19,7 @@ __all__: list[str] = [
     "als_half_sweep",
     "baseline_als_sweep",
     "cpu_isa_level",
+    "gibbs_half_sweep",
     "gram",
     "implicit_loss",
     "init_normal",
@@ -33,6 +35,7 @@ __all__: list[str] = [
     "sgd_build_blocks",
     "sgd_epochs",
     "sgd_row_floats",
+    "stacked_moments",
     "svdpp_epochs",
     "svdpp_user_order",
     "svdpp_user_terms",
@@ -62,6 +65,27 @@ class AlsParams:
         mu: float = ...,
         cg_steps: int = ...,
         reg_bias: float = ...,
+    ) -> None: ...
+
+class GibbsParams:
+    """
+    What a Gibbs half-sweep draws (see bmf.hpp).
+    """
+    alpha: float
+    mu: float
+    biased: bool
+    seed: int
+    sweep: int
+    side: int
+    def __init__(
+        self,
+        *,
+        alpha: float = ...,
+        mu: float = ...,
+        biased: bool = ...,
+        seed: int = ...,
+        sweep: int = ...,
+        side: int = ...,
     ) -> None: ...
 
 class NmfParams:
@@ -205,6 +229,29 @@ def baseline_als_sweep(
 def cpu_isa_level() -> int:
     """
     The best ISA level this CPU supports: 4, 3 or 0.
+    """
+
+def gibbs_half_sweep(
+    indptr: NDArray[np.int64],
+    indices: NDArray[np.int32],
+    data: NDArray[np.float32],
+    X: NDArray[np.float32],
+    Y: NDArray[np.float32],
+    *,
+    params: GibbsParams,
+    prec: NDArray[np.float32],
+    prec_mean: NDArray[np.float32],
+    stats_sum: NDArray[np.float64] | None = None,
+    stats_scatter: NDArray[np.float64] | None = None,
+    row_sse: NDArray[np.float64] | None = None,
+    n_threads: int,
+) -> int:
+    """
+    Draw every row of X (in place) with data from its Gaussian conditional given the fixed Y and
+    the prior N(prec⁻¹ prec_mean, prec⁻¹): one Gibbs half-sweep over the CSR rows. stats_sum /
+    stats_scatter (float64): Σ x and the lower triangle of Σ x xᵀ over the rows with data;
+    row_sse: each row's squared residuals. Returns the number of rows whose precision was not
+    positive definite (set to zero).
     """
 
 def gram(
@@ -406,6 +453,24 @@ def sgd_row_floats() -> int:
     """
     Row length (floats) to pad the factor matrices to for the fastest SGD kernel on this CPU: 16
     where the AVX-512 kernel runs (rows of up to 128 floats), else 8.
+    """
+
+def stacked_moments(
+    users: NDArray[np.int64],
+    items: NDArray[np.int64],
+    U: NDArray[np.float32],
+    V: NDArray[np.float32],
+    mean: NDArray[np.float32],
+    var: NDArray[np.float32],
+    *,
+    width: int,
+    block: bool = False,
+    n_threads: int,
+) -> None:
+    """
+    Moments over S stacked samples of (users[j], items[j]) (block: every pair): mean = Σ_s a_s,
+    var = S Σ_s a_s² − (Σ_s a_s)², a_s the dot product of the s-th blocks of `width` floats; −1:
+    NaN.
     """
 
 def svdpp_epochs(

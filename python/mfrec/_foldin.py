@@ -81,7 +81,8 @@ def fold_in(model, side: str, data):
     """Factors and biases of new rows; see :meth:`mfrec.Recommender.fold_in`."""
     model._check_fitted()
     R, _ = _rows(model, side, data)
-    return _solve(model, side, R)
+    own = model._fold_in_rows(side, R)  # a model that draws its own rows (BayesianMF)
+    return (own[0], own[1]) if own is not None else _solve(model, side, R)
 
 
 def _solve(model, side, R, st=None):
@@ -146,7 +147,8 @@ def add_rows(model, side: str, data, ids=None):
         raise ValueError(f"{new}_ids must be new and unique: some are repeated or already "
                          "known to the model")
     state = model._fitted_state()
-    X, xb = _solve(model, side, R, state)
+    own = model._fold_in_rows(side, R, state)  # a model that draws its own rows (BayesianMF)
+    X, xb, rows = own if own is not None else (*_solve(model, side, R, state), {})
     all_ids = np.concatenate([idmap.ids, ids])  # one kind (a longer string needs no widening)
     new_map = IdMap(all_ids, new)
     cold = f"_cold_{new}s_"
@@ -158,6 +160,8 @@ def add_rows(model, side: str, data, ids=None):
         cold: np.concatenate([state[cold], np.diff(R.indptr) == 0]),
         **extra,
     })
+    for key, new_rows in rows.items():  # the drawing model's own per-row arrays
+        state[key] = np.concatenate([state[key], new_rows])
     state["_train"] = _extend_train(state, side, R)
     model._publish(state)  # one step: a reader sees the model before or after, never between
     return np.arange(n_old, n_old + n_new)
@@ -236,6 +240,15 @@ class ColdStartMixin:
         says how they enter."""
         _, _, _, fixed_f, _, fixed_b = _SIDES[side]
         return state[fixed_f], state[fixed_b], self._fold_in_values(R.data)
+
+    def _fold_in_rows(self, side: str, R: sp.csr_matrix, state: dict | None = None):
+        """None (the ridge or confidence solve of the traits), or, for a model that makes
+        its fold-in rows itself (``ModelTraits.fold_in == "sample"``: BayesianMF draws them),
+        ``(factors, biases, rows)`` for the rows of ``R`` (canonical CSR over the fixed
+        side) from the fitted ``state`` (default: the current one), ``rows`` mapping the
+        model's other per-row fitted attributes of ``side`` to the new rows (appended by
+        ``add_users`` / ``add_items``)."""
+        return None
 
     def _fold_in_extra_state(self, side: str, R, state: dict) -> dict:
         """Fitted attributes besides factors, biases, id map and cold mask that grow with
