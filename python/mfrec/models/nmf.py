@@ -179,6 +179,10 @@ class NMF(Recommender):
         for name in ("reg_user", "reg_item"):
             v = getattr(self, name)
             p[name] = p["reg"] if v is None else check_float(v, name, nonneg=True)
+        # one step and one weight per bias, as the kernels take them (Surprise names each one:
+        # mfrec.compat); mfrec's own parameters tie them
+        p.update(lr_bu=p["lr_bias"], lr_bi=p["lr_bias"], reg_bu=p["reg_bias"],
+                 reg_bi=p["reg_bias"])
         check_choice(self.lr_schedule, "lr_schedule", ("constant", "adagrad"))
         check_choice(self.update_order, "update_order", ("alternating", "simultaneous"))
         if not isinstance(self.biased, (bool, np.bool_)):
@@ -286,8 +290,8 @@ class _MuTrainer(_EpochsTrainer):
         self.csr = (*by_user, *by_user.transpose(data.n_items))
         self.params = _core.NmfParams(
             mu=p["global_mean"] if biased else 0.0, reg_p=p["reg_user"], reg_q=p["reg_item"],
-            reg_bu=p["reg_bias"], reg_bi=p["reg_bias"], lr_bu=p["lr_bias"],
-            lr_bi=p["lr_bias"], biased=biased,
+            reg_bu=p["reg_bu"], reg_bi=p["reg_bi"], lr_bu=p["lr_bu"],
+            lr_bi=p["lr_bi"], biased=biased,
             simultaneous=model.update_order == "simultaneous")
         # an epoch: two half-sweeps of a dot product and two axpys per rating, each about
         # an SGD update's work
@@ -339,10 +343,10 @@ class _PsgdTrainer(_EpochsTrainer):
         self.Gi = np.ones(n_items if adagrad else 0, dtype=np.float32)
         self.schedules = sgd_schedules(rng, B, self.n_epochs)
         self.steps = np.ascontiguousarray(
-            np.tile([p["lr_bias"], p["lr_bias"], p["lr"], p["lr"]], (self.n_epochs, 1)),
+            np.tile([p["lr_bu"], p["lr_bi"], p["lr"], p["lr"]], (self.n_epochs, 1)),
             dtype=np.float32)
         self.params = _core.SgdParams(
-            mu=p["global_mean"] if biased else 0.0, reg_bu=p["reg_bias"], reg_bi=p["reg_bias"],
+            mu=p["global_mean"] if biased else 0.0, reg_bu=p["reg_bu"], reg_bi=p["reg_bi"],
             reg_p=p["reg_user"], reg_q=p["reg_item"], biased=biased, adagrad=adagrad,
             n_factors=k)
 
