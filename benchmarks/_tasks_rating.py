@@ -45,6 +45,9 @@ MODELS = {
         "mfrec", "k=100, 20 epochs, constant lr 0.005, reg 0.02, init_std 0.1"),
     "mfrec ALS": Spec("mfrec", "defaults: k=64, 15 epochs, reg 0.1 × n_u (ALS-WR), biased, "
                       "CG 3 steps"),
+    "mfrec KNNBaseline": Spec("mfrec", "Surprise's settings: item-based, pearson_baseline "
+                              "(shrinkage 100), k=40, min_k 1, baselines by 10 ALS sweeps; "
+                              "every positive similarity kept (sparse)"),
     "Surprise BaselineOnly": Spec("surprise", "defaults (ALS, 10 epochs, reg_u 15, reg_i 10)",
                                   "surprise", single_threaded=True),
     "Surprise SVD": Spec("surprise", "defaults: k=100, 20 epochs, lr 0.005, reg 0.02, "
@@ -186,6 +189,8 @@ def _fit_mfrec(model, train, test, n_users, n_items, scale, threads, seed) -> di
         est = mfrec.FunkSVD(n_threads=threads, random_state=seed)
     elif model == "mfrec ALS":
         est = mfrec.ALS(n_threads=threads, random_state=seed)
+    elif model == "mfrec KNNBaseline":
+        est = mfrec.KNNBaseline(similarity="pearson_baseline", k=40, n_threads=threads)
     else:
         raise KeyError(f"unknown mfrec model {model!r}")
     t = time.perf_counter()

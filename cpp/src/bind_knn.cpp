@@ -40,7 +40,8 @@ void check_pairs(const carray<std::int64_t>& ids, index_t bound, const char* wha
 
 void register_knn(py::module_& m) {
     ParamStruct<KnnSimParams>(m, "KnnSimParams", "Similarity options (see knn.hpp).")
-        .field("kind", &KnnSimParams::kind, "0 cosine, 1 msd, 2 pearson, 3 pearson_baseline.")
+        .field("kind", &KnnSimParams::kind,
+               "0 cosine, 1 msd, 2 pearson, 3 pearson_baseline, 4 dot (self kept).")
         .field("min_support", &KnnSimParams::min_support,
                "Pairs with fewer common ratings get similarity 0.")
         .field("shrinkage", &KnnSimParams::shrinkage, "pearson_baseline's shrinkage.")
@@ -60,7 +61,7 @@ void register_knn(py::module_& m) {
            const KnnSimParams& params, const std::optional<carray<std::int64_t>>& rows,
            int n_threads) {
             if (n_threads < 1) throw py::value_error("n_threads must be >= 1");
-            if (params.kind < 0 || params.kind > 3) throw py::value_error("unknown similarity kind");
+            if (params.kind < 0 || params.kind > 4) throw py::value_error("unknown similarity kind");
             const index_t n_x = x_indptr.shape(0) - 1, n_y = y_indptr.shape(0) - 1;
             const CsrView by_x = csr(x_indptr, x_indices, x_data, n_y);
             const CsrView by_y = csr(y_indptr, y_indices, y_data, n_x);
@@ -175,6 +176,59 @@ void register_knn(py::module_& m) {
         py::arg("x_major"), py::arg("params"), py::arg("n_threads"),
         "Neighbourhood estimates of every (xs[a], ys[b]) into out (a, b) when x_major, else "
         "(b, a); impossible estimates get μ.");
+    m.def(
+        "knn_dot_scores",
+        [](const carray<std::int64_t>& s_indptr, const carray<std::int32_t>& s_indices,
+           const carray<float>& s_values, const carray<std::int64_t>& u_indptr,
+           const carray<std::int32_t>& u_indices, const carray<float>& u_data,
+           const carray<std::int64_t>& users, const carray<std::int32_t>& cand,
+           carray<float>& out, int n_threads) {
+            if (n_threads < 1) throw py::value_error("n_threads must be >= 1");
+            const CsrView sim = sim_view(s_indptr, s_indices, s_values);
+            const index_t n_items = sim.rows, n_users = u_indptr.shape(0) - 1;
+            const CsrView by_user = csr(u_indptr, u_indices, u_data, n_items);
+            check_indices(by_user.indices, by_user.nnz(), n_items, "user_items");
+            check_pairs(users, n_users, "users");
+            check_indices(cand.data(), cand.shape(0), n_items, "cand");
+            check_shape(out, "out", {users.shape(0), cand.shape(0)});
+            float* po = out_ptr(out, "out");
+            py::gil_scoped_release release;  // raw pointers only below
+            knn_dot_scores(sim, by_user, users.data(), users.shape(0), cand.data(),
+                           cand.shape(0), po, n_threads);
+        },
+        py::arg("s_indptr").noconvert(), py::arg("s_indices").noconvert(),
+        py::arg("s_values").noconvert(), py::arg("u_indptr").noconvert(),
+        py::arg("u_indices").noconvert(), py::arg("u_data").noconvert(),
+        py::arg("users").noconvert(), py::arg("cand").noconvert(), py::arg("out").noconvert(),
+        py::kw_only(), py::arg("n_threads"),
+        "Item-item scores Σ_j r_uj S[j, c] of every (user, candidate) into out (n_users, n_cand).");
+
+    m.def(
+        "knn_dot_pairs",
+        [](const carray<std::int64_t>& s_indptr, const carray<std::int32_t>& s_indices,
+           const carray<float>& s_values, const carray<std::int64_t>& u_indptr,
+           const carray<std::int32_t>& u_indices, const carray<float>& u_data,
+           const carray<std::int64_t>& u, const carray<std::int64_t>& i, carray<float>& out,
+           int n_threads) {
+            if (n_threads < 1) throw py::value_error("n_threads must be >= 1");
+            const CsrView sim = sim_view(s_indptr, s_indices, s_values);
+            const index_t n_items = sim.rows, n_users = u_indptr.shape(0) - 1;
+            const CsrView by_user = csr(u_indptr, u_indices, u_data, n_items);
+            check_indices(by_user.indices, by_user.nnz(), n_items, "user_items");
+            const index_t n = u.shape(0);
+            check_shape(i, "i", {n});
+            check_shape(out, "out", {n});
+            check_pairs(u, n_users, "u");
+            check_pairs(i, n_items, "i");
+            float* po = out_ptr(out, "out");
+            py::gil_scoped_release release;  // raw pointers only below
+            knn_dot_pairs(sim, by_user, u.data(), i.data(), n, po, n_threads);
+        },
+        py::arg("s_indptr").noconvert(), py::arg("s_indices").noconvert(),
+        py::arg("s_values").noconvert(), py::arg("u_indptr").noconvert(),
+        py::arg("u_indices").noconvert(), py::arg("u_data").noconvert(), py::arg("u").noconvert(),
+        py::arg("i").noconvert(), py::arg("out").noconvert(), py::kw_only(),
+        py::arg("n_threads"), "Item-item scores Σ_j r_uj S[j, i] of the pairs (u[q], i[q]).");
 }
 
 }  // namespace mfrec::bind

@@ -23,6 +23,8 @@ __all__: list[str] = [
     "init_normal",
     "isa_dispatch",
     "isa_level",
+    "knn_dot_pairs",
+    "knn_dot_scores",
     "knn_predict",
     "knn_predict_grid",
     "knn_similarity",
@@ -233,6 +235,40 @@ def isa_level() -> int:
     """
     The ISA level the dispatched kernels use: 4 (AVX-512), 3 (AVX2 + FMA) or 0 (baseline); the
     CPU's unless lowered by MFREC_ISA or set_isa_level.
+    """
+
+def knn_dot_pairs(
+    s_indptr: NDArray[np.int64],
+    s_indices: NDArray[np.int32],
+    s_values: NDArray[np.float32],
+    u_indptr: NDArray[np.int64],
+    u_indices: NDArray[np.int32],
+    u_data: NDArray[np.float32],
+    u: NDArray[np.int64],
+    i: NDArray[np.int64],
+    out: NDArray[np.float32],
+    *,
+    n_threads: int,
+) -> None:
+    """
+    Item-item scores Σ_j r_uj S[j, i] of the pairs (u[q], i[q]).
+    """
+
+def knn_dot_scores(
+    s_indptr: NDArray[np.int64],
+    s_indices: NDArray[np.int32],
+    s_values: NDArray[np.float32],
+    u_indptr: NDArray[np.int64],
+    u_indices: NDArray[np.int32],
+    u_data: NDArray[np.float32],
+    users: NDArray[np.int64],
+    cand: NDArray[np.int32],
+    out: NDArray[np.float32],
+    *,
+    n_threads: int,
+) -> None:
+    """
+    Item-item scores Σ_j r_uj S[j, c] of every (user, candidate) into out (n_users, n_cand).
     """
 
 def knn_predict(

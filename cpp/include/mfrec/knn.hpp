@@ -8,6 +8,8 @@
 //   pearson:  (n Σ r_x r_x' − Σ r_x Σ r_x') / √((n Σ r_x² − (Σ r_x)²)(n Σ r_x'² − (Σ r_x')²))
 //   pearson_baseline: the cosine of the baseline residuals r − (μ + b_x + b_y) (Python passes
 //             the residuals as the values), shrunk by (n − 1) / (n − 1 + shrinkage)
+//   dot:      Σ r_x r_x' (implicit's item-item models: the values come weighted and
+//             normalized from Python; the row's own entry is kept, as implicit keeps it)
 // A pair with n < min_support, or a zero denominator, has similarity 0.
 //
 // Storage: a prediction only ever uses neighbours of positive similarity (Surprise sums
@@ -32,7 +34,7 @@
 
 namespace mfrec {
 
-enum class SimKind : int { cosine = 0, msd = 1, pearson = 2, pearson_baseline = 3 };
+enum class SimKind : int { cosine = 0, msd = 1, pearson = 2, pearson_baseline = 3, dot = 4 };
 
 struct KnnSimParams {
     int kind = 0;            ///< SimKind
@@ -86,6 +88,7 @@ inline double finish(const AccCos& a, SimKind kind, double shrinkage) {
     if (!(den > 0)) return 0.0;
     double s = a.xy / den;
     if (kind == SimKind::pearson_baseline) s *= (a.n - 1.0) / (a.n - 1.0 + shrinkage);
+    if (kind == SimKind::dot) s = a.xy;
     return s;
 }
 inline double finish(const AccPearson& a, SimKind, double) {
@@ -149,7 +152,7 @@ SimRows similarity_rows(const CsrView& by_x, const CsrView& by_y, const KnnSimPa
                     kept.clear();
                     for (std::int32_t x2 : touched) {
                         Acc& c = acc[static_cast<std::size_t>(x2)];
-                        if (x2 != x && c.n >= min_support) {
+                        if ((x2 != x || kind == SimKind::dot) && c.n >= min_support) {
                             const double s = finish(c, kind, p.shrinkage);
                             if (s > 0) kept.emplace_back(static_cast<float>(s), x2);
                         }
@@ -202,6 +205,7 @@ inline SimRows knn_similarity(const CsrView& by_x, const CsrView& by_y, const Kn
     switch (static_cast<SimKind>(p.kind)) {
         case SimKind::cosine:
         case SimKind::pearson_baseline:
+        case SimKind::dot:
             return detail::similarity_rows<detail::AccCos>(by_x, by_y, p, rows, n_rows, n_threads);
         case SimKind::pearson:
             return detail::similarity_rows<detail::AccPearson>(by_x, by_y, p, rows, n_rows, n_threads);
@@ -379,6 +383,68 @@ inline void knn_predict_grid(const CsrView& sim, const CsrView& by_y, const floa
         }
     }
     errors.rethrow();
+}
+
+/// Item-item scores of implicit feedback (implicit's nearest-neighbour models):
+/// score(u, i) = Σ_{j∈I_u} r_uj · S[j, i], with S the pruned similarity rows (row j: j's
+/// neighbours). For each user in `users` (−1: no data, all scores 0) and each candidate c,
+/// out[a * n_cand + c] = score(users[a], cand[c]). Parallel over users; a dense per-thread
+/// accumulator of n_items.
+inline void knn_dot_scores(const CsrView& sim, const CsrView& by_user, const std::int64_t* users,
+                           index_t n_users, const std::int32_t* cand, index_t n_cand, float* out,
+                           int n_threads) {
+    if (n_users == 0 || n_cand == 0) return;
+    ParallelErrors errors;
+#pragma omp parallel num_threads(n_threads)
+    {
+        std::vector<float> acc;
+        errors.run([&] { acc.assign(static_cast<std::size_t>(sim.rows), 0.0f); });
+#pragma omp for schedule(dynamic, 4)
+        for (index_t a = 0; a < n_users; ++a) {
+            if (errors.failed()) continue;
+            const index_t u = users[a];
+            float* row = out + a * n_cand;
+            if (u < 0) {
+                std::fill_n(row, n_cand, 0.0f);
+                continue;
+            }
+            for (index_t e = by_user.indptr[u]; e < by_user.indptr[u + 1]; ++e) {
+                const std::int32_t j = by_user.indices[e];
+                const float w = by_user.data[e];
+                for (index_t f = sim.indptr[j]; f < sim.indptr[j + 1]; ++f)
+                    acc[sim.indices[f]] += w * sim.data[f];
+            }
+            for (index_t c = 0; c < n_cand; ++c) row[c] = acc[cand[c]];
+            for (index_t e = by_user.indptr[u]; e < by_user.indptr[u + 1]; ++e) {
+                const std::int32_t j = by_user.indices[e];
+                for (index_t f = sim.indptr[j]; f < sim.indptr[j + 1]; ++f)
+                    acc[sim.indices[f]] = 0.0f;
+            }
+        }
+    }
+    errors.rethrow();
+}
+
+/// score(u[j], i[j]) as above for n pairs (−1 on either side: 0): a binary search of i in
+/// each rated item's similarity row.
+inline void knn_dot_pairs(const CsrView& sim, const CsrView& by_user, const std::int64_t* u,
+                          const std::int64_t* i, index_t n, float* out, int n_threads) {
+    if (n == 0) return;
+#pragma omp parallel for num_threads(n_threads) schedule(dynamic, 256)
+    for (index_t q = 0; q < n; ++q) {
+        float s = 0.0f;
+        if (u[q] >= 0 && i[q] >= 0) {
+            const auto target = static_cast<std::int32_t>(i[q]);
+            for (index_t e = by_user.indptr[u[q]]; e < by_user.indptr[u[q] + 1]; ++e) {
+                const std::int32_t j = by_user.indices[e];
+                const std::int32_t* b = sim.indices + sim.indptr[j];
+                const std::int32_t* end = sim.indices + sim.indptr[j + 1];
+                const std::int32_t* hit = std::lower_bound(b, end, target);
+                if (hit != end && *hit == target) s += by_user.data[e] * sim.data[hit - sim.indices];
+            }
+        }
+        out[q] = s;
+    }
 }
 
 }  // namespace mfrec

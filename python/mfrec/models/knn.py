@@ -452,6 +452,12 @@ class KNNBasic(_KNN):
 
     _mode = "basic"
 
+    def fit(self, X: InteractionsLike, *, eval_set: InteractionsLike | None = None,
+            callback: EpochCallback | None = None) -> KNNBasic:
+        return self._fit(X, eval_set=eval_set, callback=callback)
+
+    fit.__doc__ = _KNN.fit.__doc__
+
 
 @_neighbours_doc
 class KNNWithMeans(_KNN):
@@ -468,6 +474,12 @@ class KNNWithMeans(_KNN):
     """
 
     _mode = "means"
+
+    def fit(self, X: InteractionsLike, *, eval_set: InteractionsLike | None = None,
+            callback: EpochCallback | None = None) -> KNNWithMeans:
+        return self._fit(X, eval_set=eval_set, callback=callback)
+
+    fit.__doc__ = _KNN.fit.__doc__
 
 
 @_neighbours_doc
@@ -489,4 +501,10 @@ class KNNBaseline(_KNN):
     """
 
     _mode = "baseline"
+
+    def fit(self, X: InteractionsLike, *, eval_set: InteractionsLike | None = None,
+            callback: EpochCallback | None = None) -> KNNBaseline:
+        return self._fit(X, eval_set=eval_set, callback=callback)
+
+    fit.__doc__ = _KNN.fit.__doc__
     _default_similarity = "pearson_baseline"
