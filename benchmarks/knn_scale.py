@@ -12,8 +12,10 @@ then chosen among the row's kept similarities).
     python benchmarks/knn_scale.py --datasets ml-latest-small,synthetic-1m \
         --max-neighbors none,1000,400,200,100
 
-Prints one line per run (fit s, predict s, RMSE, stored similarities, peak RSS, the load
-average before the run) and appends them as JSON lines to ``--out``.
+Prints one line per run (fit and predict wall seconds and CPU seconds of all threads — on a
+busy machine CPU/threads estimates the wall time on idle cores —, RMSE, stored
+similarities, peak RSS, the load average before the run) and appends them as JSON lines to
+``--out``.
 """
 
 from __future__ import annotations
@@ -32,6 +34,8 @@ sys.path.insert(0, str(HERE))
 
 
 def one(dataset: str, max_neighbors: int | None, threads: int) -> dict:
+    import resource
+
     import numpy as np
     from _runner import peak_rss_mb
     from _tasks_rating import prepare
@@ -45,14 +49,19 @@ def one(dataset: str, max_neighbors: int | None, threads: int) -> dict:
                                user_ids=np.arange(n_users), item_ids=np.arange(n_items))
     model = mfrec.KNNBaseline(similarity="pearson_baseline", k=40, min_k=1,
                               max_neighbors=max_neighbors, n_threads=threads)
-    t = time.perf_counter()
+    def cpu() -> float:  # this process's CPU seconds (all threads): what the load cannot hide
+        r = resource.getrusage(resource.RUSAGE_SELF)
+        return r.ru_utime + r.ru_stime
+
+    t, c = time.perf_counter(), cpu()
     model.fit(train)
-    fit_s = time.perf_counter() - t
-    t = time.perf_counter()
+    fit_s, fit_cpu = time.perf_counter() - t, cpu() - c
+    t, c = time.perf_counter(), cpu()
     pred = model.predict(z["te_u"], z["te_i"], unknown="baseline")
-    pred_s = time.perf_counter() - t
+    pred_s, pred_cpu = time.perf_counter() - t, cpu() - c
     return {"dataset": dataset, "max_neighbors": max_neighbors, "threads": threads,
-            "fit_seconds": fit_s, "predict_seconds": pred_s,
+            "fit_seconds": fit_s, "predict_seconds": pred_s, "fit_cpu_seconds": fit_cpu,
+            "predict_cpu_seconds": pred_cpu,
             "rmse": float(mfrec.metrics.rmse(z["te_r"], pred)),
             "n_train": int(len(z["tr_r"])), "n_test": int(len(z["te_r"])),
             "stored_similarities": int(model.sim_values_.size),
@@ -85,8 +94,9 @@ def main() -> None:
                 continue
             rec = json.loads(out.stdout.strip().splitlines()[-1])
             rec.update(cpu=cpu, load_before=load, date=time.strftime("%Y-%m-%d %H:%M"))
-            print(f"{dataset:16s} max_neighbors={cap:>5s}  fit {rec['fit_seconds']:7.2f} s  "
-                  f"predict {rec['predict_seconds']:6.2f} s  RMSE {rec['rmse']:.4f}  "
+            print(f"{dataset:16s} max_neighbors={cap:>5s}  fit {rec['fit_seconds']:7.2f} s "
+                  f"(CPU {rec['fit_cpu_seconds']:7.2f} s)  predict {rec['predict_seconds']:6.2f} s "
+                  f"(CPU {rec['predict_cpu_seconds']:6.2f} s)  RMSE {rec['rmse']:.4f}  "
                   f"similarities {rec['stored_similarities']:>12,d}  peak RSS "
                   f"{rec['peak_rss_mb']:7.0f} MB  (load before {load:.1f}; {cpu}, "
                   f"{args.threads} threads)", flush=True)

@@ -214,3 +214,30 @@ def test_added_users_are_predicted_from_their_ratings(toy_ratings):
     cols = np.flatnonzero(M[5])
     res = R[5, cols] - model.global_mean_ - model.item_bias_[cols]
     assert model.user_bias_[new[0]] == pytest.approx(res.sum() / (15.0 + len(cols)), rel=1e-4)
+
+
+def test_many_items_cross_the_accumulator_blocks():
+    """9000 items: the kernel accumulates columns in blocks of 4096; sparse products give the
+    common-support cosine Σ ab / √(Σ a² · Σ b²) over the same pairs."""
+    rng = np.random.default_rng(11)
+    n_users, n_items, nnz = 400, 9000, 30000
+    u = rng.integers(0, n_users, nnz)
+    i = np.minimum(rng.zipf(1.3, nnz) - 1, n_items - 1)  # popular items co-occur a lot
+    X = sp.csr_matrix((rng.uniform(1, 5, nnz), (u, i)), shape=(n_users, n_items))
+    X.sum_duplicates()
+    model = mfrec.KNNBasic(similarity="cosine", n_threads=2).fit(X)
+    A = X.T.tocsr()  # items × users
+    B = (A != 0).astype(np.float64)
+    A2 = A.multiply(A)
+    num = (A @ A.T).tocoo()
+    xx = (A2 @ B.T).tocsr()
+    yy = (B @ A2.T).tocsr()
+    ref = num.data / np.sqrt(np.asarray(xx[num.row, num.col]).ravel()
+                             * np.asarray(yy[num.row, num.col]).ravel())
+    keep = (num.row != num.col) & (ref > 0)
+    R = sp.csr_matrix((ref[keep], (num.row[keep], num.col[keep])), shape=A.shape[:1] * 2)
+    got = model.similarity_
+    assert got.nnz == R.nnz
+    rows, cols = R.nonzero()
+    np.testing.assert_allclose(np.asarray(got[rows, cols]).ravel(),
+                               np.asarray(R[rows, cols]).ravel(), rtol=1e-5)
