@@ -5,10 +5,12 @@ Surprise's settings (item-based, pearson_baseline, shrinkage 100, k=40, min_k 1,
 by 10 ALS sweeps) fitted on the cached 80/20 split of compare.py's rating task
 (``benchmarks/_tasks_rating.py``; seed 0) and predicting the whole test split (ids without
 training data get the baseline), with ``max_neighbors`` = None (every positive similarity
-kept: Surprise's model exactly) or a cap per row (an approximation: the k neighbours are
-then chosen among the row's kept similarities).
+kept: Surprise's model exactly), a cap per row (an approximation: the k neighbours are
+then chosen among the row's kept similarities), or ``unstored``: store_similarities=False,
+Surprise's model exactly with no similarity stored (each row computed when the test pairs
+of its item come up).
 
-    python benchmarks/knn_scale.py --datasets synthetic-10m --max-neighbors 200
+    python benchmarks/knn_scale.py --datasets synthetic-10m --max-neighbors unstored,200
     python benchmarks/knn_scale.py --datasets ml-latest-small,synthetic-1m \
         --max-neighbors none,1000,400,200,100
 
@@ -33,7 +35,7 @@ HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 
 
-def one(dataset: str, max_neighbors: int | None, threads: int) -> dict:
+def one(dataset: str, max_neighbors: int | str | None, threads: int) -> dict:
     import resource
 
     import numpy as np
@@ -47,8 +49,10 @@ def one(dataset: str, max_neighbors: int | None, threads: int) -> dict:
     train = mfrec.Interactions(z["tr_u"], z["tr_i"], z["tr_r"],
                                rating_scale=tuple(float(v) for v in z["scale"]),
                                user_ids=np.arange(n_users), item_ids=np.arange(n_items))
+    unstored = max_neighbors == "unstored"
     model = mfrec.KNNBaseline(similarity="pearson_baseline", k=40, min_k=1,
-                              max_neighbors=max_neighbors, n_threads=threads)
+                              max_neighbors=None if unstored else max_neighbors,
+                              store_similarities=not unstored, n_threads=threads)
     def cpu() -> float:  # this process's CPU seconds (all threads): what the load cannot hide
         r = resource.getrusage(resource.RUSAGE_SELF)
         return r.ru_utime + r.ru_stime
@@ -72,13 +76,15 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--datasets", default="synthetic-10m")
     ap.add_argument("--max-neighbors", default="none",
-                    help="comma-separated caps per similarity row; 'none' keeps every one")
+                    help="comma-separated caps per similarity row; 'none' keeps every one; "
+                         "'unstored': store_similarities=False (rows computed at predict)")
     ap.add_argument("--threads", type=int, default=2)
     ap.add_argument("--out", default=str(HERE / "results" / "knn_scale.jsonl"))
     ap.add_argument("--worker", nargs=2, help=argparse.SUPPRESS)
     args = ap.parse_args()
     if args.worker:
-        cap = None if args.worker[1] == "none" else int(args.worker[1])
+        cap = {"none": None, "unstored": "unstored"}.get(args.worker[1])
+        cap = int(args.worker[1]) if cap is None and args.worker[1] != "none" else cap
         print(json.dumps(one(args.worker[0], cap, args.threads)))
         return
     cpu = next((line.split(":", 1)[1].strip() for line in

@@ -241,3 +241,28 @@ def test_many_items_cross_the_accumulator_blocks():
     rows, cols = R.nonzero()
     np.testing.assert_allclose(np.asarray(got[rows, cols]).ravel(),
                                np.asarray(R[rows, cols]).ravel(), rtol=1e-5)
+
+
+@pytest.mark.parametrize("user_based", [False, True])
+@pytest.mark.parametrize("mode", ["basic", "means", "baseline"])
+def test_unstored_similarities_give_the_same_model(toy_ratings, mode, user_based):
+    """store_similarities=False computes each row when its pairs come up: same results."""
+    R, M, X = toy_ratings
+    kw = dict(k=4, user_based=user_based, n_threads=2,
+              similarity="pearson_baseline" if mode != "basic" else "cosine")
+    a = MODELS[mode](**kw).fit(X)
+    b = MODELS[mode](store_similarities=False, **kw).fit(X)
+    assert b.sim_values_.size == 0
+    users, items = np.nonzero(np.ones_like(M))
+    pa, da = a.predict_details(users, items)
+    pb, db = b.predict_details(users, items)
+    np.testing.assert_array_equal(pa, pb)
+    np.testing.assert_array_equal(da["actual_k"], db["actual_k"])
+    for x, y in zip(a.recommend(np.arange(30), n=4), b.recommend(np.arange(30), n=4)):
+        np.testing.assert_array_equal(x, y)
+    for x, y in zip(a.similar_items([1, 2], n=3), b.similar_items([1, 2], n=3)):
+        np.testing.assert_array_equal(x, y)
+    with pytest.raises(ValueError, match="stores no similarities"):
+        b.similarity_  # noqa: B018
+    with pytest.raises(ValueError, match="needs store_similarities=True"):
+        MODELS[mode](store_similarities=False, max_neighbors=5).fit(X)

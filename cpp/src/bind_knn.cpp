@@ -142,6 +142,60 @@ void register_knn(py::module_& m) {
         "(grouped by x); writes est, actual_k (neighbours used) and possible.");
 
     m.def(
+        "knn_predict_computed",
+        [](const carray<std::int64_t>& x_indptr, const carray<std::int32_t>& x_indices,
+           const carray<float>& x_data, const carray<std::int64_t>& y_indptr,
+           const carray<std::int32_t>& y_indices, const carray<float>& y_data,
+           const carray<float>& y_ratings, const carray<float>& x_base,
+           const carray<float>& y_base, const carray<std::int64_t>& xs,
+           const carray<std::int64_t>& ys, const carray<std::int64_t>& order, carray<float>& est,
+           carray<std::int32_t>& actual_k, carray<std::uint8_t>& possible,
+           const KnnSimParams& sim_params, const KnnPredictParams& params, int n_threads) {
+            if (n_threads < 1) throw py::value_error("n_threads must be >= 1");
+            if (sim_params.kind < 0 || sim_params.kind > 3)
+                throw py::value_error("unknown similarity kind");
+            const index_t n_x = x_indptr.shape(0) - 1, n_y = y_indptr.shape(0) - 1;
+            const CsrView sx = csr(x_indptr, x_indices, x_data, n_y);
+            const CsrView sy = csr(y_indptr, y_indices, y_data, n_x);
+            if (sx.nnz() != sy.nnz()) throw py::value_error("by_x and by_y must hold the same ratings");
+            check_indices(sx.indices, sx.nnz(), n_y, "by_x");
+            check_indices(sy.indices, sy.nnz(), n_x, "by_y");
+            check_shape(y_ratings, "y_ratings", {sy.nnz()});
+            const CsrView by_y{sy.indptr, sy.indices, y_ratings.data(), n_y, n_x};
+            check_shape(x_base, "x_base", {n_x});
+            check_shape(y_base, "y_base", {n_y});
+            const index_t n = xs.shape(0);
+            check_shape(xs, "xs", {n});
+            check_shape(ys, "ys", {n});
+            check_shape(order, "order", {n});
+            check_shape(est, "est", {n});
+            check_shape(actual_k, "actual_k", {n});
+            check_shape(possible, "possible", {n});
+            check_pairs(xs, n_x, "xs");
+            check_pairs(ys, n_y, "ys");
+            for (index_t j = 0; j < n; ++j)
+                if (order.data()[j] < 0 || order.data()[j] >= n)
+                    throw py::value_error("order must be a permutation of the pairs");
+            float* pe = out_ptr(est, "est");
+            std::int32_t* pk = out_ptr(actual_k, "actual_k");
+            std::uint8_t* pp = out_ptr(possible, "possible");
+            py::gil_scoped_release release;  // raw pointers only below
+            knn_predict_computed(sx, sy, sim_params, by_y, x_base.data(), y_base.data(), params,
+                                 xs.data(), ys.data(), order.data(), n, pe, pk, pp, n_threads);
+        },
+        py::arg("x_indptr").noconvert(), py::arg("x_indices").noconvert(),
+        py::arg("x_data").noconvert(), py::arg("y_indptr").noconvert(),
+        py::arg("y_indices").noconvert(), py::arg("y_data").noconvert(),
+        py::arg("y_ratings").noconvert(), py::arg("x_base").noconvert(),
+        py::arg("y_base").noconvert(), py::arg("xs").noconvert(), py::arg("ys").noconvert(),
+        py::arg("order").noconvert(), py::arg("est").noconvert(),
+        py::arg("actual_k").noconvert(), py::arg("possible").noconvert(), py::kw_only(),
+        py::arg("sim_params"), py::arg("params"), py::arg("n_threads"),
+        "knn_predict without stored similarities: each x's similarity row is computed from "
+        "by_x/by_y (the similarity's values) when its pairs come up; y_ratings are by_y's "
+        "ratings.");
+
+    m.def(
         "knn_predict_grid",
         [](const carray<std::int64_t>& s_indptr, const carray<std::int32_t>& s_indices,
            const carray<float>& s_values, const carray<std::int64_t>& y_indptr,

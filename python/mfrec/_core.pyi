@@ -26,6 +26,7 @@ __all__: list[str] = [
     "knn_dot_pairs",
     "knn_dot_scores",
     "knn_predict",
+    "knn_predict_computed",
     "knn_predict_grid",
     "knn_similarity",
     "openmp_enabled",
@@ -293,6 +294,32 @@ def knn_predict(
     """
     Neighbourhood estimates of the pairs (xs[j], ys[j]) (−1: unknown), visited in `order`
     (grouped by x); writes est, actual_k (neighbours used) and possible.
+    """
+
+def knn_predict_computed(
+    x_indptr: NDArray[np.int64],
+    x_indices: NDArray[np.int32],
+    x_data: NDArray[np.float32],
+    y_indptr: NDArray[np.int64],
+    y_indices: NDArray[np.int32],
+    y_data: NDArray[np.float32],
+    y_ratings: NDArray[np.float32],
+    x_base: NDArray[np.float32],
+    y_base: NDArray[np.float32],
+    xs: NDArray[np.int64],
+    ys: NDArray[np.int64],
+    order: NDArray[np.int64],
+    est: NDArray[np.float32],
+    actual_k: NDArray[np.int32],
+    possible: NDArray[np.uint8],
+    *,
+    sim_params: KnnSimParams,
+    params: KnnPredictParams,
+    n_threads: int,
+) -> None:
+    """
+    knn_predict without stored similarities: each x's similarity row is computed from by_x/by_y
+    (the similarity's values) when its pairs come up; y_ratings are by_y's ratings.
     """
 
 def knn_predict_grid(

@@ -111,14 +111,70 @@ struct BySimDesc {
     }
 };
 
+/// One thread's computation of similarity rows: for row x, calls emit(x2, s) for every x2
+/// with a positive similarity s (x itself only for dot), in increasing blocks of x2.
+template <class Acc>
+class RowSimilarity {
+public:
+    RowSimilarity(const CsrView& by_x, const CsrView& by_y, const KnnSimParams& p)
+        : by_x_(by_x), by_y_(by_y), kind_(static_cast<SimKind>(p.kind)), shrinkage_(p.shrinkage) {
+        min_support_ = kind_ == SimKind::pearson_baseline ? std::max(2, p.min_support)
+                                                          : std::max(1, p.min_support);
+        acc_.assign(static_cast<std::size_t>(std::min(by_x.rows, kSimBlock)), Acc{});
+        touched_.reserve(acc_.size());
+    }
+
+    template <class Emit>
+    void row(index_t x, Emit&& emit) {
+        const index_t n_x = by_x_.rows;
+        const index_t b0 = by_x_.indptr[x], n_e = by_x_.indptr[x + 1] - b0;
+        cur_.resize(static_cast<std::size_t>(n_e));
+        for (index_t k = 0; k < n_e; ++k) cur_[k] = by_y_.indptr[by_x_.indices[b0 + k]];
+        // x' in blocks of kSimBlock columns, so the accumulators stay in cache; cur_[k]
+        // walks each y's sorted row across the blocks
+        for (index_t lo = 0; lo < n_x; lo += kSimBlock) {
+            const index_t hi = std::min(n_x, lo + kSimBlock);
+            touched_.clear();
+            for (index_t k = 0; k < n_e; ++k) {
+                const std::int32_t y = by_x_.indices[b0 + k];
+                const double a = by_x_.data[b0 + k];
+                index_t f = cur_[k];
+                const index_t end = by_y_.indptr[y + 1];
+                for (; f < end && by_y_.indices[f] < hi; ++f) {
+                    const std::int32_t x2 = by_y_.indices[f];
+                    Acc& c = acc_[static_cast<std::size_t>(x2 - lo)];
+                    if (c.n == 0) touched_.push_back(x2);
+                    c.add(a, static_cast<double>(by_y_.data[f]));
+                }
+                cur_[k] = f;
+            }
+            for (std::int32_t x2 : touched_) {
+                Acc& c = acc_[static_cast<std::size_t>(x2 - lo)];
+                if ((x2 != x || kind_ == SimKind::dot) && c.n >= min_support_) {
+                    const double s = finish(c, kind_, shrinkage_);
+                    if (s > 0) emit(x2, static_cast<float>(s));
+                }
+                c = Acc{};
+            }
+        }
+    }
+
+private:
+    const CsrView& by_x_;
+    const CsrView& by_y_;
+    SimKind kind_;
+    double shrinkage_;
+    std::int32_t min_support_ = 1;
+    std::vector<Acc> acc_;
+    std::vector<std::int32_t> touched_;
+    std::vector<index_t> cur_;
+};
+
 template <class Acc>
 SimRows similarity_rows(const CsrView& by_x, const CsrView& by_y, const KnnSimParams& p,
                         const std::int64_t* rows, index_t n_rows, int n_threads) {
     const index_t n_x = by_x.rows;
     const index_t n_out = rows ? n_rows : n_x;
-    const SimKind kind = static_cast<SimKind>(p.kind);
-    const std::int32_t min_support =
-        kind == SimKind::pearson_baseline ? std::max(2, p.min_support) : std::max(1, p.min_support);
     std::vector<std::int64_t> row_len(static_cast<std::size_t>(n_out), 0);
     // Each thread appends its rows' entries to its own buffers; (row, offset) records where.
     const int T = std::max(1, n_threads);
@@ -130,50 +186,16 @@ SimRows similarity_rows(const CsrView& by_x, const CsrView& by_y, const KnnSimPa
 #pragma omp parallel num_threads(T)
         {
             const int t = thread_num();
-            std::vector<Acc> acc;
-            std::vector<std::int32_t> touched;
-            std::vector<index_t> cur;
+            std::unique_ptr<RowSimilarity<Acc>> sim;
             std::vector<std::pair<float, std::int32_t>> kept;
-            errors.run([&] {
-                acc.assign(static_cast<std::size_t>(std::min(n_x, kSimBlock)), Acc{});
-                touched.reserve(static_cast<std::size_t>(std::min(n_x, kSimBlock)));
-            });
+            errors.run([&] { sim = std::make_unique<RowSimilarity<Acc>>(by_x, by_y, p); });
 #pragma omp for schedule(dynamic, 8)
             for (index_t o = 0; o < n_out; ++o) {
                 if (errors.failed()) continue;
                 errors.run([&] {
-                    const index_t x = rows ? rows[o] : o;
-                    const index_t b0 = by_x.indptr[x], n_e = by_x.indptr[x + 1] - b0;
-                    cur.resize(static_cast<std::size_t>(n_e));
-                    for (index_t k = 0; k < n_e; ++k) cur[k] = by_y.indptr[by_x.indices[b0 + k]];
                     kept.clear();
-                    // x' in blocks of kSimBlock columns, so the accumulators stay in cache;
-                    // cur[k] walks each y's sorted row across the blocks
-                    for (index_t lo = 0; lo < n_x; lo += kSimBlock) {
-                        const index_t hi = std::min(n_x, lo + kSimBlock);
-                        touched.clear();
-                        for (index_t k = 0; k < n_e; ++k) {
-                            const std::int32_t y = by_x.indices[b0 + k];
-                            const double a = by_x.data[b0 + k];
-                            index_t f = cur[k];
-                            const index_t end = by_y.indptr[y + 1];
-                            for (; f < end && by_y.indices[f] < hi; ++f) {
-                                const std::int32_t x2 = by_y.indices[f];
-                                Acc& c = acc[static_cast<std::size_t>(x2 - lo)];
-                                if (c.n == 0) touched.push_back(x2);
-                                c.add(a, static_cast<double>(by_y.data[f]));
-                            }
-                            cur[k] = f;
-                        }
-                        for (std::int32_t x2 : touched) {
-                            Acc& c = acc[static_cast<std::size_t>(x2 - lo)];
-                            if ((x2 != x || kind == SimKind::dot) && c.n >= min_support) {
-                                const double s = finish(c, kind, p.shrinkage);
-                                if (s > 0) kept.emplace_back(static_cast<float>(s), x2);
-                            }
-                            c = Acc{};
-                        }
-                    }
+                    sim->row(rows ? rows[o] : o,
+                             [&](std::int32_t x2, float v) { kept.emplace_back(v, x2); });
                     if (p.max_neighbors > 0 &&
                         static_cast<std::int64_t>(kept.size()) > p.max_neighbors) {
                         std::nth_element(kept.begin(), kept.begin() + p.max_neighbors,
@@ -262,6 +284,20 @@ public:
         dense_[x] = 1.0f;  // sim(x, x) = 1: a pair from the training data sees itself
     }
 
+    /// Loads row x from a row computer (similarities not stored): `fill(x, emit)` calls
+    /// emit(x2, s) for each positive similarity.
+    template <class Fill>
+    void load_computed(index_t x, Fill&& fill) {
+        unload();
+        x_ = x;
+        if (x < 0) return;
+        fill(x, [&](std::int32_t x2, float v) {
+            dense_[x2] = v;
+            filled_.push_back(x2);
+        });
+        dense_[x] = 1.0f;
+    }
+
     /// The estimate for (x loaded, y); writes the number of neighbours used to *actual_k.
     /// Returns false when the estimate is impossible (basic mode; *est gets μ).
     bool estimate(index_t y, double* est, std::int32_t* actual_k) {
@@ -315,8 +351,11 @@ private:
         float r;
     };
     void unload() {
+        for (std::int32_t x2 : filled_) dense_[x2] = 0.0f;
+        filled_.clear();
         if (x_ < 0) return;
-        for (index_t e = sim_.indptr[x_]; e < sim_.indptr[x_ + 1]; ++e)
+        if (sim_.indptr)
+            for (index_t e = sim_.indptr[x_]; e < sim_.indptr[x_ + 1]; ++e)
             dense_[sim_.indices[e]] = 0.0f;
         dense_[x_] = 0.0f;
         x_ = -1;
@@ -328,6 +367,7 @@ private:
     KnnPredictParams p_;
     std::vector<float> dense_;
     std::vector<Cand> cand_;
+    std::vector<std::int32_t> filled_;
     index_t x_ = -1;
 };
 
@@ -399,6 +439,77 @@ inline void knn_predict_grid(const CsrView& sim, const CsrView& by_y, const floa
         }
     }
     errors.rethrow();
+}
+
+namespace detail {
+template <class Acc>
+void knn_predict_computed(const CsrView& sx, const CsrView& sy, const KnnSimParams& sp,
+                          const CsrView& by_y, const float* x_base, const float* y_base,
+                          const KnnPredictParams& p, const std::int64_t* xs,
+                          const std::int64_t* ys, const std::int64_t* order, index_t n,
+                          float* est, std::int32_t* actual_k, std::uint8_t* possible,
+                          int n_threads) {
+    std::vector<index_t> starts;
+    starts.push_back(0);
+    for (index_t j = 1; j < n; ++j)
+        if (xs[order[j]] != xs[order[j - 1]]) starts.push_back(j);
+    starts.push_back(n);
+    const auto n_groups = static_cast<index_t>(starts.size()) - 1;
+    // CsrView of the similarity side has n_x rows (no stored rows: an empty view)
+    const CsrView none{nullptr, nullptr, nullptr, sx.rows, sx.rows};
+    ParallelErrors errors;
+#pragma omp parallel num_threads(n_threads)
+    {
+        std::unique_ptr<KnnEstimator> knn;
+        std::unique_ptr<RowSimilarity<Acc>> rows;
+        errors.run([&] {
+            knn = std::make_unique<KnnEstimator>(none, by_y, x_base, y_base, p);
+            rows = std::make_unique<RowSimilarity<Acc>>(sx, sy, sp);
+        });
+#pragma omp for schedule(dynamic, 1)
+        for (index_t g = 0; g < n_groups; ++g) {
+            if (errors.failed()) continue;
+            errors.run([&] {
+                knn->load_computed(xs[order[starts[g]]],
+                                   [&](index_t x, auto&& emit) { rows->row(x, emit); });
+                for (index_t j = starts[g]; j < starts[g + 1]; ++j) {
+                    const index_t q = order[j];
+                    double e;
+                    possible[q] = knn->estimate(ys[q], &e, &actual_k[q]) ? 1 : 0;
+                    est[q] = static_cast<float>(e);
+                }
+            });
+        }
+    }
+    errors.rethrow();
+}
+}  // namespace detail
+
+/// knn_predict without stored similarities: each x's row is computed from the ratings
+/// (`sx` x × y and `sy` y × x, with the similarity's values: ratings, or the baseline
+/// residuals for pearson_baseline) when its group of pairs comes up, used, and dropped.
+/// Memory O(n_x) per thread at any scale; a whole test set costs one similarity pass.
+inline void knn_predict_computed(const CsrView& sx, const CsrView& sy, const KnnSimParams& sp,
+                                 const CsrView& by_y, const float* x_base, const float* y_base,
+                                 const KnnPredictParams& p, const std::int64_t* xs,
+                                 const std::int64_t* ys, const std::int64_t* order, index_t n,
+                                 float* est, std::int32_t* actual_k, std::uint8_t* possible,
+                                 int n_threads) {
+    if (n == 0) return;
+    switch (static_cast<SimKind>(sp.kind)) {
+        case SimKind::pearson:
+            return detail::knn_predict_computed<detail::AccPearson>(
+                sx, sy, sp, by_y, x_base, y_base, p, xs, ys, order, n, est, actual_k, possible,
+                n_threads);
+        case SimKind::msd:
+            return detail::knn_predict_computed<detail::AccMsd>(
+                sx, sy, sp, by_y, x_base, y_base, p, xs, ys, order, n, est, actual_k, possible,
+                n_threads);
+        default:
+            return detail::knn_predict_computed<detail::AccCos>(
+                sx, sy, sp, by_y, x_base, y_base, p, xs, ys, order, n, est, actual_k, possible,
+                n_threads);
+    }
 }
 
 /// Item-item scores of implicit feedback (implicit's nearest-neighbour models):

@@ -48,7 +48,13 @@ _KNN_DOC_PARAMS = """
         pearson_baseline's shrinkage: ρ · (n − 1) / (n − 1 + shrinkage).
     max_neighbors : int, optional
         Keep only the largest this many similarities per row (memory on large sets; an
-        approximation: measured in benchmarks/knn_pruning.py). None keeps every positive one.
+        approximation: measured in benchmarks/knn_scale.py). None keeps every positive one.
+    store_similarities : bool, default True
+        False: store none; ``predict`` computes each needed row from the ratings when its
+        pairs come up (pairs grouped by row), so memory stays O(n_items) per thread at any
+        scale and the results are exact; a whole test set costs one similarity pass, but
+        every ``recommend`` call costs one too (use it for batch prediction of large sets,
+        where every positive similarity would not fit in memory).
     n_epochs : int, default 10
         Sweeps of the baseline estimates μ + b_u + b_i (Surprise's "als" baselines), used by
         KNNBaseline and by the pearson_baseline similarity; unused otherwise.
@@ -76,7 +82,8 @@ class _KNN(Recommender):
 
     def __init__(self, k: int = 40, min_k: int = 1, similarity: str | None = None,
                  user_based: bool = False, min_support: int = 1, shrinkage: float = 100.0,
-                 max_neighbors: int | None = None, n_epochs: int = 10,
+                 max_neighbors: int | None = None, store_similarities: bool = True,
+                 n_epochs: int = 10,
                  reg_user: float = 15.0, reg_item: float = 10.0,
                  n_threads: int | None = None, verbose: bool = False) -> None:
         self.k = k
@@ -86,6 +93,7 @@ class _KNN(Recommender):
         self.min_support = min_support
         self.shrinkage = shrinkage
         self.max_neighbors = max_neighbors
+        self.store_similarities = store_similarities
         self.n_epochs = n_epochs
         self.reg_user = reg_user
         self.reg_item = reg_item
@@ -113,6 +121,12 @@ class _KNN(Recommender):
         if not isinstance(self.user_based, (bool, np.bool_)):
             raise TypeError(f"user_based must be a bool, got {self.user_based!r}")
         p["user_based"] = bool(self.user_based)
+        if not isinstance(self.store_similarities, (bool, np.bool_)):
+            raise TypeError(f"store_similarities must be a bool, got {self.store_similarities!r}")
+        p["store"] = bool(self.store_similarities)
+        if not p["store"] and self.max_neighbors is not None:
+            raise ValueError("max_neighbors prunes stored similarities: it needs "
+                             "store_similarities=True")
         p["max_neighbors"] = (0 if self.max_neighbors is None
                               else check_int(self.max_neighbors, "max_neighbors", min_value=1))
         if p["min_k"] > p["k"]:
@@ -176,6 +190,9 @@ class _KNN(Recommender):
         scipy.sparse.csr_matrix, float32
         """
         self._check_fitted()
+        if not self.knn_options_.get("stored", True):
+            raise ValueError("this model stores no similarities (store_similarities=False): "
+                             "similar_items/similar_users compute rows on demand")
         n = len(self.sim_indptr_) - 1
         return sp.csr_matrix((self.sim_values_, self.sim_indices_, self.sim_indptr_),
                              shape=(n, n))
@@ -226,6 +243,27 @@ def similarity_rows(by_user: Csr, by_item: Csr, p: dict, user_based: bool, mu: f
     """The positive similarities between users (``user_based``) or items, as CSR arrays
     (indptr, indices, values); of ``rows`` only when given. ``threads(work_ns)`` picks the
     thread count."""
+    by_x, by_y = similarity_inputs(by_user, by_item, p, user_based, mu, user_bias, item_bias)
+    counts = np.diff(by_y.indptr).astype(np.float64)
+    work = float(np.sum(counts ** 2))  # Σ_y n_y²: every co-rating visited once per side
+    if rows is not None:
+        work *= len(rows) / max(by_x.n_rows, 1)
+        rows = np.ascontiguousarray(rows, dtype=np.int64)
+    return _core.knn_similarity(*by_x, *by_y, params=sim_params(p), rows=rows,
+                                n_threads=threads(work_ns("knn", work)))
+
+
+def sim_params(p: dict) -> _core.KnnSimParams:
+    """The kernel's similarity options from the validated (or fitted) options ``p``."""
+    return _core.KnnSimParams(kind=SIMILARITIES[p["similarity"]],
+                              min_support=p["min_support"], shrinkage=p["shrinkage"],
+                              max_neighbors=p.get("max_neighbors", 0))
+
+
+def similarity_inputs(by_user: Csr, by_item: Csr, p: dict, user_based: bool, mu: float,
+                      user_bias: np.ndarray, item_bias: np.ndarray) -> tuple[Csr, Csr]:
+    """(by_x, by_y): the ratings as the similarity kernel reads them, x × y and y × x, with
+    the baseline residuals as values for pearson_baseline."""
     by_x, by_y = (by_user, by_item) if user_based else (by_item, by_user)
     if p["similarity"] == "pearson_baseline":
         # the residuals r − (μ + b_u + b_i): pearson_baseline is their shrunk cosine
@@ -237,16 +275,7 @@ def similarity_rows(by_user: Csr, by_item: Csr, p: dict, user_based: bool, mu: f
         res_y = by_y.values - (mu32 + by[rows_y] + bx[by_y.indices])
         by_x = Csr(by_x.indptr, by_x.indices, np.ascontiguousarray(res_x, np.float32))
         by_y = Csr(by_y.indptr, by_y.indices, np.ascontiguousarray(res_y, np.float32))
-    counts = np.diff(by_y.indptr).astype(np.float64)
-    work = float(np.sum(counts ** 2))  # Σ_y n_y²: every co-rating visited once per side
-    if rows is not None:
-        work *= len(rows) / max(by_x.n_rows, 1)
-        rows = np.ascontiguousarray(rows, dtype=np.int64)
-    params = _core.KnnSimParams(kind=SIMILARITIES[p["similarity"]],
-                                min_support=p["min_support"], shrinkage=p["shrinkage"],
-                                max_neighbors=p.get("max_neighbors", 0))
-    return _core.knn_similarity(*by_x, *by_y, params=params, rows=rows,
-                                n_threads=threads(work_ns("knn", work)))
+    return by_x, by_y
 
 
 class _KnnTrainer:
@@ -289,7 +318,12 @@ class _KnnTrainer:
 
     def state(self, final: bool) -> dict:
         n_users, n_items = self.data.shape
-        indptr, indices, values = self.similarity()
+        if self.p["store"]:
+            indptr, indices, values = self.similarity()
+        else:
+            n_x = n_users if self.p["user_based"] else n_items
+            indptr = np.zeros(n_x + 1, dtype=np.int64)
+            indices, values = np.zeros(0, np.int32), np.zeros(0, np.float32)
         biased = self.mode == "baseline"
         copy = (lambda a: a) if final else np.copy
         state = {"user_factors_": np.zeros((n_users, 0), dtype=np.float32),
@@ -304,7 +338,8 @@ class _KnnTrainer:
                                   "user_based": self.p["user_based"],
                                   "similarity": self.p["similarity"],
                                   "min_support": self.p["min_support"],
-                                  "shrinkage": self.p["shrinkage"]}}
+                                  "shrinkage": self.p["shrinkage"],
+                                  "stored": self.p["store"]}}
         if self.mode == "means":
             state["means_"] = _row_means(self.by_user if self.p["user_based"] else self.by_item)
         return state
@@ -332,6 +367,7 @@ class _KnnScorer(Scorer):
         self.mode = mode
         opts = state["knn_options_"]
         self.user_based = bool(opts["user_based"])
+        self.stored = bool(opts.get("stored", True))
         train = state["_train"]
         by_user = Csr(train.indptr, train.item_index, train.ratings)
         # the ratings of each y (the side the neighbours are found in): the user's items
@@ -386,9 +422,29 @@ class _KnnScorer(Scorer):
         est = np.empty(n, dtype=np.float32)
         actual_k = np.empty(n, dtype=np.int32)
         possible = np.empty(n, dtype=np.uint8)
+        if not self.stored:
+            sx, sy = self.computed_inputs()
+            work = float(np.sum(np.diff(sy.indptr).astype(np.float64) ** 2)) * min(
+                1.0, len(np.unique(xs)) / max(sx.n_rows, 1))
+            _core.knn_predict_computed(*sx, *sy, self.by_y.values, self.x_base, self.y_base,
+                                       xs, ys, order, est, actual_k, possible,
+                                       sim_params=sim_params({**self.opts, "max_neighbors": 0}),
+                                       params=self.params,
+                                       n_threads=threads_for(self.n_threads_param,
+                                                             self.n_threads_resolved,
+                                                             work_ns("knn", work)))
+            return est, actual_k, possible
         _core.knn_predict(*self.sim, *self.by_y, self.x_base, self.y_base, xs, ys, order, est,
                           actual_k, possible, params=self.params, n_threads=self._threads(n))
         return est, actual_k, possible
+
+    def computed_inputs(self) -> tuple[Csr, Csr]:
+        """The similarity kernel's inputs (similarities not stored), cached."""
+        if "inputs" not in self.cache:
+            by_item = self.by_user.transpose(self.n_items)
+            self.cache["inputs"] = similarity_inputs(self.by_user, by_item, self.opts,
+                                                     self.user_based, self.mu, *self.sim_biases)
+        return self.cache["inputs"]
 
     def predict(self, u, i, *, clip, scale, n_threads):
         est = self.estimate(u, i)[0]
@@ -399,6 +455,10 @@ class _KnnScorer(Scorer):
         users = np.ascontiguousarray(users, dtype=np.int64)
         cand = np.ascontiguousarray(cand, dtype=np.int64)
         out = np.empty((len(users), len(cand)), dtype=np.float32)
+        if not self.stored:  # every pair through the computed rows, one row pass per block
+            uu, cc = np.repeat(users, len(cand)), np.tile(cand, len(users))
+            out[:] = self.estimate(uu, cc)[0].reshape(out.shape)
+            return out
         xs, ys = self._switch(users, cand)
         _core.knn_predict_grid(*self.sim, *self.by_y, self.x_base, self.y_base, xs, ys, out,
                                x_major=self.user_based, params=self.params,
@@ -408,7 +468,7 @@ class _KnnScorer(Scorer):
     def similarity_block(self, kind, query, cand, n_threads):
         query = np.asarray(query, dtype=np.int64)
         cand = np.asarray(cand, dtype=np.int64)
-        if kind == ("users" if self.user_based else "items"):
+        if kind == ("users" if self.user_based else "items") and self.stored:
             if "sim" not in self.cache:
                 n = self.sim.n_rows
                 self.cache["sim"] = sp.csr_matrix(
