@@ -251,6 +251,7 @@ def test_unstored_similarities_give_the_same_model(toy_ratings, mode, user_based
     kw = dict(k=4, user_based=user_based, n_threads=2,
               similarity="pearson_baseline" if mode != "basic" else "cosine")
     a = MODELS[mode](**kw).fit(X)
+    assert a.knn_options_["stored"]  # "auto": small enough to store
     b = MODELS[mode](store_similarities=False, **kw).fit(X)
     assert b.sim_values_.size == 0
     users, items = np.nonzero(np.ones_like(M))
@@ -266,3 +267,21 @@ def test_unstored_similarities_give_the_same_model(toy_ratings, mode, user_based
         b.similarity_  # noqa: B018
     with pytest.raises(ValueError, match="needs store_similarities=True"):
         MODELS[mode](store_similarities=False, max_neighbors=5).fit(X)
+    with pytest.raises(TypeError, match="store_similarities"):
+        MODELS[mode](store_similarities="never").fit(X)
+
+
+def test_auto_storage_bound(toy_ratings, monkeypatch):
+    """"auto" stores unless the bound Σ_x min(n_x − 1, Σ_{y∈Y_x} n_y) exceeds its budget."""
+    from mfrec.models import knn
+
+    R, M, X = toy_ratings
+    model = mfrec.KNNBasic(n_threads=1).fit(X)
+    Mt = M.T  # item-based: x = items, y = users
+    reach = [min(19, int(M[Mt[i]].sum())) for i in range(20)]
+    assert model.similarity_.nnz <= sum(reach)
+    monkeypatch.setattr(knn, "_AUTO_STORE_MAX", sum(reach) - 1)
+    small = mfrec.KNNBasic(n_threads=1).fit(X)
+    assert not small.knn_options_["stored"]
+    np.testing.assert_array_equal(small.predict([1, 2], [3, 4]), model.predict([1, 2], [3, 4]))
+    assert mfrec.KNNBasic(max_neighbors=3, n_threads=1).fit(X).knn_options_["stored"]

@@ -31,6 +31,7 @@ if TYPE_CHECKING:
 
 __all__ = ["KNNBaseline", "KNNBasic", "KNNWithMeans"]
 
+_AUTO_STORE_MAX = 2 ** 28  # similarities stored at most by store_similarities="auto"
 SIMILARITIES = {"cosine": 0, "msd": 1, "pearson": 2, "pearson_baseline": 3}
 _MODES = {"basic": 0, "means": 1, "baseline": 2}
 _KNN_DOC_PARAMS = """
@@ -49,12 +50,15 @@ _KNN_DOC_PARAMS = """
     max_neighbors : int, optional
         Keep only the largest this many similarities per row (memory on large sets; an
         approximation: measured in benchmarks/knn_scale.py). None keeps every positive one.
-    store_similarities : bool, default True
-        False: store none; ``predict`` computes each needed row from the ratings when its
-        pairs come up (pairs grouped by row), so memory stays O(n_items) per thread at any
-        scale and the results are exact; a whole test set costs one similarity pass, but
-        every ``recommend`` call costs one too (use it for batch prediction of large sets,
-        where every positive similarity would not fit in memory).
+    store_similarities : bool or "auto", default "auto"
+        True: store the similarities (every positive one, or ``max_neighbors`` per row).
+        "auto": store them unless they could exceed 2**28 entries (2 GB; the bound is
+        Σ_x min(n_x − 1, co-rated rows of x), computed before any similarity), else as
+        False; with ``max_neighbors`` always stored. False: store none; ``predict``
+        computes each needed row from the ratings when its pairs come up (pairs grouped by
+        row), so memory stays O(n_items) per thread at any scale and the results are exact;
+        a whole test set costs one similarity pass, but every ``recommend`` call costs one
+        too (batch prediction of sets whose similarities would not fit in memory).
     n_epochs : int, default 10
         Sweeps of the baseline estimates μ + b_u + b_i (Surprise's "als" baselines), used by
         KNNBaseline and by the pearson_baseline similarity; unused otherwise.
@@ -82,7 +86,7 @@ class _KNN(Recommender):
 
     def __init__(self, k: int = 40, min_k: int = 1, similarity: str | None = None,
                  user_based: bool = False, min_support: int = 1, shrinkage: float = 100.0,
-                 max_neighbors: int | None = None, store_similarities: bool = True,
+                 max_neighbors: int | None = None, store_similarities: bool | str = "auto",
                  n_epochs: int = 10,
                  reg_user: float = 15.0, reg_item: float = 10.0,
                  n_threads: int | None = None, verbose: bool = False) -> None:
@@ -121,10 +125,11 @@ class _KNN(Recommender):
         if not isinstance(self.user_based, (bool, np.bool_)):
             raise TypeError(f"user_based must be a bool, got {self.user_based!r}")
         p["user_based"] = bool(self.user_based)
-        if not isinstance(self.store_similarities, (bool, np.bool_)):
-            raise TypeError(f"store_similarities must be a bool, got {self.store_similarities!r}")
-        p["store"] = bool(self.store_similarities)
-        if not p["store"] and self.max_neighbors is not None:
+        store = self.store_similarities
+        if not (isinstance(store, (bool, np.bool_)) or store == "auto"):
+            raise TypeError(f"store_similarities must be a bool or 'auto', got {store!r}")
+        p["store"] = store if store == "auto" else bool(store)
+        if p["store"] is False and self.max_neighbors is not None:
             raise ValueError("max_neighbors prunes stored similarities: it needs "
                              "store_similarities=True")
         p["max_neighbors"] = (0 if self.max_neighbors is None
@@ -306,6 +311,15 @@ class _KnnTrainer:
                                        reg_item=self.p["reg_item"], n_threads=self.bias_threads)
         return sse / self.data.nnz
 
+    def stored_bound(self) -> float:
+        """An upper bound on the similarities to store: Σ_x min(n_x − 1, Σ_{y∈Y_x} n_y)."""
+        by_x, by_y = ((self.by_user, self.by_item) if self.p["user_based"]
+                      else (self.by_item, self.by_user))
+        n_y = np.diff(by_y.indptr).astype(np.float64)
+        reach = np.bincount(np.repeat(np.arange(by_x.n_rows), np.diff(by_x.indptr)),
+                            weights=n_y[by_x.indices], minlength=by_x.n_rows)
+        return float(np.minimum(reach, by_x.n_rows - 1).sum())
+
     def similarity(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """The similarity rows of the current baselines (computed once per state)."""
         key = self.epochs_run if self.p["similarity"] == "pearson_baseline" else 0
@@ -318,7 +332,10 @@ class _KnnTrainer:
 
     def state(self, final: bool) -> dict:
         n_users, n_items = self.data.shape
-        if self.p["store"]:
+        store = self.p["store"]
+        if store == "auto":
+            store = self.p["max_neighbors"] > 0 or self.stored_bound() <= _AUTO_STORE_MAX
+        if store:
             indptr, indices, values = self.similarity()
         else:
             n_x = n_users if self.p["user_based"] else n_items
@@ -339,7 +356,7 @@ class _KnnTrainer:
                                   "similarity": self.p["similarity"],
                                   "min_support": self.p["min_support"],
                                   "shrinkage": self.p["shrinkage"],
-                                  "stored": self.p["store"]}}
+                                  "stored": bool(store)}}
         if self.mode == "means":
             state["means_"] = _row_means(self.by_user if self.p["user_based"] else self.by_item)
         return state
