@@ -47,7 +47,8 @@ MODELS = {
                       "CG 3 steps"),
     "mfrec KNNBaseline": Spec("mfrec", "Surprise's settings: item-based, pearson_baseline "
                               "(shrinkage 100), k=40, min_k 1, baselines by 10 ALS sweeps; "
-                              "every positive similarity kept (sparse)"),
+                              "every positive similarity kept (sparse), none on 10M "
+                              "(store_similarities='auto': rows computed when predicting)"),
     "Surprise BaselineOnly": Spec("surprise", "defaults (ALS, 10 epochs, reg_u 15, reg_i 10)",
                                   "surprise", single_threaded=True),
     "Surprise SVD": Spec("surprise", "defaults: k=100, 20 epochs, lr 0.005, reg 0.02, "

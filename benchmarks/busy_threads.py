@@ -88,7 +88,10 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--json")
     ap.add_argument("--skip-10m", action="store_true")
+    ap.add_argument("--models", default=None, help="comma-separated model names (default: all)")
+    ap.add_argument("--skip-idle", action="store_true", help="the busy table only")
     args = ap.parse_args()
+    names = args.models.split(",") if args.models else _models()
     meta = {"mfrec": mfrec.__version__, "file": mfrec.__file__, "date": time.strftime("%Y-%m-%d"),
             "cpu": _cpu(),
             "cores": len(os.sched_getaffinity(0))}
@@ -101,7 +104,7 @@ def main() -> None:
     busy = subprocess.Popen([sys.executable, "-c", "while True: pass"])
     try:
         time.sleep(1.0)
-        for name in _models():
+        for name in names:
             m = _measure(name, train, positives, (None, 1), 5)
             ratio = m["None"] / m["1"]
             out["busy"][name] = {**m, "ratio": ratio}
@@ -113,12 +116,12 @@ def main() -> None:
     print("\n## Idle machine: 2-thread / 1-thread speedup (1-thread s / 2-thread s)\n")
     print("| data set | model | n_threads=2 s | n_threads=1 s | speedup |")
     print("|---|---|---:|---:|---:|")
-    sets = [("ml-100k", train, positives, 5)]
-    if not args.skip_10m:
+    sets = [] if args.skip_idle else [("ml-100k", train, positives, 5)]
+    if not args.skip_10m and not args.skip_idle:
         big, big_pos = _data("synthetic-10m")
         sets.append(("synthetic-10m", big, big_pos, 3))
     for label, data, pos, repeats in sets:
-        for name in _models():
+        for name in names:
             m = _measure(name, data, pos, (2, 1), repeats)
             speedup = m["1"] / m["2"]
             out["idle"].setdefault(label, {})[name] = {**m, "speedup": speedup}
