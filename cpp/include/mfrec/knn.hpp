@@ -121,7 +121,7 @@ public:
         min_support_ = kind_ == SimKind::pearson_baseline ? std::max(2, p.min_support)
                                                           : std::max(1, p.min_support);
         acc_.assign(static_cast<std::size_t>(std::min(by_x.rows, kSimBlock)), Acc{});
-        touched_.reserve(acc_.size());
+        touched_.assign(acc_.size(), 0);  // one slot per accumulator of a block
     }
 
     template <class Emit>
@@ -132,23 +132,33 @@ public:
         for (index_t k = 0; k < n_e; ++k) cur_[k] = by_y_.indptr[by_x_.indices[b0 + k]];
         // x' in blocks of kSimBlock columns, so the accumulators stay in cache; cur_[k]
         // walks each y's sorted row across the blocks
+        const std::int32_t* idx = by_y_.indices;
+        const float* val = by_y_.data;
+        Acc* acc = acc_.data();
+        std::int32_t* touched = touched_.data();
         for (index_t lo = 0; lo < n_x; lo += kSimBlock) {
             const index_t hi = std::min(n_x, lo + kSimBlock);
-            touched_.clear();
+            std::size_t n_touched = 0;
             for (index_t k = 0; k < n_e; ++k) {
                 const std::int32_t y = by_x_.indices[b0 + k];
                 const double a = by_x_.data[b0 + k];
-                index_t f = cur_[k];
+                const index_t f0 = cur_[k];
                 const index_t end = by_y_.indptr[y + 1];
-                for (; f < end && by_y_.indices[f] < hi; ++f) {
-                    const std::int32_t x2 = by_y_.indices[f];
-                    Acc& c = acc_[static_cast<std::size_t>(x2 - lo)];
-                    if (c.n == 0) touched_.push_back(x2);
-                    c.add(a, static_cast<double>(by_y_.data[f]));
+                // this block's part of y's sorted row: [f0, stop)
+                const index_t stop = hi >= n_x ? end
+                    : std::lower_bound(idx + f0, idx + end, static_cast<std::int32_t>(hi)) - idx;
+                const auto off = static_cast<std::int32_t>(lo);
+                for (index_t f = f0; f < stop; ++f) {
+                    const std::int32_t x2 = idx[f];
+                    Acc& c = acc[x2 - off];
+                    touched[n_touched] = x2;
+                    n_touched += (c.n == 0);
+                    c.add(a, static_cast<double>(val[f]));
                 }
-                cur_[k] = f;
+                cur_[k] = stop;
             }
-            for (std::int32_t x2 : touched_) {
+            for (std::size_t t = 0; t < n_touched; ++t) {
+                const std::int32_t x2 = touched[t];
                 Acc& c = acc_[static_cast<std::size_t>(x2 - lo)];
                 if ((x2 != x || kind_ == SimKind::dot) && c.n >= min_support_) {
                     const double s = finish(c, kind_, shrinkage_);
