@@ -121,7 +121,9 @@ public:
         min_support_ = kind_ == SimKind::pearson_baseline ? std::max(2, p.min_support)
                                                           : std::max(1, p.min_support);
         acc_.assign(static_cast<std::size_t>(std::min(by_x.rows, kSimBlock)), Acc{});
-        touched_.assign(acc_.size(), 0);  // one slot per accumulator of a block
+        // one slot per accumulator of a block, plus the one the branch-free append writes
+        // past the last when every accumulator is already touched
+        touched_.assign(acc_.size() + 1, 0);
     }
 
     template <class Emit>
