@@ -55,6 +55,10 @@ MODELS = {
     "mfrec NMF (Surprise settings)": Spec(
         "mfrec", "multiplicative updates in Surprise's order (update_order='simultaneous'), "
         "k=15, 50 epochs, unbiased, reg 0.06, U(0, 1) init"),
+    "mfrec KNNBaseline": Spec("mfrec", "Surprise's settings: item-based, pearson_baseline "
+                              "(shrinkage 100), k=40, min_k 1, baselines by 10 ALS sweeps; "
+                              "every positive similarity kept (sparse), none on 10M "
+                              "(store_similarities='auto': rows computed when predicting)"),
     "Surprise BaselineOnly": Spec("surprise", "defaults (ALS, 10 epochs, reg_u 15, reg_i 10)",
                                   "surprise", single_threaded=True),
     "Surprise SVD": Spec("surprise", "defaults: k=100, 20 epochs, lr 0.005, reg 0.02, "
@@ -248,6 +252,8 @@ def _fit_mfrec(model, train, test, n_users, n_items, scale, threads, seed,
         est = mfrec.NMF(algorithm="mu", update_order="simultaneous", n_factors=15,
                         n_epochs=50, biased=False, reg=0.06, reg_bias=0.02, lr_bias=0.005,
                         init_low=0.0, init_high=1.0, n_threads=threads, random_state=seed)
+    elif model == "mfrec KNNBaseline":
+        est = mfrec.KNNBaseline(similarity="pearson_baseline", k=40, n_threads=threads)
     else:
         raise KeyError(f"unknown mfrec model {model!r}")
     t = time.perf_counter()

@@ -17,6 +17,7 @@ void register_als(py::module_& m);
 void register_svdpp(py::module_& m);
 void register_bmf(py::module_& m);
 void register_nmf(py::module_& m);
+void register_knn(py::module_& m);
 }  // namespace mfrec::bind
 
 PYBIND11_MODULE(_core, m) {
@@ -48,4 +49,5 @@ PYBIND11_MODULE(_core, m) {
     mfrec::bind::register_svdpp(m);
     mfrec::bind::register_bmf(m);
     mfrec::bind::register_nmf(m);
+    mfrec::bind::register_knn(m);
 }

@@ -12,6 +12,8 @@ __version__: str
 __all__: list[str] = [
     "AlsParams",
     "GibbsParams",
+    "KnnPredictParams",
+    "KnnSimParams",
     "NmfParams",
     "PredictParams",
     "SgdParams",
@@ -25,6 +27,12 @@ __all__: list[str] = [
     "init_normal",
     "isa_dispatch",
     "isa_level",
+    "knn_dot_pairs",
+    "knn_dot_scores",
+    "knn_predict",
+    "knn_predict_computed",
+    "knn_predict_grid",
+    "knn_similarity",
     "nmf_mu_epochs",
     "nmf_sgd_epochs",
     "nonneg_ridge_rows",
@@ -86,6 +94,40 @@ class GibbsParams:
         seed: int = ...,
         sweep: int = ...,
         side: int = ...,
+    ) -> None: ...
+
+class KnnPredictParams:
+    """
+    Estimate options (see knn.hpp).
+    """
+    mode: int
+    k: int
+    min_k: int
+    mu: float
+    def __init__(
+        self,
+        *,
+        mode: int = ...,
+        k: int = ...,
+        min_k: int = ...,
+        mu: float = ...,
+    ) -> None: ...
+
+class KnnSimParams:
+    """
+    Similarity options (see knn.hpp).
+    """
+    kind: int
+    min_support: int
+    shrinkage: float
+    max_neighbors: int
+    def __init__(
+        self,
+        *,
+        kind: int = ...,
+        min_support: int = ...,
+        shrinkage: float = ...,
+        max_neighbors: int = ...,
     ) -> None: ...
 
 class NmfParams:
@@ -301,6 +343,130 @@ def isa_level() -> int:
     """
     The ISA level the dispatched kernels use: 4 (AVX-512), 3 (AVX2 + FMA) or 0 (baseline); the
     CPU's unless lowered by MFREC_ISA or set_isa_level.
+    """
+
+def knn_dot_pairs(
+    s_indptr: NDArray[np.int64],
+    s_indices: NDArray[np.int32],
+    s_values: NDArray[np.float32],
+    u_indptr: NDArray[np.int64],
+    u_indices: NDArray[np.int32],
+    u_data: NDArray[np.float32],
+    u: NDArray[np.int64],
+    i: NDArray[np.int64],
+    out: NDArray[np.float32],
+    *,
+    n_threads: int,
+) -> None:
+    """
+    Item-item scores Σ_j r_uj S[j, i] of the pairs (u[q], i[q]).
+    """
+
+def knn_dot_scores(
+    s_indptr: NDArray[np.int64],
+    s_indices: NDArray[np.int32],
+    s_values: NDArray[np.float32],
+    u_indptr: NDArray[np.int64],
+    u_indices: NDArray[np.int32],
+    u_data: NDArray[np.float32],
+    users: NDArray[np.int64],
+    cand: NDArray[np.int32],
+    out: NDArray[np.float32],
+    *,
+    n_threads: int,
+) -> None:
+    """
+    Item-item scores Σ_j r_uj S[j, c] of every (user, candidate) into out (n_users, n_cand).
+    """
+
+def knn_predict(
+    s_indptr: NDArray[np.int64],
+    s_indices: NDArray[np.int32],
+    s_values: NDArray[np.float32],
+    y_indptr: NDArray[np.int64],
+    y_indices: NDArray[np.int32],
+    y_data: NDArray[np.float32],
+    x_base: NDArray[np.float32],
+    y_base: NDArray[np.float32],
+    xs: NDArray[np.int64],
+    ys: NDArray[np.int64],
+    order: NDArray[np.int64],
+    est: NDArray[np.float32],
+    actual_k: NDArray[np.int32],
+    possible: NDArray[np.uint8],
+    *,
+    params: KnnPredictParams,
+    n_threads: int,
+) -> None:
+    """
+    Neighbourhood estimates of the pairs (xs[j], ys[j]) (−1: unknown), visited in `order`
+    (grouped by x); writes est, actual_k (neighbours used) and possible.
+    """
+
+def knn_predict_computed(
+    x_indptr: NDArray[np.int64],
+    x_indices: NDArray[np.int32],
+    x_data: NDArray[np.float32],
+    y_indptr: NDArray[np.int64],
+    y_indices: NDArray[np.int32],
+    y_data: NDArray[np.float32],
+    y_ratings: NDArray[np.float32],
+    x_base: NDArray[np.float32],
+    y_base: NDArray[np.float32],
+    xs: NDArray[np.int64],
+    ys: NDArray[np.int64],
+    order: NDArray[np.int64],
+    est: NDArray[np.float32],
+    actual_k: NDArray[np.int32],
+    possible: NDArray[np.uint8],
+    *,
+    sim_params: KnnSimParams,
+    params: KnnPredictParams,
+    n_threads: int,
+) -> None:
+    """
+    knn_predict without stored similarities: each x's similarity row is computed from by_x/by_y
+    (the similarity's values) when its pairs come up; y_ratings are by_y's ratings.
+    """
+
+def knn_predict_grid(
+    s_indptr: NDArray[np.int64],
+    s_indices: NDArray[np.int32],
+    s_values: NDArray[np.float32],
+    y_indptr: NDArray[np.int64],
+    y_indices: NDArray[np.int32],
+    y_data: NDArray[np.float32],
+    x_base: NDArray[np.float32],
+    y_base: NDArray[np.float32],
+    xs: NDArray[np.int64],
+    ys: NDArray[np.int64],
+    out: NDArray[np.float32],
+    *,
+    x_major: bool,
+    params: KnnPredictParams,
+    n_threads: int,
+) -> None:
+    """
+    Neighbourhood estimates of every (xs[a], ys[b]) into out (a, b) when x_major, else (b, a);
+    impossible estimates get μ.
+    """
+
+def knn_similarity(
+    x_indptr: NDArray[np.int64],
+    x_indices: NDArray[np.int32],
+    x_data: NDArray[np.float32],
+    y_indptr: NDArray[np.int64],
+    y_indices: NDArray[np.int32],
+    y_data: NDArray[np.float32],
+    *,
+    params: KnnSimParams,
+    rows: NDArray[np.int64] | None = None,
+    n_threads: int,
+) -> tuple[NDArray[np.int64], NDArray[np.int32], NDArray[np.float32]]:
+    """
+    The positive similarities between the rows of by_x (x × y), as CSR (indptr int64, indices
+    int32, values float32), columns sorted; of the rows listed in `rows` only (one output row
+    each) when given.
     """
 
 def nmf_mu_epochs(
