@@ -341,6 +341,10 @@ def test_every_svdpp_step_and_weight_is_used(split):
 
 @pytest.mark.parametrize("name, kw", [("SVD", {}), ("SVD", {"biased": False}),
                                       ("SVDpp", {}), ("NMF", {}), ("BaselineOnly", {}),
+                                      ("KNNBasic", {}), ("KNNWithMeans", {}),
+                                      ("KNNBaseline", {}),
+                                      ("KNNBasic", {"sim_options": {"name": "pearson",
+                                                                    "user_based": False}}),
                                       ("BaselineOnly", {"bsl_options": {"method": "sgd"}})])
 def test_within_0_005_rmse_of_surprise_on_the_same_split(ratings, name, kw):
     peer = pytest.importorskip("surprise")
@@ -350,9 +354,8 @@ def test_within_0_005_rmse_of_surprise_on_the_same_split(ratings, name, kw):
         data = lib.Dataset.load_from_df(_frame(raw), lib.Reader(rating_scale=(1, 5)))
         train, test = lib.model_selection.train_test_split(data, test_size=0.2,
                                                            random_state=0)
-        extra = {} if name == "BaselineOnly" else {"random_state": 0}
-        if name == "BaselineOnly":
-            extra["verbose"] = False
+        extra = {"verbose": False} if name.startswith(("KNN", "Baseline")) else \
+            {"random_state": 0}
         algo = getattr(lib, name)(**kw, **extra).fit(train)
         results.append(lib.accuracy.rmse(algo.test(test), verbose=False))
     assert abs(results[0] - results[1]) < 0.005, results
@@ -375,7 +378,7 @@ def test_nmf_is_non_negative_and_follows_surprises_rules(split):
     mu = trainset.global_mean
     assert biased.predict("new user", "i4").est == pytest.approx(mu + biased.bi[i])
     with pytest.raises(ValueError, match="init_low"):
-        NMF(init_low=-1).fit(trainset)
+        NMF(init_low=-1)
     # each bias step and weight reaches the kernel
     fits = {kw: accuracy.rmse(NMF(n_factors=3, n_epochs=5, biased=True, random_state=0,
                                   **dict([kw])).fit(trainset).test(testset), verbose=False)
@@ -384,3 +387,54 @@ def test_nmf_is_non_negative_and_follows_surprises_rules(split):
     base = fits.pop(("reg_bu", 0.02))
     for kw, value in fits.items():
         assert value != base, kw
+
+
+@pytest.mark.parametrize("cls_name", ["KNNBasic", "KNNWithMeans", "KNNBaseline"])
+def test_knn_estimates_follow_surprises_formulas(split, cls_name):
+    """Surprise's aggregation over the k most similar neighbours who rated the item (user-
+    based by default), from the dense similarity matrix ``sim`` the layer exposes."""
+    trainset, testset = split
+    cls = getattr(surprise, cls_name)
+    algo = cls(k=5, min_k=2, sim_options={"name": "pearson", "min_support": 3},
+               verbose=False).fit(trainset)
+    sim = algo.sim
+    assert sim.shape == (trainset.n_users, trainset.n_users)
+    np.testing.assert_allclose(sim, similarities.pearson(
+        trainset.n_users, trainset.ir, 3), atol=1e-6)
+    mu = trainset.global_mean
+    if cls_name == "KNNWithMeans":
+        means = np.array([np.mean([r for _, r in trainset.ur[u]])
+                          for u in range(trainset.n_users)])
+        np.testing.assert_allclose(algo.means, means, rtol=1e-6)
+    checked = 0
+    for uid, iid, _ in testset[:200]:
+        if not (trainset.knows_user(trainset.to_inner_uid(uid)) if uid in
+                trainset._raw2inner_id_users else False):
+            continue
+        if iid not in trainset._raw2inner_id_items:
+            continue
+        u, i = trainset.to_inner_uid(uid), trainset.to_inner_iid(iid)
+        neigh = sorted(((sim[u, v], v, r) for v, r in trainset.ir[i] if sim[u, v] > 0),
+                       reverse=True)[:5]
+        if cls_name == "KNNBasic":
+            base = {v: 0.0 for _, v, _ in neigh}
+            own = 0.0
+        elif cls_name == "KNNWithMeans":
+            base, own = {v: means[v] for _, v, _ in neigh}, means[u]
+        else:
+            base = {v: mu + algo.bu[v] + algo.bi[i] for _, v, _ in neigh}
+            own = mu + algo.bu[u] + algo.bi[i]
+        pred = algo.predict(uid, iid, clip=False)
+        if len(neigh) < 2:
+            if cls_name == "KNNBasic":
+                assert pred.details["was_impossible"]
+                assert pred.details["reason"] == "Not enough neighbors."
+            continue
+        want = own + sum(s * (r - base[v]) for s, v, r in neigh) / sum(s for s, _, _ in neigh)
+        assert pred.est == pytest.approx(want, rel=1e-4, abs=1e-4)
+        assert pred.details["actual_k"] == len(neigh)
+        checked += 1
+    assert checked > 50
+    p = algo.predict("new user", "i0")
+    assert p.details["was_impossible"] and p.est == pytest.approx(mu)
+    assert p.details["reason"] == "User and/or item is unknown."

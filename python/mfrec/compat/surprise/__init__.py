@@ -14,20 +14,24 @@ from . import accuracy, dump, model_selection, similarities
 from .builtin_datasets import get_dataset_dir
 from .dataset import Dataset
 from .prediction_algorithms import (
-                                    NMF,
-                                    SVD,
-                                    AlgoBase,
-                                    BaselineOnly,
-                                    NormalPredictor,
-                                    Prediction,
-                                    PredictionImpossible,
-                                    SVDpp,
+    NMF,
+    SVD,
+    AlgoBase,
+    BaselineOnly,
+    KNNBaseline,
+    KNNBasic,
+    KNNWithMeans,
+    NormalPredictor,
+    Prediction,
+    PredictionImpossible,
+    SVDpp,
 )
 from .reader import Reader
 from .trainset import Trainset
 
 __version__ = "1.1.5"  # the Surprise API this layer follows
 
-__all__ = ["AlgoBase", "BaselineOnly", "Dataset", "NormalPredictor", "Prediction",
-           "PredictionImpossible", "NMF", "Reader", "SVD", "SVDpp", "Trainset", "accuracy", "dump",
-           "get_dataset_dir", "model_selection", "similarities"]
+__all__ = ["AlgoBase", "BaselineOnly", "Dataset", "KNNBaseline", "KNNBasic", "KNNWithMeans",
+           "NMF", "NormalPredictor", "Prediction", "PredictionImpossible", "Reader", "SVD",
+           "SVDpp", "Trainset", "accuracy", "dump", "get_dataset_dir", "model_selection",
+           "similarities"]

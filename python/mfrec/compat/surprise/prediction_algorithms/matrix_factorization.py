@@ -192,6 +192,8 @@ class NMF(AlgoBase):
     def __init__(self, n_factors=15, n_epochs=50, biased=False, reg_pu=0.06, reg_qi=0.06,
                  reg_bu=0.02, reg_bi=0.02, lr_bu=0.005, lr_bi=0.005, init_low=0, init_high=1,
                  random_state=None, verbose=False):
+        if init_low < 0:
+            raise ValueError("init_low should be greater than zero")
         self.n_factors = n_factors
         self.n_epochs = n_epochs
         self.biased = biased
@@ -203,8 +205,6 @@ class NMF(AlgoBase):
         AlgoBase.__init__(self)
 
     def fit(self, trainset):
-        if self.init_low < 0:
-            raise ValueError("init_low should be greater than zero")
         AlgoBase.fit(self, trainset)
         model = _model_class("NMF")(
             n_factors=self.n_factors, n_epochs=self.n_epochs, algorithm="mu",
