@@ -361,7 +361,8 @@ def test_item_item_models_match_a_dense_reference(cls):
     for i in range(len(S)):
         top = np.argsort(-S[i], kind="stable")[:6]
         keep[i, top] = S[i, top]
-    np.testing.assert_allclose(model.similarity.toarray(), keep, rtol=1e-9, atol=1e-12)
+    # float32 sums in mfrec's kernel
+    np.testing.assert_allclose(model.similarity.toarray(), keep, rtol=1e-6, atol=1e-7)
     u = 3
     scores = C[u].toarray()[0] @ keep
     reached = (C[u].toarray()[0] > 0).astype(float) @ (keep != 0) > 0
@@ -370,7 +371,7 @@ def test_item_item_models_match_a_dense_reference(cls):
     cand = np.flatnonzero(reached)
     want = cand[np.argsort(-scores[cand], kind="stable")][:5]
     np.testing.assert_array_equal(ids, want)
-    np.testing.assert_allclose(got, scores[want])
+    np.testing.assert_allclose(got, scores[want], rtol=1e-6)
     ids, got = model.similar_items(2, N=4)
     np.testing.assert_array_equal(ids, np.argsort(-keep[2], kind="stable")[:4])
     batch, _ = model.recommend(np.arange(3), C[:3], N=30)

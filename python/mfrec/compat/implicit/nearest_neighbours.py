@@ -1,12 +1,12 @@
 """``implicit.nearest_neighbours``: item-item recommenders and the BM25 / TF-IDF weightings.
 
 ``ItemItemRecommender.fit(weighted)`` keeps, for every item, its ``K`` most similar items
-(itself included) by the dot product of the item columns of ``weighted`` (users x items), as
-a sparse matrix S; ``recommend`` scores item i for a user with values r as Σ_j r_j S[j, i]
+(itself included) by the dot product of the item columns of ``weighted`` (users x items),
+computed by mfrec's neighbourhood kernel, as a sparse matrix S; ``recommend`` scores item i for a user with values r as Σ_j r_j S[j, i]
 over the user's items j, only items reached that way are candidates, and the user's own items
 are skipped with ``filter_already_liked_items``. ``CosineRecommender`` normalises the item
-columns first, ``TFIDFRecommender`` and ``BM25Recommender`` weight them. The products are
-scipy sparse products (one call for all items, and one per batch of users).
+columns first, ``TFIDFRecommender`` and ``BM25Recommender`` weight them. Users' scores are
+one scipy sparse product per call.
 """
 
 from __future__ import annotations
@@ -23,28 +23,22 @@ __all__ = ["BM25Recommender", "CosineRecommender", "ItemItemRecommender", "TFIDF
 _PAD = -np.finfo(np.float64).max
 
 
-def _top_rows(M: sp.csr_matrix, K: int) -> sp.csr_matrix:
-    """The K largest stored entries of every row (ties: lower column first)."""
-    M = sp.csr_matrix(M)
-    M.sort_indices()
-    counts = np.diff(M.indptr)
-    if counts.max(initial=0) <= K:
-        return M
-    keep = np.ones(len(M.data), dtype=bool)
-    for r in np.flatnonzero(counts > K):
-        lo, hi = M.indptr[r], M.indptr[r + 1]
-        order = np.argsort(-M.data[lo:hi], kind="stable")
-        keep[lo + order[K:]] = False
-    rows = np.repeat(np.arange(M.shape[0]), counts)[keep]
-    return sp.csr_matrix((M.data[keep], (rows, M.indices[keep])), shape=M.shape)
-
-
 def all_pairs_knn(users, K=100, num_threads=0, show_progress=True):
     """The K largest dot products of every column of ``users`` (users x items) with every
-    column, itself included: an items x items COO matrix."""
-    W = check_csr(users).astype(np.float64)
-    items = W.T.tocsr()
-    return _top_rows(items @ items.T, int(K)).tocoo()
+    column, itself included, as an items x items COO matrix: mfrec's neighbourhood kernel
+    (``_core.knn_similarity``, parallel over items, float32 sums; the positive products, which
+    are all of them for non-negative weights)."""
+    from ..._engine import Csr
+    from ...models.item_knn import _dot_rows
+    from .cpu.matrix_factorization_base import engine_for
+
+    W = check_csr(users)
+    items = Csr.from_scipy(W.T.tocsr())
+    engine = engine_for(num_threads)
+    indptr, indices, values = _dot_rows(items, W.shape[0], int(K), engine.threads)
+    n = W.shape[1]
+    S = sp.csr_matrix((values.astype(np.float64), indices, indptr), shape=(n, n))
+    return S.tocoo()
 
 
 class ItemItemRecommender(RecommenderBase):
