@@ -3,8 +3,9 @@
 ``ItemItemRecommender.fit(weighted)`` keeps, for every item, its ``K`` most similar items
 (itself included) by the dot product of the item columns of ``weighted`` (users x items),
 computed by mfrec's neighbourhood kernel, as a sparse matrix S; ``recommend`` scores item i
-for a user with values r as Σ_j r_j S[j, i] over the user's items j, only items reached that way are candidates, and the user's own items
-are skipped with ``filter_already_liked_items``. ``CosineRecommender`` normalises the item
+for a user with values r as Σ_j r_j S[j, i] over the user's items j, only items reached that
+way are candidates, and the user's own items are skipped with
+``filter_already_liked_items``. ``CosineRecommender`` normalises the item
 columns first, ``TFIDFRecommender`` and ``BM25Recommender`` weight them. Users' scores are
 one scipy sparse product per call.
 """
