@@ -69,6 +69,16 @@ MODELS = {
     "LibMF haswell": Spec("libmf", "same parameters; rebuilt -O3 -march=haswell (AVX2 + FMA) "
                           "AVX OpenMP", "libmf"),
     "LibMF pip": Spec("libmf", "same parameters; the PyPI build (no AVX, no OpenMP)", "libmf"),
+    # Content and hybrid models need item features: the MovieLens sets only.
+    "mfrec ContentBased": Spec("mfrec", "defaults: per-user ridge on the item metadata "
+                               "(genres; + tags carried by >= 5 films on latest-small), reg 5, "
+                               "3 sweeps with item biases; MovieLens only (item features)",
+                               infeasible=frozenset(DATASETS) - frozenset(SMALL)),
+    "mfrec Blend": Spec("mfrec", "Baseline + FunkSVD + ALS + ContentBased (defaults), linear "
+                        "weights learned on 10 % of the training ratings, item-support "
+                        "buckets (5, 20, 100), members refitted on all of it (the blend "
+                        "benchmarks/blend.py chooses); MovieLens only",
+                        infeasible=frozenset(DATASETS) - frozenset(SMALL), max_repeats=1),
 }
 
 
@@ -152,7 +162,8 @@ def run(model: str, dataset: str, threads: int, repeats: int) -> dict:
     fits, last = [], None
     for _ in range(min(repeats, spec.max_repeats or repeats)):
         if spec.library == "mfrec":
-            res = _fit_mfrec(model, train, test, n_users, n_items, scale, threads, 0)
+            res = _fit_mfrec(model, train, test, n_users, n_items, scale, threads, 0,
+                             dataset=dataset)
         elif spec.library == "surprise":
             from peers.surprise_peer import fit_surprise
 
@@ -177,11 +188,23 @@ def run(model: str, dataset: str, threads: int, repeats: int) -> dict:
     return rec
 
 
-def _fit_mfrec(model, train, test, n_users, n_items, scale, threads, seed) -> dict:
+def _item_metadata(dataset: str | None) -> dict | None:
+    """The item metadata (genres, tags) of a MovieLens set, in the split's inner item order
+    (the split's item ids are the inner ids of ``load_movielens``)."""
+    if dataset is None or not dataset.startswith("ml-"):
+        return None
     import mfrec
 
+    return mfrec.datasets.load_movielens(dataset[3:]).item_metadata
+
+
+def _fit_mfrec(model, train, test, n_users, n_items, scale, threads, seed,
+               dataset=None) -> dict:
+    import mfrec
+
+    meta = _item_metadata(dataset) if model in ("mfrec ContentBased", "mfrec Blend") else None
     data = mfrec.Interactions(*train, rating_scale=scale, user_ids=np.arange(n_users),
-                              item_ids=np.arange(n_items))
+                              item_ids=np.arange(n_items), item_metadata=meta)
     if model == "mfrec Baseline":
         est = mfrec.Baseline(n_threads=threads)
     elif model == "mfrec FunkSVD (Surprise settings)":
@@ -197,6 +220,12 @@ def _fit_mfrec(model, train, test, n_users, n_items, scale, threads, seed) -> di
         est = mfrec.SVDpp(n_factors=20, n_epochs=20, lr=0.007, reg=0.02, reg_implicit=0.02,
                           init_std=0.1, lr_schedule="constant", n_threads=threads,
                           random_state=seed)
+    elif model == "mfrec ContentBased":
+        est = mfrec.ContentBased(n_threads=threads)
+    elif model == "mfrec Blend":
+        est = mfrec.Blend([mfrec.Baseline(), mfrec.FunkSVD(random_state=seed),
+                           mfrec.ALS(random_state=seed), mfrec.ContentBased()],
+                          buckets=(5, 20, 100), n_threads=threads)
     else:
         raise KeyError(f"unknown mfrec model {model!r}")
     t = time.perf_counter()

@@ -200,6 +200,10 @@ class SVDpp(Recommender):
             v = getattr(self, name)
             p[name] = p["reg"] if v is None else check_float(v, name, nonneg=True)
         check_choice(self.lr_schedule, "lr_schedule", ("constant", "adagrad"))
+        # one step and one weight per parameter, as the kernel takes them (Surprise's
+        # lr_bu, lr_bi, ... map onto these; mfrec's own parameters tie them in pairs)
+        p.update(lr_bu=p["lr_bias"], lr_bi=p["lr_bias"], lr_pu=p["lr"], lr_qi=p["lr"],
+                 lr_yj=p["lr_implicit"], reg_bu=p["reg_bias"], reg_bi=p["reg_bias"])
         return p
 
     def fit(self, X: InteractionsLike, *, eval_set: InteractionsLike | None = None,
@@ -388,10 +392,10 @@ class _SvdppTrainer:
         # per epoch: a_bu, a_bi, a_p, a_q, a_y
         decay = p["lr_decay"] ** np.arange(self.n_epochs)[:, None]
         self.steps = np.ascontiguousarray(
-            decay * [p["lr_bias"], p["lr_bias"], p["lr"], p["lr"], p["lr_implicit"]],
+            decay * [p["lr_bu"], p["lr_bi"], p["lr_pu"], p["lr_qi"], p["lr_yj"]],
             dtype=np.float32)
         self.params = _core.SvdppParams(
-            mu=p["global_mean"], reg_bu=p["reg_bias"], reg_bi=p["reg_bias"],
+            mu=p["global_mean"], reg_bu=p["reg_bu"], reg_bi=p["reg_bi"],
             reg_p=p["reg_user"], reg_q=p["reg_item"], reg_y=p["reg_implicit"],
             adagrad=adagrad, n_factors=k)
         # an epoch's work, in FunkSVD's units (a rating's step over one padded row): a
