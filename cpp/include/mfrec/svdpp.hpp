@@ -257,15 +257,15 @@ MFREC_INLINE void svdpp_region(SvdppRun& run) {
     float* z = scratch.get();
     float* z0 = z ? z + W : nullptr;
     const int me = thread_num();
-    for (index_t t = 0; t < run.n_epochs; ++t) {
+    // Two barriers per epoch: every user done (and every thread's Σ err² written), then the
+    // loss recorded and the next epoch's order drawn by one thread.
 #pragma omp single
-        {
-            svdpp_user_order(pb.active, pb.n_active, run.seed, run.first_epoch + t, run.order);
-            for (int j = 0; j < num_threads(); ++j) run.partial[j] = 0.0;
-        }  // implicit barrier: the order is ready
+    svdpp_user_order(pb.active, pb.n_active, run.seed, run.first_epoch, run.order);
+    // implicit barrier: the first order is ready
+    for (index_t t = 0; t < run.n_epochs; ++t) {
         const float* lr = run.steps + 5 * t;
         double sse = 0.0;
-#pragma omp for schedule(dynamic, 16)
+#pragma omp for schedule(dynamic, 16) nowait
         for (index_t o = 0; o < pb.n_active; ++o) {
             if (run.errors->failed()) continue;
             // Users come in a random order, so each one's data starts with cache misses:
@@ -288,7 +288,7 @@ MFREC_INLINE void svdpp_region(SvdppRun& run) {
                 MFREC_PREFETCH_R(pb.implicit.indices + n1);
             }
             sse += svdpp_user<Adagrad>(pb, run.order[o], lr, z, z0, inv_k, next_u);
-        }  // implicit barrier
+        }
         run.partial[me] = sse;
 #pragma omp barrier
 #pragma omp single
@@ -301,7 +301,10 @@ MFREC_INLINE void svdpp_region(SvdppRun& run) {
                     .count();
             run.done = t + 1;
             run.stop = run.errors->failed() || !std::isfinite(total);
-        }  // implicit barrier: every thread sees `stop`
+            if (!run.stop && t + 1 < run.n_epochs)
+                svdpp_user_order(pb.active, pb.n_active, run.seed, run.first_epoch + t + 1,
+                                 run.order);
+        }  // implicit barrier: every thread sees `stop` and the next order
         if (run.stop) break;
     }
 }
