@@ -100,6 +100,7 @@ def main() -> None:
     args = ap.parse_args()
     if args.models:
         _ONLY.extend(args.models.split(","))
+    names = _models()
     meta = {"mfrec": mfrec.__version__, "file": mfrec.__file__, "date": time.strftime("%Y-%m-%d"),
             "cpu": _cpu(),
             "cores": len(os.sched_getaffinity(0))}
@@ -112,7 +113,7 @@ def main() -> None:
     busy = subprocess.Popen([sys.executable, "-c", "while True: pass"])
     try:
         time.sleep(1.0)
-        for name in _models():
+        for name in names:
             m = _measure(name, train, positives, (None, 1), 5)
             ratio = m["None"] / m["1"]
             out["busy"][name] = {**m, "ratio": ratio}
@@ -130,7 +131,7 @@ def main() -> None:
         big, big_pos = _data("synthetic-10m")
         sets.append(("synthetic-10m", big, big_pos, 3))
     for label, data, pos, repeats in sets:
-        for name in _models():
+        for name in names:
             m = _measure(name, data, pos, (2, 1), repeats)
             speedup = m["1"] / m["2"]
             out["idle"].setdefault(label, {})[name] = {**m, "speedup": speedup}

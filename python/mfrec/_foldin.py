@@ -3,7 +3,9 @@
 One exact (Cholesky) ridge solve per new row with the ALS row solver, as the model's traits
 say (``ModelTraits.fold_in``): ``"ridge"`` for rating models (z = [q_i, 1], t = r − μ − b_i
 when biased) — the user's part of the training loss with the item side fixed — and
-``"confidence"`` for implicit models, the confidence-weighted system with YᵀY. Each model
+``"confidence"`` for implicit models, the confidence-weighted system with YᵀY;
+``"nonneg"`` (NMF) solves the ridge rows exactly with the factors constrained to be ≥ 0
+(Lawson & Hanson's active-set method, ``_core.nonneg_ridge_rows``). Each model
 says which regularization its training loss puts on a row (``_fold_in_params``) and how a
 stored value enters (``_fold_in_values``), so for ALS models a folded-in row equals one more
 exact half-sweep. A model whose score has terms beyond its factors and biases (SVD++'s
@@ -19,6 +21,7 @@ import numpy as np
 import scipy.sparse as sp
 
 from . import _core
+from ._cores import work_ns
 from ._engine import Csr, LocalEngine
 from ._idmap import IdMap, canonical_ids, id_kind
 from ._input import as_interactions
@@ -78,7 +81,8 @@ def fold_in(model, side: str, data):
     """Factors and biases of new rows; see :meth:`mfrec.Recommender.fold_in`."""
     model._check_fitted()
     R, _ = _rows(model, side, data)
-    return _solve(model, side, R)
+    own = model._fold_in_rows(side, R)  # a model that draws its own rows (BayesianMF)
+    return (own[0], own[1]) if own is not None else _solve(model, side, R)
 
 
 def _solve(model, side, R, st=None):
@@ -105,6 +109,12 @@ def _solve(model, side, R, st=None):
                np.ascontiguousarray(values, dtype=np.float32))
     n = st.get("n_threads")
     engine = LocalEngine(st["n_threads_"], auto=not (n is not None and n > 0))
+    if how == "nonneg":  # the same ridge rows, factors constrained to be >= 0 (NMF)
+        _core.nonneg_ridge_rows(*rows, X, Y, params=params, x_bias=xb if aug else None,
+                                other_bias=fixed_bias if aug else None,
+                                n_threads=engine.threads(
+                                    work_ns("als", len(rows.indices) * (k + 1) ** 2)))
+        return X, xb
     with blas_limited():
         engine.solve_rows(rows, X, Y, params, gram=engine.gram(Y) if implicit else None,
                           x_bias=xb if aug else None, other_bias=fixed_bias if aug else None)
@@ -137,7 +147,8 @@ def add_rows(model, side: str, data, ids=None):
         raise ValueError(f"{new}_ids must be new and unique: some are repeated or already "
                          "known to the model")
     state = model._fitted_state()
-    X, xb = _solve(model, side, R, state)
+    own = model._fold_in_rows(side, R, state)  # a model that draws its own rows (BayesianMF)
+    X, xb, rows = own if own is not None else (*_solve(model, side, R, state), {})
     all_ids = np.concatenate([idmap.ids, ids])  # one kind (a longer string needs no widening)
     new_map = IdMap(all_ids, new)
     cold = f"_cold_{new}s_"
@@ -149,6 +160,8 @@ def add_rows(model, side: str, data, ids=None):
         cold: np.concatenate([state[cold], np.diff(R.indptr) == 0]),
         **extra,
     })
+    for key, new_rows in rows.items():  # the drawing model's own per-row arrays
+        state[key] = np.concatenate([state[key], new_rows])
     state["_train"] = _extend_train(state, side, R)
     model._publish(state)  # one step: a reader sees the model before or after, never between
     return np.arange(n_old, n_old + n_new)
@@ -227,6 +240,15 @@ class ColdStartMixin:
         says how they enter."""
         _, _, _, fixed_f, _, fixed_b = _SIDES[side]
         return state[fixed_f], state[fixed_b], self._fold_in_values(R.data)
+
+    def _fold_in_rows(self, side: str, R: sp.csr_matrix, state: dict | None = None):
+        """None (the ridge or confidence solve of the traits), or, for a model that makes
+        its fold-in rows itself (``ModelTraits.fold_in == "sample"``: BayesianMF draws them),
+        ``(factors, biases, rows)`` for the rows of ``R`` (canonical CSR over the fixed
+        side) from the fitted ``state`` (default: the current one), ``rows`` mapping the
+        model's other per-row fitted attributes of ``side`` to the new rows (appended by
+        ``add_users`` / ``add_items``)."""
+        return None
 
     def _fold_in_extra_state(self, side: str, R, state: dict) -> dict:
         """Fitted attributes besides factors, biases, id map and cold mask that grow with

@@ -11,6 +11,7 @@ import pytest
 import mfrec
 from mfrec.compat import surprise
 from mfrec.compat.surprise import (
+    NMF,
     SVD,
     AlgoBase,
     BaselineOnly,
@@ -339,7 +340,7 @@ def test_every_svdpp_step_and_weight_is_used(split):
 
 
 @pytest.mark.parametrize("name, kw", [("SVD", {}), ("SVD", {"biased": False}),
-                                      ("SVDpp", {}), ("BaselineOnly", {}),
+                                      ("SVDpp", {}), ("NMF", {}), ("BaselineOnly", {}),
                                       ("BaselineOnly", {"bsl_options": {"method": "sgd"}})])
 def test_within_0_005_rmse_of_surprise_on_the_same_split(ratings, name, kw):
     peer = pytest.importorskip("surprise")
@@ -360,3 +361,26 @@ def test_within_0_005_rmse_of_surprise_on_the_same_split(ratings, name, kw):
 def _frame(raw):
     pd = pytest.importorskip("pandas")
     return pd.DataFrame([r[:3] for r in raw], columns=["user", "item", "rating"])
+
+
+def test_nmf_is_non_negative_and_follows_surprises_rules(split):
+    trainset, testset = split
+    algo = NMF(n_factors=5, n_epochs=10, random_state=0).fit(trainset)
+    assert algo.pu.min() >= 0 and algo.qi.min() >= 0 and algo.pu.shape == (trainset.n_users, 5)
+    u, i = trainset.to_inner_uid("u1"), trainset.to_inner_iid("i4")
+    assert algo.predict("u1", "i4", clip=False).est == pytest.approx(algo.pu[u] @ algo.qi[i])
+    p = algo.predict("new user", "i4")
+    assert p.details["was_impossible"] and p.est == pytest.approx(trainset.global_mean)
+    biased = NMF(n_factors=5, n_epochs=5, biased=True, random_state=0).fit(trainset)
+    mu = trainset.global_mean
+    assert biased.predict("new user", "i4").est == pytest.approx(mu + biased.bi[i])
+    with pytest.raises(ValueError, match="init_low"):
+        NMF(init_low=-1).fit(trainset)
+    # each bias step and weight reaches the kernel
+    fits = {kw: accuracy.rmse(NMF(n_factors=3, n_epochs=5, biased=True, random_state=0,
+                                  **dict([kw])).fit(trainset).test(testset), verbose=False)
+            for kw in (("reg_bu", 0.02), ("reg_bu", 2.0), ("reg_bi", 2.0), ("lr_bu", 0.05),
+                       ("lr_bi", 0.05), ("reg_pu", 1.0), ("reg_qi", 1.0))}
+    base = fits.pop(("reg_bu", 0.02))
+    for kw, value in fits.items():
+        assert value != base, kw

@@ -14,6 +14,7 @@ from . import accuracy, dump, model_selection, similarities
 from .builtin_datasets import get_dataset_dir
 from .dataset import Dataset
 from .prediction_algorithms import (
+                                    NMF,
                                     SVD,
                                     AlgoBase,
                                     BaselineOnly,
@@ -28,5 +29,5 @@ from .trainset import Trainset
 __version__ = "1.1.5"  # the Surprise API this layer follows
 
 __all__ = ["AlgoBase", "BaselineOnly", "Dataset", "NormalPredictor", "Prediction",
-           "PredictionImpossible", "Reader", "SVD", "SVDpp", "Trainset", "accuracy", "dump",
+           "PredictionImpossible", "NMF", "Reader", "SVD", "SVDpp", "Trainset", "accuracy", "dump",
            "get_dataset_dir", "model_selection", "similarities"]

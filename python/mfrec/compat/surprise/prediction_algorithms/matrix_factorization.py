@@ -18,7 +18,7 @@ import numpy as np
 from ..utils import seed_of
 from .algo_base import AlgoBase
 
-__all__ = ["SVD", "SVDpp"]
+__all__ = ["NMF", "SVD", "SVDpp"]
 
 _UNKNOWN = "User and item are unknown."
 
@@ -177,6 +177,62 @@ class SVDpp(AlgoBase):
         est = (self.trainset.global_mean + np.where(known_u, self.bu[uu], 0.0)
                + np.where(known_i, self.bi[ii], 0.0) + dots)
         return est, np.zeros(len(u), dtype=bool), "", None
+
+
+class NMF(AlgoBase):
+    """Non-negative matrix factorization (Surprise's ``NMF``): r̂ = q_iᵀp_u (plus μ + b_u +
+    b_i when ``biased``), every factor ≥ 0, by multiplicative updates.
+
+    Same parameters and defaults as Surprise; trained by ``mfrec.NMF(algorithm="mu",
+    update_order="simultaneous")`` (Surprise's update and order: both sides from the epoch's
+    start), each ``reg_*``/``lr_*`` passed on separately. Unknown users or items are
+    "impossible" when unbiased (the prediction is then the global mean), as in Surprise.
+    """
+
+    def __init__(self, n_factors=15, n_epochs=50, biased=False, reg_pu=0.06, reg_qi=0.06,
+                 reg_bu=0.02, reg_bi=0.02, lr_bu=0.005, lr_bi=0.005, init_low=0, init_high=1,
+                 random_state=None, verbose=False):
+        self.n_factors = n_factors
+        self.n_epochs = n_epochs
+        self.biased = biased
+        self.reg_pu, self.reg_qi, self.reg_bu, self.reg_bi = reg_pu, reg_qi, reg_bu, reg_bi
+        self.lr_bu, self.lr_bi = lr_bu, lr_bi
+        self.init_low, self.init_high = init_low, init_high
+        self.random_state = random_state
+        self.verbose = verbose
+        AlgoBase.__init__(self)
+
+    def fit(self, trainset):
+        if self.init_low < 0:
+            raise ValueError("init_low should be greater than zero")
+        AlgoBase.fit(self, trainset)
+        model = _model_class("NMF")(
+            n_factors=self.n_factors, n_epochs=self.n_epochs, algorithm="mu",
+            update_order="simultaneous", biased=bool(self.biased), reg_user=self.reg_pu,
+            reg_item=self.reg_qi, init_low=float(self.init_low),
+            init_high=float(self.init_high), random_state=seed_of(self.random_state),
+            verbose=bool(self.verbose))
+        model._steps = {"reg_bu": float(self.reg_bu), "reg_bi": float(self.reg_bi),
+                        "lr_bu": float(self.lr_bu), "lr_bi": float(self.lr_bi)}
+        if not _fit_or_nan(self, model, trainset):
+            return self
+        self._mfrec_model = model
+        self.pu = model.user_factors_.astype(np.float64)
+        self.qi = model.item_factors_.astype(np.float64)
+        self.bu = model.user_bias_.astype(np.float64)
+        self.bi = model.item_bias_.astype(np.float64)
+        return self
+
+    def _estimate_batch(self, u, i):
+        known_u, known_i = u >= 0, i >= 0
+        both = known_u & known_i
+        uu, ii = np.maximum(u, 0), np.maximum(i, 0)
+        dots = np.where(both, np.einsum("ij,ij->i", self.pu[uu], self.qi[ii]), 0.0)
+        if self.biased:
+            est = (self.trainset.global_mean + np.where(known_u, self.bu[uu], 0.0)
+                   + np.where(known_i, self.bi[ii], 0.0) + dots)
+            return est, np.zeros(len(u), dtype=bool), "", None
+        return dots, ~both, _UNKNOWN, None
 
 
 def _fit_or_nan(algo, model, trainset) -> bool:
