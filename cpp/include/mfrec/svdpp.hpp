@@ -93,7 +93,7 @@ inline void svdpp_user_order(const std::int32_t* active, index_t n, std::uint64_
 namespace detail {
 
 #ifndef MFREC_SVDPP_AHEAD
-#define MFREC_SVDPP_AHEAD 4  // rows fetched ahead in a user's item lists
+#define MFREC_SVDPP_AHEAD 8  // rows fetched ahead in a user's item lists
 #endif
 
 /// One user's unit of work (steps 1–3 above); returns Σ err² of its ratings. `z` and `z0`
@@ -107,7 +107,7 @@ namespace detail {
 template <bool Adagrad>
 MFREC_INLINE double svdpp_user(const SvdppProblem& pb, index_t u, const float* lr,
                                float* MFREC_RESTRICT z, float* MFREC_RESTRICT z0,
-                               float inv_k) {
+                               float inv_k, index_t next_u) {
     const index_t rb = pb.ratings.indptr[u], re = pb.ratings.indptr[u + 1];
     if (re == rb) return 0.0;
     const index_t nb = pb.implicit.indptr[u], ne = pb.implicit.indptr[u + 1];
@@ -117,10 +117,12 @@ MFREC_INLINE double svdpp_user(const SvdppProblem& pb, index_t u, const float* l
     const SvdppParams& s = pb.params;
     constexpr index_t kAhead = MFREC_SVDPP_AHEAD;
 
-    // 1. z = |N(u)|^-½ Σ_j y_j   (summed in N(u)'s order, then scaled)
+    // 1. z = |N(u)|^-½ Σ_j y_j   (summed in N(u)'s order, then scaled). The walk of step 2
+    //    is latency-bound on q_i rows from L3 or memory: they are fetched here already.
     for (index_t f = 0; f < W; ++f) z[f] = 0.f;
-    for (index_t e = nb; e < ne; ++e) {
+    for (index_t e = nb, r = rb + kAhead; e < ne; ++e, ++r) {
         if (e + kAhead < ne) linalg::prefetch_read(pb.Y.row(implicit[e + kAhead]), W);
+        if (r < re) prefetch_row(pb.Q.row(items[r]), W);
         const float* MFREC_RESTRICT y = pb.Y.row(implicit[e]);
 #pragma omp simd
         for (index_t f = 0; f < W; ++f) z[f] += y[f];
@@ -145,7 +147,6 @@ MFREC_INLINE double svdpp_user(const SvdppProblem& pb, index_t u, const float* l
         for (index_t f = 0; f < W; ++f) dot += q[f] * (p[f] + z[f]);
     }
     for (index_t e = rb; e < re; ++e) {
-        if (e + kAhead < re) prefetch_row(pb.Q.row(items[e + kAhead]), W);
         const index_t i = items[e];
         float* MFREC_RESTRICT q = pb.Q.row(i);
         const float err = pb.ratings.data[e] - (s.mu + bu + bi[i] + dot);
@@ -204,7 +205,16 @@ MFREC_INLINE double svdpp_user(const SvdppProblem& pb, index_t u, const float* l
     }
     pb.bu[u] = bu;
 
-    // 3. y_j ← D y_j + sn (z − D z₀),  j ∈ N(u)
+    // 3. y_j ← D y_j + sn (z − D z₀),  j ∈ N(u); the next user's first rows are fetched
+    //    meanwhile
+    if (next_u >= 0) {
+        const index_t b2 = pb.implicit.indptr[next_u], e2 = pb.implicit.indptr[next_u + 1];
+        for (index_t e = b2; e < std::min(e2, b2 + kAhead); ++e)
+            linalg::prefetch_read(pb.Y.row(implicit[e]), W);
+        const index_t b3 = pb.ratings.indptr[next_u], e3 = pb.ratings.indptr[next_u + 1];
+        for (index_t e = b3; e < std::min(e3, b3 + kAhead); ++e)
+            prefetch_row(pb.Q.row(items[e]), W);
+    }
 #pragma omp simd
     for (index_t f = 0; f < W; ++f) z[f] = sn * (z[f] - keep * z0[f]);
     for (index_t e = nb; e < ne; ++e) {
@@ -247,19 +257,38 @@ MFREC_INLINE void svdpp_region(SvdppRun& run) {
     float* z = scratch.get();
     float* z0 = z ? z + W : nullptr;
     const int me = thread_num();
-    for (index_t t = 0; t < run.n_epochs; ++t) {
+    // Two barriers per epoch: every user done (and every thread's Σ err² written), then the
+    // loss recorded and the next epoch's order drawn by one thread.
 #pragma omp single
-        {
-            svdpp_user_order(pb.active, pb.n_active, run.seed, run.first_epoch + t, run.order);
-            for (int j = 0; j < num_threads(); ++j) run.partial[j] = 0.0;
-        }  // implicit barrier: the order is ready
+    svdpp_user_order(pb.active, pb.n_active, run.seed, run.first_epoch, run.order);
+    // implicit barrier: the first order is ready
+    for (index_t t = 0; t < run.n_epochs; ++t) {
         const float* lr = run.steps + 5 * t;
         double sse = 0.0;
-#pragma omp for schedule(dynamic, 16)
+#pragma omp for schedule(dynamic, 16) nowait
         for (index_t o = 0; o < pb.n_active; ++o) {
             if (run.errors->failed()) continue;
-            sse += svdpp_user<Adagrad>(pb, run.order[o], lr, z, z0, inv_k);
-        }  // implicit barrier
+            // Users come in a random order, so each one's data starts with cache misses:
+            // two users ahead, its offsets and own rows are fetched; one ahead, its item
+            // lists (and, at the end of this user's walk, its first item rows).
+            if (o + 2 < pb.n_active) {
+                const index_t u2 = run.order[o + 2];
+                MFREC_PREFETCH_R(pb.ratings.indptr + u2);
+                MFREC_PREFETCH_R(pb.implicit.indptr + u2);
+                prefetch_row(pb.P.row(u2), W);
+                MFREC_PREFETCH_W(pb.bu + u2);
+                if (Adagrad) MFREC_PREFETCH_W(pb.Gu + u2);
+            }
+            index_t next_u = -1;
+            if (o + 1 < pb.n_active) {
+                next_u = run.order[o + 1];
+                const index_t r1 = pb.ratings.indptr[next_u], n1 = pb.implicit.indptr[next_u];
+                MFREC_PREFETCH_R(pb.ratings.indices + r1);
+                MFREC_PREFETCH_R(pb.ratings.data + r1);
+                MFREC_PREFETCH_R(pb.implicit.indices + n1);
+            }
+            sse += svdpp_user<Adagrad>(pb, run.order[o], lr, z, z0, inv_k, next_u);
+        }
         run.partial[me] = sse;
 #pragma omp barrier
 #pragma omp single
@@ -272,7 +301,10 @@ MFREC_INLINE void svdpp_region(SvdppRun& run) {
                     .count();
             run.done = t + 1;
             run.stop = run.errors->failed() || !std::isfinite(total);
-        }  // implicit barrier: every thread sees `stop`
+            if (!run.stop && t + 1 < run.n_epochs)
+                svdpp_user_order(pb.active, pb.n_active, run.seed, run.first_epoch + t + 1,
+                                 run.order);
+        }  // implicit barrier: every thread sees `stop` and the next order
         if (run.stop) break;
     }
 }
