@@ -438,3 +438,34 @@ def test_knn_estimates_follow_surprises_formulas(split, cls_name):
     p = algo.predict("new user", "i0")
     assert p.details["was_impossible"] and p.est == pytest.approx(mu)
     assert p.details["reason"] == "User and/or item is unknown."
+
+
+@pytest.mark.parametrize("how", ["kfold", "train_test_split"])
+def test_splitters_fast_path_equals_the_plain_one(ratings, how, monkeypatch):
+    """Folds cut from arrays (and test() by array lookups) give exactly what the tuple lists
+    give: the same inner ids, ratings, test tuples and predictions."""
+    from mfrec.compat.surprise.model_selection import split as split_module
+
+    def pairs():
+        if how == "kfold":
+            return list(KFold(3, random_state=0).split(ratings))
+        return [train_test_split(ratings, test_size=0.25, random_state=3)]
+
+    fast = pairs()
+    with monkeypatch.context() as m:
+        m.setattr(split_module, "_encoder", lambda data: None)
+        plain = pairs()
+    for (trainset, testset), (ptrain, ptest) in zip(fast, plain):
+        assert ptrain._raw2inner_id_users == trainset._raw2inner_id_users
+        assert ptrain._raw2inner_id_items == trainset._raw2inner_id_items
+        np.testing.assert_array_equal(ptrain._users, trainset._users)
+        np.testing.assert_array_equal(ptrain._items, trainset._items)
+        np.testing.assert_array_equal(ptrain._ratings, trainset._ratings)
+        assert list(testset) == list(ptest) and type(ptest) is list
+        algo = SVD(n_factors=3, n_epochs=2, random_state=0).fit(trainset)
+        assert algo.test(testset) == algo.test(ptest)
+        edited = type(testset)(testset)
+        edited._codes = testset._codes
+        middle = len(edited) // 2
+        edited[middle] = ("u0", "i0", 3.0)  # an edited list no longer uses its codes
+        assert algo.test(edited)[middle] == algo.predict("u0", "i0", 3.0)

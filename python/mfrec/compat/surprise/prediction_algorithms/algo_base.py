@@ -131,10 +131,14 @@ class AlgoBase:
                     for (uid, iid, r) in testset]
         ts = self.trainset
         n = len(testset)
-        cols = list(zip(*testset)) if n else [(), (), ()]
-        uids, iids, rs = cols[0], cols[1], cols[2]
-        u = _lookup_all(ts._raw2inner_id_users, uids)
-        i = _lookup_all(ts._raw2inner_id_items, iids)
+        fast = _coded(ts, testset)
+        if fast is not None:  # a fold of the same split(): inner ids by array lookups
+            u, i, (uids, iids, rs) = fast
+        else:
+            cols = list(zip(*testset)) if n else [(), (), ()]
+            uids, iids, rs = cols[0], cols[1], cols[2]
+            u = _lookup_all(ts._raw2inner_id_users, uids)
+            i = _lookup_all(ts._raw2inner_id_items, iids)
         est, impossible, reasons, details = self._estimate_batch(u, i)
         est = np.where(impossible, self.default_prediction(), est)
         lo, hi = ts.rating_scale
@@ -207,6 +211,19 @@ def _index(x, n: int) -> int:
     if isinstance(x, (int, np.integer)) and not isinstance(x, bool) and 0 <= x < n:
         return int(x)
     return -1
+
+
+def _coded(ts, testset):
+    """(inner users, inner items, columns) of a test set cut by a splitter from the same
+    encoding as ``ts``, when it is unchanged since (compared tuple by tuple, in C); else
+    None."""
+    codes, own = getattr(testset, "_codes", None), getattr(ts, "_codes", None)
+    if codes is None or own is None or codes[0] is not own[0]:
+        return None
+    enc, tu, ti, cols, frozen = codes
+    if not list.__eq__(testset, frozen):
+        return None
+    return own[1][tu], own[2][ti], cols
 
 
 def _lookup_all(mapping: dict, keys) -> np.ndarray:
