@@ -3,7 +3,9 @@
 One exact (Cholesky) ridge solve per new row with the ALS row solver, as the model's traits
 say (``ModelTraits.fold_in``): ``"ridge"`` for rating models (z = [q_i, 1], t = r − μ − b_i
 when biased) — the user's part of the training loss with the item side fixed — and
-``"confidence"`` for implicit models, the confidence-weighted system with YᵀY. Each model
+``"confidence"`` for implicit models, the confidence-weighted system with YᵀY. A model whose
+loss has no closed-form row solve (``"sgd"``: BPR's pairwise loss) solves its rows itself
+(``_fold_in_solve``: SGD steps on the row's part of its loss, the other side fixed). Each model
 says which regularization its training loss puts on a row (``_fold_in_params``) and how a
 stored value enters (``_fold_in_values``), so for ALS models a folded-in row equals one more
 exact half-sweep.
@@ -85,6 +87,10 @@ def _solve(model, side, R):
     if how == "none":
         raise NotImplementedError(f"{type(model).__name__} does not support fold-in")
     st = model._fitted_state()  # one consistent snapshot, whatever a concurrent fit does
+    n = st.get("n_threads")
+    engine = LocalEngine(st["n_threads_"], auto=not (n is not None and n > 0))
+    if how == "sgd":  # the model's own solve (BPR: SGD steps on the row's own triples)
+        return model._fold_in_solve(side, R, st, engine)
     Y = st[fixed_f]
     n, k = R.shape[0], Y.shape[1]
     X = np.zeros((n, k), dtype=np.float32)
@@ -101,8 +107,6 @@ def _solve(model, side, R):
                              reg_bias=float(prm["reg_bias"]))
     rows = Csr(R.indptr.astype(np.int64), R.indices.astype(np.int32),
                np.ascontiguousarray(model._fold_in_values(R.data), dtype=np.float32))
-    n = st.get("n_threads")
-    engine = LocalEngine(st["n_threads_"], auto=not (n is not None and n > 0))
     with blas_limited():
         engine.solve_rows(rows, X, Y, params, gram=engine.gram(Y) if implicit else None,
                           x_bias=xb if aug else None, other_bias=st[fixed_b] if aug else None)
@@ -209,6 +213,13 @@ class ColdStartMixin:
         "items"): ``reg`` (factors), ``reg_bias`` (bias), ``reg_count`` (scaled by n)."""
         raise NotImplementedError(f"{type(self).__name__} does not support fold-in")
 
+    def _fold_in_solve(self, side: str, R: sp.csr_matrix, state: dict, engine: LocalEngine,
+                       ) -> tuple[NDArray[np.float32], NDArray[np.float32]]:
+        """Factors and biases of the new rows ``R`` (canonical CSR over the fixed side's inner
+        ids) against the fixed side of the fitted ``state``, for models whose traits say
+        ``fold_in="sgd"`` (their loss has no closed-form row solve)."""
+        raise NotImplementedError(f"{type(self).__name__} does not support fold-in")
+
     def _fold_in_values(self, values: np.ndarray) -> np.ndarray:
         """The values a fold-in row solves with, from the stored ones (implicit models:
         their confidences)."""
@@ -221,7 +232,9 @@ class ColdStartMixin:
         Each row is the ridge solve of the model's own loss restricted to that user (for
         ``ALS``: exactly one more user half-sweep; for ``FunkSVD``: the SGD loss with its
         per-rating regularization ``reg_user``, i.e. λ·n_u; for ``ImplicitALS``: the
-        confidence-weighted system with YᵀY). Nothing is registered: see :meth:`add_users`.
+        confidence-weighted system with YᵀY); ``BPR``'s pairwise loss has no closed form:
+        SGD steps on the user's own triples (see ``BPR``). Nothing is registered: see
+        :meth:`add_users`.
 
         Parameters
         ----------
