@@ -60,6 +60,9 @@ MODELS = {
                                  single_threaded=True),
     "LibMF native": Spec("libmf", "k=100, 20 iters, η 0.1, λ2 0.1, 20 bins (LIBMF's defaults);"
                          " rebuilt -O3 -march=native AVX OpenMP", "libmf"),
+    # The AVX2 + FMA build, against mfrec's AVX2 path (MFREC_ISA=avx2) on any x86 machine.
+    "LibMF haswell": Spec("libmf", "same parameters; rebuilt -O3 -march=haswell (AVX2 + FMA) "
+                          "AVX OpenMP", "libmf"),
     "LibMF pip": Spec("libmf", "same parameters; the PyPI build (no AVX, no OpenMP)", "libmf"),
 }
 

@@ -33,6 +33,17 @@ import mfrec
 NAMES = ["Baseline", "FunkSVD", "ALS", "ImplicitALS"]
 
 
+def _cpu() -> str:
+    try:
+        with open("/proc/cpuinfo") as fh:
+            for line in fh:
+                if line.startswith("model name"):
+                    return line.split(":", 1)[1].strip()
+    except OSError:
+        pass
+    return platform.processor() or platform.machine()
+
+
 def _models():
     if hasattr(mfrec, "all_models"):
         return [name for name, _ in mfrec.all_models()]
@@ -79,7 +90,7 @@ def main() -> None:
     ap.add_argument("--skip-10m", action="store_true")
     args = ap.parse_args()
     meta = {"mfrec": mfrec.__version__, "file": mfrec.__file__, "date": time.strftime("%Y-%m-%d"),
-            "cpu": platform.processor() or platform.machine(),
+            "cpu": _cpu(),
             "cores": len(os.sched_getaffinity(0))}
     out = {"meta": meta, "busy": {}, "idle": {}}
     train, positives = _data("ml-100k")

@@ -72,10 +72,7 @@ void register_als(py::module_& m) {
                 check_shape(*row_loss, "row_loss", {Xv.rows});
                 loss = out_ptr(*row_loss, "row_loss");
             }
-            const std::int32_t* pi = R.indices;
-            for (index_t e = 0; e < R.nnz(); ++e)
-                if (pi[e] < 0 || pi[e] >= Yv.rows)
-                    throw py::value_error("column index out of range: " + std::to_string(pi[e]));
+            check_indices(R.indices, R.nnz(), Yv.rows, "column");
             py::gil_scoped_release release;  // raw pointers only below
             als_half_sweep(params, R, Xv, Yv, xb, ob, G, n_threads, loss);
         },

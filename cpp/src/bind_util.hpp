@@ -66,6 +66,23 @@ inline MatrixView const_matrix(const carray<float>& a, const char* name) {
     return MatrixView{const_cast<float*>(a.data()), a.shape(0), a.shape(1)};
 }
 
+/// Throws ValueError unless every one of the n indices is in [0, bound). Branch-free min/max
+/// first (it vectorizes: a fraction of a ms per million indices), the offender only on failure.
+inline void check_indices(const std::int32_t* idx, index_t n, index_t bound, const char* what) {
+    std::int32_t lo = 0, hi = 0;
+    if (n > 0) lo = hi = idx[0];
+    for (index_t e = 0; e < n; ++e) {
+        lo = std::min(lo, idx[e]);
+        hi = std::max(hi, idx[e]);
+    }
+    if (n == 0 || (lo >= 0 && hi < bound)) return;
+    for (index_t e = 0; e < n; ++e)
+        if (idx[e] < 0 || idx[e] >= bound)
+            throw py::value_error(std::string(what) + " index out of range: " +
+                                  std::to_string(idx[e]) + " (valid: 0.." +
+                                  std::to_string(bound - 1) + ")");
+}
+
 inline CsrView csr(const carray<std::int64_t>& indptr, const carray<std::int32_t>& indices,
                    const carray<float>& data, index_t n_cols) {
     if (indptr.ndim() != 1 || indptr.shape(0) < 1)

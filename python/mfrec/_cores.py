@@ -4,10 +4,11 @@ A positive ``n_threads`` is exact: every parallel kernel runs on that many threa
 ``n_threads=None`` (or −1, −2: "all", "all but one") the count is the most the call can use
 well, decided per call:
 
-- **work**: below ``WORK_PER_THREAD`` units of work (about one multiply-add each) a second
-  thread costs more in start-up and barrier waits than it saves, so small calls run on one
-  thread, and a call gets one thread per ``WORK_PER_THREAD`` at most (measured: see the
-  constant);
+- **work**: a call's work is an estimate of its one-thread time in nanoseconds
+  (``work_ns(kind, count)``: the kernel's natural count, e.g. ratings or multiply-adds, times
+  its measured cost per unit, ``COST_NS``). Below ``WORK_PER_THREAD`` a second thread costs
+  more in start-up and barrier waits than it saves, so small calls run on one thread, and a
+  call gets one thread per ``WORK_PER_THREAD`` at most (measured: see the constants);
 - **load**: never more threads than cores that are free right now. On Linux the number of
   runnable tasks of the whole machine (``/proc/loadavg``) minus this process's own running
   threads tells how many cores other programs are using; a thread that has to share its core
@@ -18,6 +19,17 @@ well, decided per call:
 
 Nothing process-wide is changed: OpenMP's settings stay the user's; each region asks for its
 own ``num_threads``.
+
+Why waiting threads are kept off busy cores rather than told to yield: a thread that waits at
+a barrier spins before it sleeps, and the runtimes offer no per-region or per-call control of
+that. libgomp (GCC, the Linux wheels) reads its spin count once, at load, from
+``OMP_WAIT_POLICY`` / ``GOMP_SPINCOUNT`` (300,000 spins by default, only 100 when a team has
+more threads than the CPUs of the affinity mask, which never counts other programs' load);
+libomp's ``kmp_set_blocktime`` is per calling thread but libomp-only. Changing either would
+change the user's other OpenMP code too. So the count itself avoids the spinning: with at
+most one thread per free core, no thread of ours waits on a core another program holds.
+Regions are also kept few: Baseline's sweep is one region per epoch, SGD's epochs one region
+per fit (``block_epochs``).
 """
 
 from __future__ import annotations
@@ -28,11 +40,31 @@ import time
 
 from ._validation import usable_cores
 
-__all__ = ["WORK_PER_THREAD", "free_cores", "threads_for"]
+__all__ = ["COST_NS", "WORK_PER_THREAD", "free_cores", "threads_for", "work_ns"]
 
-# Work (≈ multiply-adds) below which a second thread does not pay, on an idle machine:
-# measured with benchmarks/thread_work.py (benchmarks/results/thread_work.txt).
-WORK_PER_THREAD = 250_000
+# One core's time per unit of each kernel's natural count, in ns, from the one-thread times
+# of benchmarks/thread_work.py (benchmarks/results/thread_work.txt; Intel Xeon, AVX-512
+# kernels; the AVX2 and generic kernels are slower per unit, which only makes the estimate
+# cautious: fewer threads for borderline calls).
+COST_NS = {
+    "pair": 0.17,    # predict_pairs: per pair × (k + 4)
+    "topn": 0.03,    # fused top-N / similar: per query × candidate × k
+    "bias": 2.0,     # Baseline: per rating per sweep (both halves)
+    "als": 0.1,      # ALS half-sweep: per unit of LocalEngine.solve_rows' count
+    "sgd": 1.1,      # SGD epoch: per rating × padded k
+    "gram": 0.05,    # FᵀF: per row × k²
+    "rand": 3.0,     # init_normal: per value drawn
+    "sort": 5.0,     # block grid, counting sorts: per rating
+}
+# One-thread time (ns) below which a second thread does not pay, on an idle machine: the
+# calls of benchmarks/thread_work.py gain >= 10 % from a second thread from 24 µs (predict)
+# to 140 µs (ALS), none below 20 µs.
+WORK_PER_THREAD = 50_000
+
+
+def work_ns(kind: str, count: float) -> float:
+    """Estimated one-thread nanoseconds of ``count`` units of kernel ``kind`` (``COST_NS``)."""
+    return COST_NS[kind] * float(count)
 
 _cache_lock = threading.Lock()
 _cache = (0.0, 0)  # (monotonic time, free cores)
@@ -91,7 +123,7 @@ def threads_for(n_threads, resolved: int, work: float, free: int | None = None) 
     resolved : int
         ``n_threads`` resolved (joblib's convention): the most threads to use.
     work : float
-        The call's work, about one unit per multiply-add.
+        The call's estimated one-thread time in ns (``work_ns``).
     free : int, optional
         Free cores, when the caller measured them already (once per fit).
 

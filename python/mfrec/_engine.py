@@ -22,7 +22,7 @@ import numpy as np
 import scipy.sparse as sp
 
 from . import _core
-from ._cores import free_cores, threads_for
+from ._cores import free_cores, threads_for, work_ns
 
 if TYPE_CHECKING:
     from .interactions import Interactions
@@ -78,14 +78,15 @@ class LocalEngine:
         self.free = free_cores(refresh=True) if self.auto and self.n_threads > 1 else None
 
     def threads(self, work: float) -> int:
-        """Threads for a call of ``work`` (≈ multiply-adds): exact, or by work and load."""
+        """Threads for a call of ``work`` (one-thread ns, ``work_ns``): exact, or by work and
+        load."""
         if not self.auto:
             return self.n_threads
         return threads_for(None, self.n_threads, work, free=self.free)
 
     def gram(self, F: np.ndarray) -> np.ndarray:
         """FᵀF (k × k, float32), independent of the thread count."""
-        return _core.gram(F, n_threads=self.threads(F.shape[0] * F.shape[1] ** 2))
+        return _core.gram(F, n_threads=self.threads(work_ns("gram", F.shape[0] * F.shape[1] ** 2)))
 
     def solve_rows(self, R: Csr, X: np.ndarray, Y: np.ndarray, params: _core.AlsParams, *,
                    gram: np.ndarray | None = None, x_bias: np.ndarray | None = None,
@@ -98,7 +99,7 @@ class LocalEngine:
         work = len(R.indices) * per_entry + R.n_rows * k * k * (1 + params.cg_steps)
         _core.als_half_sweep(R.indptr, R.indices, R.values, X, Y, params=params, gram=gram,
                              x_bias=x_bias, other_bias=other_bias, row_loss=row_loss,
-                             n_threads=self.threads(work))
+                             n_threads=self.threads(work_ns("als", work)))
 
     def als(self, data: Interactions, values: np.ndarray) -> LocalAls:
         """The ALS workspace of ``data`` with ``values`` (ratings or confidences) per entry."""
@@ -125,7 +126,7 @@ class LocalAls:
         """Factors ~ Normal(0, init_std) from the two seeds (users, items), their absolute
         values with ``nonneg``; biases zero."""
         n_users, n_items = self.rows["users"].n_rows, self.rows["items"].n_rows
-        nt = self.engine.threads(8 * (n_users + n_items) * k)
+        nt = self.engine.threads(work_ns("rand", (n_users + n_items) * k))
         self.X = np.empty((n_users, k), dtype=np.float32)
         self.Y = np.empty((n_items, k), dtype=np.float32)
         _core.init_normal(self.X, k=k, mean=0.0, std=init_std, seed=int(seeds[0]), n_threads=nt)
@@ -176,7 +177,8 @@ class LocalAls:
         _core.predict_pairs(users, items, self.X, self.Y, pred,
                             user_bias=self.bu if biased else None,
                             item_bias=self.bi if biased else None, params=params,
-                            n_threads=self.engine.threads(len(users) * self.X.shape[1]))
+                            n_threads=self.engine.threads(
+                                work_ns("pair", len(users) * (self.X.shape[1] + 4))))
         return float(np.mean((pred - data.ratings) ** 2, dtype=np.float64))
 
     def state(self, copy: bool) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:

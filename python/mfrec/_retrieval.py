@@ -15,6 +15,7 @@ import numpy as np
 import scipy.sparse as sp
 
 from . import _core
+from ._cores import work_ns
 from ._progress import progress
 from ._scoring import DotScorer
 from ._threads import blas_limited
@@ -134,7 +135,8 @@ def check_risk_aversion(value, st) -> float:
     """``risk_aversion`` validated: a finite number >= 0, > 0 only for models whose scorer
     estimates the uncertainty of its scores."""
     value = check_float(value, "risk_aversion", nonneg=True)
-    if value > 0 and st.scorer.item_uncertainty(st.threads(st._train.nnz * 64)) is None:
+    n_threads = st.threads(work_ns("pair", st._train.nnz * 68))
+    if value > 0 and st.scorer.item_uncertainty(n_threads) is None:
         raise ValueError("risk_aversion needs a model that estimates the uncertainty of its "
                          "scores (rating models); this one does not")
     return value
@@ -150,7 +152,8 @@ def recommend_inner(st, users: np.ndarray, n: int, *, cand=None, filter_seen=Tru
     """
     scorer = st.scorer
     n_cand = st.n_items if cand is None else len(cand)
-    n_threads = st.threads(len(users) * n_cand * max(st.user_factors_.shape[1], 1))
+    n_threads = st.threads(work_ns("topn", len(users) * n_cand
+                                   * max(st.user_factors_.shape[1], 1)))
     filter_rows = None
     indptr, indices = _EMPTY_INDPTR, _EMPTY_INDICES
     if seen is not None:
@@ -211,8 +214,8 @@ def similar(model, kind: str, ids, n=10, items=None, exclude=None):
     st = model._snapshot()
     scorer = st.scorer
     idmap = st.item_map_ if kind == "items" else st.user_map_
-    n_threads = st.threads(len(np.atleast_1d(ids)) * len(idmap)
-                           * max(st.user_factors_.shape[1], 1))
+    n_threads = st.threads(work_ns("topn", len(np.atleast_1d(ids)) * len(idmap)
+                                   * max(st.user_factors_.shape[1], 1)))
     n = _cap(n, len(idmap))
     query = _inner_ids(idmap, ids, f"{kind[:-1]}_ids")
     cand = _candidates(idmap, items, exclude)

@@ -24,7 +24,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from . import _core
-from ._cores import threads_for
+from ._cores import threads_for, work_ns
 from ._validation import check_choice
 
 if TYPE_CHECKING:
@@ -218,7 +218,8 @@ class Snapshot:
             raise AttributeError(name) from None
 
     def threads(self, work: float) -> int:
-        """Threads for a query of ``work`` (≈ multiply-adds), per the model's ``n_threads``."""
+        """Threads for a query of ``work`` (one-thread ns, ``work_ns``), per the model's
+        ``n_threads``."""
         return threads_for(self.state.get("n_threads"), self.state["n_threads_"], work)
 
     @property
@@ -252,7 +253,7 @@ def predict_inner(st: Snapshot, u: np.ndarray, i: np.ndarray, *, clip: bool) -> 
     scorer = st.scorer
     k = st.user_factors_.shape[1]
     return scorer.predict(u, i, clip=bool(clip) and scorer.clip, scale=st.rating_scale_,
-                          n_threads=st.threads(len(u) * (k + 4)))
+                          n_threads=st.threads(work_ns("pair", len(u) * (k + 4))))
 
 
 def predict(st: Snapshot, users, items, *, clip: bool, unknown: str):

@@ -18,6 +18,7 @@
 #include <cmath>
 #include <cstdint>
 #include <memory>
+#include <optional>
 #include <vector>
 
 #include "mfrec/common.hpp"
@@ -201,8 +202,11 @@ MFREC_INLINE void sweep_rows(const AlsParams& prm, CsrView R, MatrixView X, Matr
                              double* row_loss, index_t max_row, ParallelErrors& errors) {
     const index_t k = Y.cols;
     const index_t d = prm.augment ? k + 1 : k;
-    std::unique_ptr<Scratch> scratch;
-    errors.run([&] { scratch.reset(new Scratch(d, prm.cg_steps == 0, max_row)); });
+    // On this thread's stack, not the heap: with the Scratch object (its vectors' pointers,
+    // read for every row) from `new`, 2-thread half-sweeps ran 1.5× instead of 1.85× faster
+    // than 1 thread (benchmarks/results/busy_threads.md; the buffers stay on the heap).
+    std::optional<Scratch> scratch;
+    errors.run([&] { scratch.emplace(d, prm.cg_steps == 0, max_row); });
     MFREC_PRAGMA(omp for schedule(dynamic, 64))
     for (index_t u = 0; u < R.rows; ++u) {
         if (errors.failed()) continue;

@@ -10,12 +10,12 @@
 namespace mfrec {
 
 namespace detail {
-// b_row ← Σ (r − μ − b_col) / (λ + n_row) for every row of X; returns Σ (r − μ − b_col −
-// b_row)² with the new b_row (the training SSE, when this is the second half-sweep).
-inline double bias_half_sweep(const CsrView& X, float mu, float reg, const float* other,
-                              float* out, int n_threads) {
-    double sse = 0.0;
-#pragma omp parallel for num_threads(n_threads) schedule(dynamic, 256) reduction(+ : sse)
+// b_row ← Σ (r − μ − b_col) / (λ + n_row) for the rows of X this thread gets (an orphaned
+// `omp for`: call it inside a parallel region); with `sse`, adds Σ (r − μ − b_col − b_row)²
+// with the new b_row to *sse (the training SSE, when this is the second half-sweep).
+inline void bias_half_sweep(const CsrView& X, float mu, float reg, const float* other,
+                            float* out, double* sse) {
+#pragma omp for schedule(dynamic, 256)
     for (index_t r = 0; r < X.rows; ++r) {
         double dev = 0.0;
         const index_t begin = X.indptr[r], end = X.indptr[r + 1];
@@ -23,23 +23,30 @@ inline double bias_half_sweep(const CsrView& X, float mu, float reg, const float
             dev += static_cast<double>(X.data[e]) - mu - other[X.indices[e]];
         const float b = static_cast<float>(dev / (reg + static_cast<double>(end - begin)));
         out[r] = b;
-        for (index_t e = begin; e < end; ++e) {
-            const double res = static_cast<double>(X.data[e]) - mu - other[X.indices[e]] - b;
-            sse += res * res;
+        if (sse) {
+            for (index_t e = begin; e < end; ++e) {
+                const double res = static_cast<double>(X.data[e]) - mu - other[X.indices[e]] - b;
+                *sse += res * res;
+            }
         }
-    }
-    return sse;
+    }  // implicit barrier: the other half-sweep reads these biases
 }
 }  // namespace detail
 
-/// One ALS sweep: items first, then users (Surprise's order).
+/// One ALS sweep: items first, then users (Surprise's order), in one parallel region (one
+/// fork and two barriers per sweep).
 /// @param by_user  ratings as users × items CSR;  by_item  the same ratings as items × users
 /// @param bu  user biases (by_user.rows), bi  item biases (by_item.rows), updated in place
 /// @return the training sum of squared errors after the sweep (unclipped predictions)
 inline double baseline_als_sweep(const CsrView& by_user, const CsrView& by_item, float mu,
                                  float reg_u, float reg_i, float* bu, float* bi, int n_threads) {
-    detail::bias_half_sweep(by_item, mu, reg_i, bu, bi, n_threads);
-    return detail::bias_half_sweep(by_user, mu, reg_u, bi, bu, n_threads);
+    double sse = 0.0;
+#pragma omp parallel num_threads(n_threads) reduction(+ : sse)
+    {
+        detail::bias_half_sweep(by_item, mu, reg_i, bu, bi, nullptr);
+        detail::bias_half_sweep(by_user, mu, reg_u, bi, bu, &sse);
+    }
+    return sse;
 }
 
 }  // namespace mfrec

@@ -8,6 +8,7 @@ import numpy as np
 
 from .. import _core
 from .._base import Recommender
+from .._cores import work_ns
 from .._engine import Csr
 from .._traits import ModelTraits
 from .._validation import check_float, check_int
@@ -105,7 +106,7 @@ class Baseline(Recommender):
 
     def _make_trainer(self, data: Interactions, params: dict, engine: LocalEngine,
                       **fit_data) -> _BiasTrainer:
-        return _BiasTrainer(data, params, engine.threads(2 * data.nnz))
+        return _BiasTrainer(data, params, engine.threads(work_ns("bias", data.nnz)))
 
 
 class _BiasTrainer:

@@ -8,6 +8,7 @@ import numpy as np
 
 from .. import _core
 from .._base import Recommender
+from .._cores import work_ns
 from .._traits import ModelTraits
 from .._validation import check_choice, check_float, check_int, check_random_state
 from ._sgd import aligned_empty, auto_blocks, block_grid, sgd_schedules
@@ -159,6 +160,9 @@ class FunkSVD(Recommender):
         check_choice(self.lr_schedule, "lr_schedule", ("constant", "adagrad"))
         if not isinstance(self.biased, (bool, np.bool_)):
             raise TypeError(f"biased must be True or False, got {self.biased!r}")
+        # The kernel's step and weight per parameter (Surprise names each one; mfrec.compat)
+        p.update(lr_bu=p["lr_bias"], lr_bi=p["lr_bias"], lr_pu=p["lr"], lr_qi=p["lr"],
+                 reg_bu=p["reg_bias"], reg_bi=p["reg_bias"])
         return p
 
     def fit(self, X: InteractionsLike, *, eval_set: InteractionsLike | None = None,
@@ -217,19 +221,21 @@ class _SgdTrainer:
         # per 16 factors, go to the register kernel (cpp/include/mfrec/sgd_avx512.hpp).
         align = _core.sgd_row_floats()
         k_pad = -(-k // align) * align
-        n_threads = engine.threads(data.nnz * k_pad)  # an epoch's work, on the cores free
+        # an epoch's work, on the cores free
+        n_threads = engine.threads(work_ns("sgd", data.nnz * k_pad))
         # The grid follows the thread count asked for, not the cores free now: the result of
         # a fit does not depend on the machine's load (fewer threads run the same blocks).
         B = auto_blocks(data.nnz, n_users, n_items, 4 * k_pad, engine.n_threads) \
             if model.n_blocks is None else check_int(model.n_blocks, "n_blocks", min_value=1)
         B = max(1, min(B, n_users, n_items))
-        self.grid = block_grid(data, data.ratings, B, rng, engine.threads(4 * data.nnz))
+        self.grid = block_grid(data, data.ratings, B, rng,
+                               engine.threads(work_ns("sort", data.nnz)))
         self.P = aligned_empty((n_users, k_pad))
         self.Q = aligned_empty((n_items, k_pad))
         seeds = rng.integers(0, 2**63, size=2)
         for F, seed in ((self.P, seeds[0]), (self.Q, seeds[1])):
             _core.init_normal(F, k=k, mean=p["init_mean"], std=p["init_std"], seed=int(seed),
-                              n_threads=engine.threads(8 * F.size))
+                              n_threads=engine.threads(work_ns("rand", F.size)))
         self.bu = np.zeros(n_users, dtype=np.float32)
         self.bi = np.zeros(n_items, dtype=np.float32)
         adagrad = model.lr_schedule == "adagrad"
@@ -239,10 +245,10 @@ class _SgdTrainer:
         # per epoch: lr_bu, lr_bi, lr_p, lr_q
         scale = p["lr_decay"] ** np.arange(self.n_epochs)[:, None]
         self.steps = np.ascontiguousarray(
-            scale * [p["lr_bias"], p["lr_bias"], p["lr"], p["lr"]], dtype=np.float32)
+            scale * [p["lr_bu"], p["lr_bi"], p["lr_pu"], p["lr_qi"]], dtype=np.float32)
         self.params = _core.SgdParams(
             mu=p["global_mean"] if biased else 0.0,
-            reg_bu=p["reg_bias"], reg_bi=p["reg_bias"], reg_p=p["reg_user"],
+            reg_bu=p["reg_bu"], reg_bi=p["reg_bi"], reg_p=p["reg_user"],
             reg_q=p["reg_item"], biased=biased, adagrad=adagrad, n_factors=k)
         self.n_threads = n_threads
 
