@@ -12,9 +12,11 @@ Two tables, both from one interpreter with one build of mfrec:
   10_000_000, random_state=0)`` (its 80/20 training part), and the speedup 1-thread / 2-thread.
 
 Models: every model mfrec exports (``mfrec.all_models()``; the four of mfrec 0.1.0 when run
-against that release), at their defaults (ImplicitALS on ratings >= 4)::
+against that release), at their defaults (implicit-feedback models — ImplicitALS, BPR — on
+ratings >= 4)::
 
     python benchmarks/busy_threads.py --json benchmarks/results/busy_threads.json [--skip-10m]
+    python benchmarks/busy_threads.py --models BPR --skip-10m     # some models only
 """
 
 from __future__ import annotations
@@ -31,6 +33,8 @@ import time
 import mfrec
 
 NAMES = ["Baseline", "FunkSVD", "ALS", "ImplicitALS"]
+IMPLICIT = ("ImplicitALS", "BPR")  # fitted on the positives (ratings >= 4)
+ONLY: list[str] = []  # --models
 
 
 def _cpu() -> str:
@@ -45,6 +49,8 @@ def _cpu() -> str:
 
 
 def _models():
+    if ONLY:
+        return ONLY
     if hasattr(mfrec, "all_models"):
         return [name for name, _ in mfrec.all_models()]
     return [n for n in NAMES if hasattr(mfrec, n)]
@@ -75,7 +81,7 @@ def _fit_seconds(name, data, threads, repeats):
 
 def _measure(name, train, positives, pairs, repeats):
     """Median seconds per thread setting, the settings timed alternately."""
-    data = positives if name == "ImplicitALS" else train
+    data = positives if name in IMPLICIT else train
     _fit_seconds(name, data, 1, 1)  # warm-up (allocators, thread pool)
     runs = {t: [] for t in pairs}
     for _ in range(repeats):
@@ -88,7 +94,10 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--json")
     ap.add_argument("--skip-10m", action="store_true")
+    ap.add_argument("--models", help="comma-separated model names (default: every model)")
     args = ap.parse_args()
+    if args.models:
+        ONLY.extend(args.models.split(","))
     meta = {"mfrec": mfrec.__version__, "file": mfrec.__file__, "date": time.strftime("%Y-%m-%d"),
             "cpu": _cpu(),
             "cores": len(os.sched_getaffinity(0))}

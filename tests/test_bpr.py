@@ -343,6 +343,12 @@ def ml_split(ml100k):
     return mfrec.model_selection.per_user_split(ml100k.binarize(4), 0.2, random_state=0)
 
 
+@pytest.fixture(scope="module")
+def ml_fitted(ml_split):
+    """BPR at its defaults on the MovieLens 100K positives' training part."""
+    return mfrec.BPR(random_state=0).fit(ml_split[0])
+
+
 def _ndcg(X, Q, b, train, test, users):
     """NDCG@10 of the top-10 by b_i + x_uᵀq_i, training items filtered (dense, numpy)."""
     S = X[users] @ Q.T + b
@@ -352,9 +358,9 @@ def _ndcg(X, Q, b, train, test, users):
     return mfrec.metrics.ndcg_at_k(ids, test.to_csr()[users], 10)
 
 
-def test_accuracy_beats_popularity(ml_split):
+def test_accuracy_beats_popularity(ml_split, ml_fitted):
     train, test = ml_split
-    m = mfrec.BPR(random_state=0).fit(train)
+    m = ml_fitted
     got = mfrec.evaluate(m, test, ["ndcg@10"])["ndcg@10"]
     users = np.flatnonzero(test.user_counts() > 0)
     pop = _ndcg(np.zeros((train.n_users, 1)), np.zeros((train.n_items, 1)),
@@ -362,11 +368,11 @@ def test_accuracy_beats_popularity(ml_split):
     assert got > 1.2 * pop, (got, pop)
 
 
-def test_fold_in_training_users_ranks_as_well(ml_split):
+def test_fold_in_training_users_ranks_as_well(ml_split, ml_fitted):
     """Folding the training users in from their own rows (items fixed) gives NDCG@10 within
     10 % of the fitted users'."""
     train, test = ml_split
-    m = mfrec.BPR(random_state=0).fit(train)
+    m = ml_fitted
     users = np.flatnonzero(test.user_counts() > 0)
     fitted = _ndcg(m.user_factors_, m.item_factors_, m.item_bias_, train, test, users)
     X, xb = m.fold_in(train.to_csr())
