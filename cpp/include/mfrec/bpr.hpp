@@ -305,7 +305,7 @@ MFREC_INLINE void bpr_visit_any(std::uint64_t key, const std::int32_t* items, in
 MFREC_INLINE index_t bpr_epochs_body(const CsrView& X, MatrixView P, MatrixView Q, float* bias,
                                      float* Gu, float* Gi, const BprSampler& neg,
                                      const BprParams& s, index_t first_epoch, index_t n_epochs,
-                                     std::int32_t* order, std::int32_t* scratch,
+                                     std::int32_t* orders, std::int32_t* scratch,
                                      index_t max_n, double* thread_loss,
                                      std::int64_t* thread_done, double* epoch_loss,
                                      std::int64_t* epoch_done, double* epoch_seconds,
@@ -313,18 +313,21 @@ MFREC_INLINE index_t bpr_epochs_body(const CsrView& X, MatrixView P, MatrixView 
     const index_t n_users = X.rows;
     const auto start = std::chrono::steady_clock::now();
     index_t ran = 0;
-    bool stop = false;
+    // One barrier per epoch (each one a whole time slice lost when a thread of ours shares
+    // its core): every thread draws the epoch's visiting order into its own copy, and the
+    // per-thread tallies alternate between two halves by epoch parity, so a thread that
+    // already writes epoch e + 1's tally never touches the half others still read for e.
 #pragma omp parallel num_threads(n_threads)
     {
-        const int me = thread_num();
+        const int me = thread_num(), team = num_threads();
         std::int32_t* row = scratch + static_cast<std::ptrdiff_t>(me) * max_n;
+        std::int32_t* order = orders + static_cast<std::ptrdiff_t>(me) * n_users;
         for (index_t e = 0; e < n_epochs; ++e) {
             const std::uint64_t ek = bpr_epoch_key(s.seed, first_epoch + e);
-#pragma omp single
-            bpr_order(ek, order, n_users);  // implicit barrier: every thread sees the order
+            bpr_order(ek, order, n_users);  // the same order in every thread's copy
             BprTally tally;
             float g_dummy = 1.f;
-#pragma omp for schedule(dynamic, 16)
+#pragma omp for schedule(dynamic, 16) nowait
             for (index_t r = 0; r < n_users; ++r) {
                 const index_t u = order[r];
                 const index_t lo = X.indptr[u], n_u = X.indptr[u + 1] - lo;
@@ -337,22 +340,23 @@ MFREC_INLINE index_t bpr_epochs_body(const CsrView& X, MatrixView P, MatrixView 
                 bpr_visit_any<true>(bpr_user_key(ek, u), X.indices + lo, n_u, row, P.row(u),
                                     s.adagrad ? Gu + u : &g_dummy, Q, bias, Gi, neg, s, tally);
             }
-            thread_loss[me] = tally.loss;
-            thread_done[me] = tally.done;
+            const std::ptrdiff_t half = (e % 2) * static_cast<std::ptrdiff_t>(n_threads);
+            thread_loss[half + me] = tally.loss;
+            thread_done[half + me] = tally.done;
 #pragma omp barrier
-#pragma omp single
-            {
-                double loss = 0.0;
-                std::int64_t done = 0;
-                for (int t = 0; t < num_threads(); ++t) loss += thread_loss[t], done += thread_done[t];
+            // every thread sums the same tallies in the same order: the same `loss`, the
+            // same decision to stop
+            double loss = 0.0;
+            std::int64_t done = 0;
+            for (int t = 0; t < team; ++t) loss += thread_loss[half + t], done += thread_done[half + t];
+            if (me == 0) {
                 epoch_loss[e] = loss;
                 epoch_done[e] = done;
                 epoch_seconds[e] =
                     std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
                 ran = e + 1;
-                stop = !std::isfinite(loss);
-            }  // implicit barrier: every thread sees `stop`
-            if (stop) break;
+            }
+            if (!std::isfinite(loss)) break;
         }
     }
     return ran;
@@ -421,13 +425,14 @@ inline index_t bpr_epochs(const CsrView& X, MatrixView P, MatrixView Q, float* b
                           index_t first_epoch, index_t n_epochs, double* epoch_loss,
                           std::int64_t* epoch_done, double* epoch_seconds, int n_threads) {
     if (n_epochs <= 0) return 0;
-    std::vector<std::int32_t> order(static_cast<size_t>(X.rows));
+    // Per-thread copies of the visiting order, two halves of per-thread tallies (see the body).
+    std::vector<std::int32_t> order(static_cast<size_t>(n_threads) * static_cast<size_t>(X.rows));
     // Per-thread scratch of the longest row (the shuffled positives), allocated here: no
     // allocation (nor exception) inside the parallel region.
     const index_t max_n = detail::bpr_max_row(X);
     std::vector<std::int32_t> scratch(static_cast<size_t>(n_threads) * static_cast<size_t>(max_n));
-    std::vector<double> tl(static_cast<size_t>(n_threads));
-    std::vector<std::int64_t> td(static_cast<size_t>(n_threads));
+    std::vector<double> tl(2 * static_cast<size_t>(n_threads));
+    std::vector<std::int64_t> td(2 * static_cast<size_t>(n_threads));
     auto run = &detail::bpr_epochs_base;
 #if MFREC_HAS_DISPATCH
     const int level = isa_level();
