@@ -25,7 +25,10 @@ from hypothesis import strategies as st  # noqa: E402
 FUZZ = settings(max_examples=40, deadline=None, derandomize=True, database=None,
                 suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large,
                                        HealthCheck.function_scoped_fixture])
-DOCUMENTED = (ValueError, TypeError, KeyError, NotImplementedError, MemoryError)
+# FloatingPointError: a fit that diverged (every iterative model's fit documents it; the
+# derandomized examples change whenever a model joins MODELS, and some diverge)
+DOCUMENTED = (ValueError, TypeError, KeyError, NotImplementedError, MemoryError,
+              FloatingPointError)
 MODELS = [cls for _, cls in mfrec.all_models()]
 
 
