@@ -37,7 +37,7 @@ class ModelTraits:
         How ``fold_in`` solves a new row against the fixed other side: an exact ridge
         solve of the squared error (with the bias coordinate when biased), the
         confidence-weighted system of implicit ALS, SGD steps on the row's part of the
-        model's own loss (the model's ``_fold_in_solve``; BPR), or not at all
+        model's own loss (the model's ``_fold_in_solve``; BPR: new users only), or not at all
         (``NotImplementedError``).
     deterministic : bool
         A fixed ``random_state`` gives bit-identical results at any ``n_threads``.
