@@ -16,7 +16,8 @@ against that release), at their defaults (implicit-feedback models — ImplicitA
 ratings >= 4)::
 
     python benchmarks/busy_threads.py --json benchmarks/results/busy_threads.json [--skip-10m]
-    python benchmarks/busy_threads.py --models BPR --skip-10m     # some models only
+
+``--models ContentBased,Blend`` measures only those (``--skip-idle``: the busy table only).
 """
 
 from __future__ import annotations
@@ -34,7 +35,6 @@ import mfrec
 
 NAMES = ["Baseline", "FunkSVD", "ALS", "ImplicitALS"]
 IMPLICIT = ("ImplicitALS", "BPR")  # fitted on the positives (ratings >= 4)
-ONLY: list[str] = []  # --models
 
 
 def _cpu() -> str:
@@ -48,9 +48,12 @@ def _cpu() -> str:
     return platform.processor() or platform.machine()
 
 
+_ONLY: list[str] = []
+
+
 def _models():
-    if ONLY:
-        return ONLY
+    if _ONLY:
+        return list(_ONLY)
     if hasattr(mfrec, "all_models"):
         return [name for name, _ in mfrec.all_models()]
     return [n for n in NAMES if hasattr(mfrec, n)]
@@ -94,10 +97,12 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--json")
     ap.add_argument("--skip-10m", action="store_true")
-    ap.add_argument("--models", help="comma-separated model names (default: every model)")
+    ap.add_argument("--models", default=None, help="comma-separated model names (default: all)")
+    ap.add_argument("--skip-idle", action="store_true", help="the busy table only")
     args = ap.parse_args()
     if args.models:
-        ONLY.extend(args.models.split(","))
+        _ONLY.extend(args.models.split(","))
+    names = _models()
     meta = {"mfrec": mfrec.__version__, "file": mfrec.__file__, "date": time.strftime("%Y-%m-%d"),
             "cpu": _cpu(),
             "cores": len(os.sched_getaffinity(0))}
@@ -110,7 +115,7 @@ def main() -> None:
     busy = subprocess.Popen([sys.executable, "-c", "while True: pass"])
     try:
         time.sleep(1.0)
-        for name in _models():
+        for name in names:
             m = _measure(name, train, positives, (None, 1), 5)
             ratio = m["None"] / m["1"]
             out["busy"][name] = {**m, "ratio": ratio}
@@ -119,15 +124,16 @@ def main() -> None:
         busy.kill()
         busy.wait()
 
-    print("\n## Idle machine: 2-thread / 1-thread speedup (1-thread s / 2-thread s)\n")
-    print("| data set | model | n_threads=2 s | n_threads=1 s | speedup |")
-    print("|---|---|---:|---:|---:|")
-    sets = [("ml-100k", train, positives, 5)]
-    if not args.skip_10m:
+    sets = [] if args.skip_idle else [("ml-100k", train, positives, 5)]
+    if sets:
+        print("\n## Idle machine: 2-thread / 1-thread speedup (1-thread s / 2-thread s)\n")
+        print("| data set | model | n_threads=2 s | n_threads=1 s | speedup |")
+        print("|---|---|---:|---:|---:|")
+    if not args.skip_10m and not args.skip_idle:
         big, big_pos = _data("synthetic-10m")
         sets.append(("synthetic-10m", big, big_pos, 3))
     for label, data, pos, repeats in sets:
-        for name in _models():
+        for name in names:
             m = _measure(name, data, pos, (2, 1), repeats)
             speedup = m["1"] / m["2"]
             out["idle"].setdefault(label, {})[name] = {**m, "speedup": speedup}

@@ -12,19 +12,34 @@ __version__: str
 __all__: list[str] = [
     "AlsParams",
     "BprParams",
+    "GibbsParams",
+    "KnnPredictParams",
+    "KnnSimParams",
+    "NmfParams",
     "PredictParams",
     "SgdParams",
+    "SvdppParams",
     "als_half_sweep",
     "baseline_als_sweep",
     "bpr_alias_table",
     "bpr_epochs",
     "bpr_fold_in",
     "cpu_isa_level",
+    "gibbs_half_sweep",
     "gram",
     "implicit_loss",
     "init_normal",
     "isa_dispatch",
     "isa_level",
+    "knn_dot_pairs",
+    "knn_dot_scores",
+    "knn_predict",
+    "knn_predict_computed",
+    "knn_predict_grid",
+    "knn_similarity",
+    "nmf_mu_epochs",
+    "nmf_sgd_epochs",
+    "nonneg_ridge_rows",
     "openmp_enabled",
     "pack_panels",
     "predict_pairs",
@@ -32,6 +47,10 @@ __all__: list[str] = [
     "sgd_build_blocks",
     "sgd_epochs",
     "sgd_row_floats",
+    "stacked_moments",
+    "svdpp_epochs",
+    "svdpp_user_order",
+    "svdpp_user_terms",
     "topk",
     "topk_dense",
     "topk_panel_width",
@@ -85,6 +104,88 @@ class BprParams:
         seed: int = ...,
     ) -> None: ...
 
+class GibbsParams:
+    """
+    What a Gibbs half-sweep draws (see bmf.hpp).
+    """
+    alpha: float
+    mu: float
+    biased: bool
+    seed: int
+    sweep: int
+    side: int
+    def __init__(
+        self,
+        *,
+        alpha: float = ...,
+        mu: float = ...,
+        biased: bool = ...,
+        seed: int = ...,
+        sweep: int = ...,
+        side: int = ...,
+    ) -> None: ...
+
+class KnnPredictParams:
+    """
+    Estimate options (see knn.hpp).
+    """
+    mode: int
+    k: int
+    min_k: int
+    mu: float
+    def __init__(
+        self,
+        *,
+        mode: int = ...,
+        k: int = ...,
+        min_k: int = ...,
+        mu: float = ...,
+    ) -> None: ...
+
+class KnnSimParams:
+    """
+    Similarity options (see knn.hpp).
+    """
+    kind: int
+    min_support: int
+    shrinkage: float
+    max_neighbors: int
+    def __init__(
+        self,
+        *,
+        kind: int = ...,
+        min_support: int = ...,
+        shrinkage: float = ...,
+        max_neighbors: int = ...,
+    ) -> None: ...
+
+class NmfParams:
+    """
+    NMF's multiplicative updates (see nmf.hpp): penalties per rating, bias steps.
+    """
+    mu: float
+    reg_p: float
+    reg_q: float
+    reg_bu: float
+    reg_bi: float
+    lr_bu: float
+    lr_bi: float
+    biased: bool
+    simultaneous: bool
+    def __init__(
+        self,
+        *,
+        mu: float = ...,
+        reg_p: float = ...,
+        reg_q: float = ...,
+        reg_bu: float = ...,
+        reg_bi: float = ...,
+        lr_bu: float = ...,
+        lr_bi: float = ...,
+        biased: bool = ...,
+        simultaneous: bool = ...,
+    ) -> None: ...
+
 class PredictParams:
     """
     score = offset + b_u + b_i + xᵀy, or fallback (see predict.hpp).
@@ -127,6 +228,31 @@ class SgdParams:
         reg_p: float = ...,
         reg_q: float = ...,
         biased: bool = ...,
+        adagrad: bool = ...,
+        n_factors: int = ...,
+    ) -> None: ...
+
+class SvdppParams:
+    """
+    SVD++'s SGD update (see svdpp.hpp); the steps come per epoch.
+    """
+    mu: float
+    reg_bu: float
+    reg_bi: float
+    reg_p: float
+    reg_q: float
+    reg_y: float
+    adagrad: bool
+    n_factors: int
+    def __init__(
+        self,
+        *,
+        mu: float = ...,
+        reg_bu: float = ...,
+        reg_bi: float = ...,
+        reg_p: float = ...,
+        reg_q: float = ...,
+        reg_y: float = ...,
         adagrad: bool = ...,
         n_factors: int = ...,
     ) -> None: ...
@@ -229,6 +355,29 @@ def cpu_isa_level() -> int:
     The best ISA level this CPU supports: 4, 3 or 0.
     """
 
+def gibbs_half_sweep(
+    indptr: NDArray[np.int64],
+    indices: NDArray[np.int32],
+    data: NDArray[np.float32],
+    X: NDArray[np.float32],
+    Y: NDArray[np.float32],
+    *,
+    params: GibbsParams,
+    prec: NDArray[np.float32],
+    prec_mean: NDArray[np.float32],
+    stats_sum: NDArray[np.float64] | None = None,
+    stats_scatter: NDArray[np.float64] | None = None,
+    row_sse: NDArray[np.float64] | None = None,
+    n_threads: int,
+) -> int:
+    """
+    Draw every row of X (in place) with data from its Gaussian conditional given the fixed Y and
+    the prior N(prec⁻¹ prec_mean, prec⁻¹): one Gibbs half-sweep over the CSR rows. stats_sum /
+    stats_scatter (float64): Σ x and the lower triangle of Σ x xᵀ over the rows with data;
+    row_sse: each row's squared residuals. Returns the number of rows whose precision was not
+    positive definite (set to zero).
+    """
+
 def gram(
     Y: NDArray[np.float32],
     *,
@@ -276,6 +425,194 @@ def isa_level() -> int:
     """
     The ISA level the dispatched kernels use: 4 (AVX-512), 3 (AVX2 + FMA) or 0 (baseline); the
     CPU's unless lowered by MFREC_ISA or set_isa_level.
+    """
+
+def knn_dot_pairs(
+    s_indptr: NDArray[np.int64],
+    s_indices: NDArray[np.int32],
+    s_values: NDArray[np.float32],
+    u_indptr: NDArray[np.int64],
+    u_indices: NDArray[np.int32],
+    u_data: NDArray[np.float32],
+    u: NDArray[np.int64],
+    i: NDArray[np.int64],
+    out: NDArray[np.float32],
+    *,
+    n_threads: int,
+) -> None:
+    """
+    Item-item scores Σ_j r_uj S[j, i] of the pairs (u[q], i[q]).
+    """
+
+def knn_dot_scores(
+    s_indptr: NDArray[np.int64],
+    s_indices: NDArray[np.int32],
+    s_values: NDArray[np.float32],
+    u_indptr: NDArray[np.int64],
+    u_indices: NDArray[np.int32],
+    u_data: NDArray[np.float32],
+    users: NDArray[np.int64],
+    cand: NDArray[np.int32],
+    out: NDArray[np.float32],
+    *,
+    n_threads: int,
+) -> None:
+    """
+    Item-item scores Σ_j r_uj S[j, c] of every (user, candidate) into out (n_users, n_cand).
+    """
+
+def knn_predict(
+    s_indptr: NDArray[np.int64],
+    s_indices: NDArray[np.int32],
+    s_values: NDArray[np.float32],
+    y_indptr: NDArray[np.int64],
+    y_indices: NDArray[np.int32],
+    y_data: NDArray[np.float32],
+    x_base: NDArray[np.float32],
+    y_base: NDArray[np.float32],
+    xs: NDArray[np.int64],
+    ys: NDArray[np.int64],
+    order: NDArray[np.int64],
+    est: NDArray[np.float32],
+    actual_k: NDArray[np.int32],
+    possible: NDArray[np.uint8],
+    *,
+    params: KnnPredictParams,
+    n_threads: int,
+) -> None:
+    """
+    Neighbourhood estimates of the pairs (xs[j], ys[j]) (−1: unknown), visited in `order`
+    (grouped by x); writes est, actual_k (neighbours used) and possible.
+    """
+
+def knn_predict_computed(
+    x_indptr: NDArray[np.int64],
+    x_indices: NDArray[np.int32],
+    x_data: NDArray[np.float32],
+    y_indptr: NDArray[np.int64],
+    y_indices: NDArray[np.int32],
+    y_data: NDArray[np.float32],
+    y_ratings: NDArray[np.float32],
+    x_base: NDArray[np.float32],
+    y_base: NDArray[np.float32],
+    xs: NDArray[np.int64],
+    ys: NDArray[np.int64],
+    order: NDArray[np.int64],
+    est: NDArray[np.float32],
+    actual_k: NDArray[np.int32],
+    possible: NDArray[np.uint8],
+    *,
+    sim_params: KnnSimParams,
+    params: KnnPredictParams,
+    n_threads: int,
+) -> None:
+    """
+    knn_predict without stored similarities: each x's similarity row is computed from by_x/by_y
+    (the similarity's values) when its pairs come up; y_ratings are by_y's ratings.
+    """
+
+def knn_predict_grid(
+    s_indptr: NDArray[np.int64],
+    s_indices: NDArray[np.int32],
+    s_values: NDArray[np.float32],
+    y_indptr: NDArray[np.int64],
+    y_indices: NDArray[np.int32],
+    y_data: NDArray[np.float32],
+    x_base: NDArray[np.float32],
+    y_base: NDArray[np.float32],
+    xs: NDArray[np.int64],
+    ys: NDArray[np.int64],
+    out: NDArray[np.float32],
+    *,
+    x_major: bool,
+    params: KnnPredictParams,
+    n_threads: int,
+) -> None:
+    """
+    Neighbourhood estimates of every (xs[a], ys[b]) into out (a, b) when x_major, else (b, a);
+    impossible estimates get μ.
+    """
+
+def knn_similarity(
+    x_indptr: NDArray[np.int64],
+    x_indices: NDArray[np.int32],
+    x_data: NDArray[np.float32],
+    y_indptr: NDArray[np.int64],
+    y_indices: NDArray[np.int32],
+    y_data: NDArray[np.float32],
+    *,
+    params: KnnSimParams,
+    rows: NDArray[np.int64] | None = None,
+    n_threads: int,
+) -> tuple[NDArray[np.int64], NDArray[np.int32], NDArray[np.float32]]:
+    """
+    The positive similarities between the rows of by_x (x × y), as CSR (indptr int64, indices
+    int32, values float32), columns sorted; of the rows listed in `rows` only (one output row
+    each) when given.
+    """
+
+def nmf_mu_epochs(
+    u_indptr: NDArray[np.int64],
+    u_indices: NDArray[np.int32],
+    u_data: NDArray[np.float32],
+    i_indptr: NDArray[np.int64],
+    i_indices: NDArray[np.int32],
+    i_data: NDArray[np.float32],
+    P: NDArray[np.float32],
+    Q: NDArray[np.float32],
+    bu: NDArray[np.float32],
+    bi: NDArray[np.float32],
+    *,
+    params: NmfParams,
+    n_epochs: int,
+    n_threads: int,
+) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
+    """
+    Epochs of NMF's multiplicative updates (a user half-sweep, then an item half-sweep) on the
+    ratings as users x items CSR (u_*) and items x users CSR (i_*); P, Q, bu, bi updated in
+    place. Stops after an epoch whose loss is not finite. Returns (sum of squared errors of each
+    epoch's item half-sweep, seconds since the start after each epoch), one entry per epoch run.
+    """
+
+def nmf_sgd_epochs(
+    user: NDArray[np.int32],
+    item: NDArray[np.int32],
+    rating: NDArray[np.float32],
+    block_ptr: NDArray[np.int64],
+    schedules: NDArray[np.int32],
+    steps: NDArray[np.float32],
+    P: NDArray[np.float32],
+    Q: NDArray[np.float32],
+    bu: NDArray[np.float32],
+    bi: NDArray[np.float32],
+    Gu: NDArray[np.float32],
+    Gi: NDArray[np.float32],
+    *,
+    params: SgdParams,
+    n_threads: int,
+) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
+    """
+    Projected SGD epochs of NMF on the block grid (sgd_epochs' arguments: FunkSVD's update, then
+    p, q clamped at 0). Returns (sum of squared errors per epoch, seconds since the start after
+    each epoch), one entry per epoch run.
+    """
+
+def nonneg_ridge_rows(
+    indptr: NDArray[np.int64],
+    indices: NDArray[np.int32],
+    data: NDArray[np.float32],
+    X: NDArray[np.float32],
+    Y: NDArray[np.float32],
+    *,
+    params: AlsParams,
+    x_bias: NDArray[np.float32] | None = None,
+    other_bias: NDArray[np.float32] | None = None,
+    n_threads: int,
+) -> None:
+    """
+    Solve every row of X (in place) against fixed Y: the explicit ALS row objective (params as
+    in als_half_sweep) with the factors constrained to be >= 0 (the bias free), exactly, by
+    Lawson & Hanson's active-set method. Rows without entries get 0.
     """
 
 def openmp_enabled() -> bool:
@@ -364,6 +701,76 @@ def sgd_row_floats() -> int:
     """
     Row length (floats) to pad the factor matrices to for the fastest SGD kernel on this CPU: 16
     where the AVX-512 kernel runs (rows of up to 128 floats), else 8.
+    """
+
+def stacked_moments(
+    users: NDArray[np.int64],
+    items: NDArray[np.int64],
+    U: NDArray[np.float32],
+    V: NDArray[np.float32],
+    mean: NDArray[np.float32],
+    var: NDArray[np.float32],
+    *,
+    width: int,
+    block: bool = False,
+    n_threads: int,
+) -> None:
+    """
+    Moments over S stacked samples of (users[j], items[j]) (block: every pair): mean = Σ_s a_s,
+    var = S Σ_s a_s² − (Σ_s a_s)², a_s the dot product of the s-th blocks of `width` floats; −1:
+    NaN.
+    """
+
+def svdpp_epochs(
+    indptr: NDArray[np.int64],
+    indices: NDArray[np.int32],
+    ratings: NDArray[np.float32],
+    implicit_indptr: NDArray[np.int64],
+    implicit_indices: NDArray[np.int32],
+    active: NDArray[np.int32],
+    steps: NDArray[np.float32],
+    P: NDArray[np.float32],
+    Q: NDArray[np.float32],
+    Y: NDArray[np.float32],
+    bu: NDArray[np.float32],
+    bi: NDArray[np.float32],
+    Gu: NDArray[np.float32],
+    Gi: NDArray[np.float32],
+    *,
+    params: SvdppParams,
+    first_epoch: int,
+    seed: int,
+    n_threads: int,
+) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
+    """
+    SVD++ SGD epochs in one call, one per row of steps (a_bu, a_bi, a_p, a_q, a_y), users in the
+    order svdpp_user_order(active, seed, first_epoch + t); stops after an epoch whose loss is
+    not finite. Returns (sum of squared errors per epoch, seconds since the start after each
+    epoch), one entry per epoch run.
+    """
+
+def svdpp_user_order(
+    active: NDArray[np.int32],
+    *,
+    seed: int,
+    epoch: int,
+) -> NDArray[np.int32]:
+    """
+    The users of `active` in the visiting order of epoch `epoch` of svdpp_epochs for `seed` (a
+    seeded Fisher-Yates shuffle).
+    """
+
+def svdpp_user_terms(
+    indptr: NDArray[np.int64],
+    indices: NDArray[np.int32],
+    Y: NDArray[np.float32],
+    Z: NDArray[np.float32],
+    *,
+    n_threads: int,
+) -> None:
+    """
+    Z[u] = |N(u)|^-1/2 * sum of Y[j] over the columns j of row u of the CSR pattern (indptr,
+    indices); zero rows for empty N(u).
     """
 
 def topk(

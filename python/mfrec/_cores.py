@@ -55,6 +55,7 @@ COST_NS = {
     "gram": 0.05,    # FᵀF: per row × k²
     "rand": 3.0,     # init_normal: per value drawn
     "sort": 5.0,     # block grid, counting sorts: per rating
+    "knn": 1.0,      # neighbourhood models: per co-rating visited (similarity, estimates)
 }
 # One-thread time (ns) below which a second thread does not pay, on an idle machine: the
 # calls of benchmarks/thread_work.py gain >= 10 % from a second thread from 24 µs (predict)

@@ -9,6 +9,7 @@ import numpy as np
 from .. import _core
 from .._base import Recommender
 from .._cores import work_ns
+from .._engine import LocalEngine
 from .._scoring import DotScorer
 from .._traits import ModelTraits
 from .._validation import check_choice, check_float, check_int, check_random_state
@@ -17,7 +18,6 @@ from ._sgd import aligned_empty
 if TYPE_CHECKING:
     import scipy.sparse as sp
 
-    from .._engine import LocalEngine
     from .._input import EpochCallback, InteractionsLike, Seed
     from .._scoring import Scorer
     from ..interactions import Interactions
@@ -180,8 +180,11 @@ class BPR(Recommender):
                                reg_bias=p["reg_bias"], adagrad=p["adagrad"],
                                verify=p["verify"], n_factors=p["k"], seed=seed)
 
-    def _fold_in_solve(self, side: str, R: sp.csr_matrix, state: dict, engine: LocalEngine,
-                       ) -> tuple[np.ndarray, np.ndarray]:
+    def _fold_in_rows(self, side: str, R: sp.csr_matrix, state: dict | None = None,
+                      ) -> tuple[np.ndarray, np.ndarray, dict]:
+        # traits fold_in="sgd": no closed-form row solve; SGD steps on the new user's triples
+        if state is None:
+            state = self._fitted_state()  # one consistent snapshot
         if side != "users":
             raise NotImplementedError(
                 "BPR folds in new users only (fold_in, add_users): its loss ranks a user's "
@@ -196,11 +199,14 @@ class BPR(Recommender):
         X = np.zeros((n, k), dtype=np.float32)
         thr, alias = negative_sampler(state["_train"].item_counts(), p["negatives"])
         passes = p["n_epochs"]
+        n_threads = state.get("n_threads")
+        engine = LocalEngine(state["n_threads_"],
+                             auto=not (n_threads is not None and n_threads > 0))
         _core.bpr_fold_in(R.indptr.astype(np.int64), R.indices.astype(np.int32), X, Q, bias,
                           thr, alias, params=self._kernel_params(p, _FOLD_IN_SEED),
                           n_passes=passes,
                           n_threads=engine.threads(_work_ns(R.nnz * passes, k)))
-        return X, np.zeros(n, dtype=np.float32)
+        return X, np.zeros(n, dtype=np.float32), {}
 
     def fit(self, X: InteractionsLike, *, eval_set: InteractionsLike | None = None,
             callback: EpochCallback | None = None) -> BPR:

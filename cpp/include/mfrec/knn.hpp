@@ -1,0 +1,589 @@
+// Neighbourhood models (Surprise's KNNBasic / KNNWithMeans / KNNBaseline; Koren 2010 §2.2).
+//
+// "x" are the rows whose similarities are learned (items for item-based models, users for
+// user-based ones), "y" the other side. The similarity of x and x' only looks at the y that
+// rated both (the common support n = |Y_xx'|):
+//   cosine:   Σ r_x r_x' / √(Σ r_x² · Σ r_x'²)
+//   msd:      1 / (Σ (r_x − r_x')² / n + 1)
+//   pearson:  (n Σ r_x r_x' − Σ r_x Σ r_x') / √((n Σ r_x² − (Σ r_x)²)(n Σ r_x'² − (Σ r_x')²))
+//   pearson_baseline: the cosine of the baseline residuals r − (μ + b_x + b_y) (Python passes
+//             the residuals as the values), shrunk by (n − 1) / (n − 1 + shrinkage)
+//   dot:      Σ r_x r_x' (implicit's item-item models: the values come weighted and
+//             normalized from Python; the row's own entry is kept, as implicit keeps it)
+// A pair with n < min_support, or a zero denominator, has similarity 0.
+//
+// Storage: a prediction only ever uses neighbours of positive similarity (Surprise sums
+// sim > 0 only), so a row keeps its positive entries only — every co-rated pair with a
+// positive similarity, or the max_neighbors largest of them when pruned — as CSR sorted by
+// column. Never an n_x × n_x matrix. The diagonal is implicit (sim(x, x) = 1, as Surprise).
+//
+// Row x is computed by one thread from the sparse data: for every y that rated x, for every
+// x' that y rated, accumulate into a dense per-thread accumulator (cost Σ_y n_y² over all
+// rows). Each row's arithmetic is fixed, so the result does not depend on the thread count.
+#pragma once
+
+#include <algorithm>
+#include <cmath>
+#include <cstdint>
+#include <memory>
+#include <utility>
+#include <vector>
+
+#include "mfrec/common.hpp"
+#include "mfrec/parallel.hpp"
+
+namespace mfrec {
+
+enum class SimKind : int { cosine = 0, msd = 1, pearson = 2, pearson_baseline = 3, dot = 4 };
+
+struct KnnSimParams {
+    int kind = 0;            ///< SimKind
+    int min_support = 1;     ///< pairs with fewer common ratings get similarity 0
+    double shrinkage = 100;  ///< pearson_baseline only
+    std::int64_t max_neighbors = 0;  ///< keep the largest this many per row (0: all positive)
+};
+
+/// The similarity rows: CSR over x (n_x rows), sorted columns, float32 values > 0.
+struct SimRows {
+    std::vector<std::int64_t> indptr;
+    std::vector<std::int32_t> indices;
+    std::vector<float> values;
+};
+
+namespace detail {
+
+/// Columns x' per accumulator block: 4096 × 32 bytes stays in L2 (a dense accumulator over
+/// all 50k items of the 10M set does not, and its random updates then cost ~3× more).
+constexpr index_t kSimBlock = 4096;
+
+struct AccCos {  // cosine and pearson_baseline
+    double xy = 0, xx = 0, yy = 0;
+    std::int32_t n = 0;
+    void add(double a, double b) {
+        xy += a * b;
+        xx += a * a;
+        yy += b * b;
+        ++n;
+    }
+};
+struct AccPearson {
+    double xy = 0, xx = 0, yy = 0, sx = 0, sy = 0;
+    std::int32_t n = 0;
+    void add(double a, double b) {
+        xy += a * b;
+        xx += a * a;
+        yy += b * b;
+        sx += a;
+        sy += b;
+        ++n;
+    }
+};
+struct AccMsd {
+    double d = 0;
+    std::int32_t n = 0;
+    void add(double a, double b) {
+        d += (a - b) * (a - b);
+        ++n;
+    }
+};
+
+inline double finish(const AccCos& a, SimKind kind, double shrinkage) {
+    const double den = std::sqrt(a.xx * a.yy);
+    if (!(den > 0)) return 0.0;
+    double s = a.xy / den;
+    if (kind == SimKind::pearson_baseline) s *= (a.n - 1.0) / (a.n - 1.0 + shrinkage);
+    if (kind == SimKind::dot) s = a.xy;
+    return s;
+}
+inline double finish(const AccPearson& a, SimKind, double) {
+    const double n = a.n;
+    const double den = std::sqrt((n * a.xx - a.sx * a.sx) * (n * a.yy - a.sy * a.sy));
+    if (!(den > 0)) return 0.0;
+    return (n * a.xy - a.sx * a.sy) / den;
+}
+inline double finish(const AccMsd& a, SimKind, double) { return 1.0 / (a.d / a.n + 1.0); }
+
+/// Larger similarity first, then the smaller index (a total order: deterministic selection).
+struct BySimDesc {
+    bool operator()(const std::pair<float, std::int32_t>& a,
+                    const std::pair<float, std::int32_t>& b) const {
+        return a.first > b.first || (a.first == b.first && a.second < b.second);
+    }
+};
+
+/// One thread's computation of similarity rows: for row x, calls emit(x2, s) for every x2
+/// with a positive similarity s (x itself only for dot), in increasing blocks of x2.
+template <class Acc>
+class RowSimilarity {
+public:
+    RowSimilarity(const CsrView& by_x, const CsrView& by_y, const KnnSimParams& p)
+        : by_x_(by_x), by_y_(by_y), kind_(static_cast<SimKind>(p.kind)), shrinkage_(p.shrinkage) {
+        min_support_ = kind_ == SimKind::pearson_baseline ? std::max(2, p.min_support)
+                                                          : std::max(1, p.min_support);
+        acc_.assign(static_cast<std::size_t>(std::min(by_x.rows, kSimBlock)), Acc{});
+        // one slot per accumulator of a block, plus the one the branch-free append writes
+        // past the last when every accumulator is already touched
+        touched_.assign(acc_.size() + 1, 0);
+    }
+
+    template <class Emit>
+    void row(index_t x, Emit&& emit) {
+        const index_t n_x = by_x_.rows;
+        const index_t b0 = by_x_.indptr[x], n_e = by_x_.indptr[x + 1] - b0;
+        cur_.resize(static_cast<std::size_t>(n_e));
+        for (index_t k = 0; k < n_e; ++k) cur_[k] = by_y_.indptr[by_x_.indices[b0 + k]];
+        // x' in blocks of kSimBlock columns, so the accumulators stay in cache; cur_[k]
+        // walks each y's sorted row across the blocks
+        const std::int32_t* idx = by_y_.indices;
+        const float* val = by_y_.data;
+        Acc* acc = acc_.data();
+        std::int32_t* touched = touched_.data();
+        for (index_t lo = 0; lo < n_x; lo += kSimBlock) {
+            const index_t hi = std::min(n_x, lo + kSimBlock);
+            std::size_t n_touched = 0;
+            for (index_t k = 0; k < n_e; ++k) {
+                const std::int32_t y = by_x_.indices[b0 + k];
+                const double a = by_x_.data[b0 + k];
+                const index_t f0 = cur_[k];
+                const index_t end = by_y_.indptr[y + 1];
+                // this block's part of y's sorted row: [f0, stop)
+                const index_t stop = hi >= n_x ? end
+                    : std::lower_bound(idx + f0, idx + end, static_cast<std::int32_t>(hi)) - idx;
+                const auto off = static_cast<std::int32_t>(lo);
+                for (index_t f = f0; f < stop; ++f) {
+                    const std::int32_t x2 = idx[f];
+                    Acc& c = acc[x2 - off];
+                    touched[n_touched] = x2;
+                    n_touched += (c.n == 0);
+                    c.add(a, static_cast<double>(val[f]));
+                }
+                cur_[k] = stop;
+            }
+            for (std::size_t t = 0; t < n_touched; ++t) {
+                const std::int32_t x2 = touched[t];
+                Acc& c = acc_[static_cast<std::size_t>(x2 - lo)];
+                if ((x2 != x || kind_ == SimKind::dot) && c.n >= min_support_) {
+                    const double s = finish(c, kind_, shrinkage_);
+                    if (s > 0) emit(x2, static_cast<float>(s));
+                }
+                c = Acc{};
+            }
+        }
+    }
+
+private:
+    const CsrView& by_x_;
+    const CsrView& by_y_;
+    SimKind kind_;
+    double shrinkage_;
+    std::int32_t min_support_ = 1;
+    std::vector<Acc> acc_;
+    std::vector<std::int32_t> touched_;
+    std::vector<index_t> cur_;
+};
+
+template <class Acc>
+SimRows similarity_rows(const CsrView& by_x, const CsrView& by_y, const KnnSimParams& p,
+                        const std::int64_t* rows, index_t n_rows, int n_threads) {
+    const index_t n_x = by_x.rows;
+    const index_t n_out = rows ? n_rows : n_x;
+    std::vector<std::int64_t> row_len(static_cast<std::size_t>(n_out), 0);
+    // Each thread appends its rows' entries to its own buffers; (row, offset) records where.
+    const int T = std::max(1, n_threads);
+    std::vector<std::vector<std::int32_t>> t_idx(T);
+    std::vector<std::vector<float>> t_val(T);
+    std::vector<std::vector<std::pair<index_t, std::int64_t>>> t_rows(T);
+    ParallelErrors errors;
+    if (n_out > 0) {
+#pragma omp parallel num_threads(T)
+        {
+            const int t = thread_num();
+            std::unique_ptr<RowSimilarity<Acc>> sim;
+            std::vector<std::pair<float, std::int32_t>> kept;
+            errors.run([&] { sim = std::make_unique<RowSimilarity<Acc>>(by_x, by_y, p); });
+#pragma omp for schedule(dynamic, 8)
+            for (index_t o = 0; o < n_out; ++o) {
+                if (errors.failed()) continue;
+                errors.run([&] {
+                    kept.clear();
+                    sim->row(rows ? rows[o] : o,
+                             [&](std::int32_t x2, float v) { kept.emplace_back(v, x2); });
+                    if (p.max_neighbors > 0 &&
+                        static_cast<std::int64_t>(kept.size()) > p.max_neighbors) {
+                        std::nth_element(kept.begin(), kept.begin() + p.max_neighbors,
+                                         kept.end(), BySimDesc{});
+                        kept.resize(static_cast<std::size_t>(p.max_neighbors));
+                    }
+                    std::sort(kept.begin(), kept.end(),
+                              [](const auto& a, const auto& b) { return a.second < b.second; });
+                    t_rows[t].emplace_back(o, static_cast<std::int64_t>(t_idx[t].size()));
+                    for (const auto& kv : kept) {
+                        t_idx[t].push_back(kv.second);
+                        t_val[t].push_back(kv.first);
+                    }
+                    row_len[static_cast<std::size_t>(o)] = static_cast<std::int64_t>(kept.size());
+                });
+            }
+        }
+    }
+    errors.rethrow();
+    SimRows out;
+    out.indptr.assign(static_cast<std::size_t>(n_out) + 1, 0);
+    for (index_t o = 0; o < n_out; ++o) out.indptr[o + 1] = out.indptr[o] + row_len[o];
+    out.indices.resize(static_cast<std::size_t>(out.indptr[n_out]));
+    out.values.resize(out.indices.size());
+    for (int t = 0; t < T; ++t) {  // move each thread's rows into place, then free them
+        for (const auto& [x, off] : t_rows[t]) {
+            const std::int64_t len = row_len[x];
+            std::copy_n(t_idx[t].begin() + off, len, out.indices.begin() + out.indptr[x]);
+            std::copy_n(t_val[t].begin() + off, len, out.values.begin() + out.indptr[x]);
+        }
+        std::vector<std::int32_t>().swap(t_idx[t]);
+        std::vector<float>().swap(t_val[t]);
+    }
+    return out;
+}
+
+}  // namespace detail
+
+/// The positive similarities of every x with every other x (see the top of this file).
+/// @param by_x  ratings as x × y CSR (values: ratings, or baseline residuals for
+///              pearson_baseline);  by_y  the same entries as y × x CSR
+/// @param rows  the n_rows rows to compute (output row o is x = rows[o]), or nullptr: all
+inline SimRows knn_similarity(const CsrView& by_x, const CsrView& by_y, const KnnSimParams& p,
+                              const std::int64_t* rows, index_t n_rows, int n_threads) {
+    switch (static_cast<SimKind>(p.kind)) {
+        case SimKind::cosine:
+        case SimKind::pearson_baseline:
+        case SimKind::dot:
+            return detail::similarity_rows<detail::AccCos>(by_x, by_y, p, rows, n_rows, n_threads);
+        case SimKind::pearson:
+            return detail::similarity_rows<detail::AccPearson>(by_x, by_y, p, rows, n_rows, n_threads);
+        case SimKind::msd:
+            return detail::similarity_rows<detail::AccMsd>(by_x, by_y, p, rows, n_rows, n_threads);
+    }
+    return {};
+}
+
+/// How a neighbourhood estimate is formed from the k most similar rated neighbours x' of x
+/// (positive similarities s only):
+///   basic:     Σ s r / Σ s                     (no neighbour: impossible → μ)
+///   means:     m_x + Σ s (r − m_x') / Σ s      (no neighbour: m_x)
+///   baseline:  b_xy + Σ s (r − b_x'y) / Σ s    with b_xy = μ + b_x + b_y (no neighbour: b_xy)
+/// with fewer than min_k neighbours the neighbour term is dropped (basic: impossible).
+struct KnnPredictParams {
+    int mode = 0;  ///< 0 basic, 1 means, 2 baseline
+    std::int64_t k = 40;
+    std::int64_t min_k = 1;
+    double mu = 0;  ///< global mean (basic's and every mode's fallback for an unknown id)
+};
+
+/// Per-thread state of the estimator: the similarity row of the current x, scattered.
+class KnnEstimator {
+public:
+    KnnEstimator(const CsrView& sim, const CsrView& by_y, const float* x_base,
+                 const float* y_base, const KnnPredictParams& p)
+        : sim_(sim), by_y_(by_y), x_base_(x_base), y_base_(y_base), p_(p) {
+        dense_.assign(static_cast<std::size_t>(sim.rows), 0.0f);
+    }
+
+    void load(index_t x) {
+        unload();
+        x_ = x;
+        if (x < 0) return;
+        for (index_t e = sim_.indptr[x]; e < sim_.indptr[x + 1]; ++e)
+            dense_[sim_.indices[e]] = sim_.data[e];
+        dense_[x] = 1.0f;  // sim(x, x) = 1: a pair from the training data sees itself
+    }
+
+    /// Loads row x from a row computer (similarities not stored): `fill(x, emit)` calls
+    /// emit(x2, s) for each positive similarity.
+    template <class Fill>
+    void load_computed(index_t x, Fill&& fill) {
+        unload();
+        x_ = x;
+        if (x < 0) return;
+        fill(x, [&](std::int32_t x2, float v) {
+            dense_[x2] = v;
+            filled_.push_back(x2);
+        });
+        dense_[x] = 1.0f;
+    }
+
+    /// The estimate for (x loaded, y); writes the number of neighbours used to *actual_k.
+    /// Returns false when the estimate is impossible (basic mode; *est gets μ).
+    bool estimate(index_t y, double* est, std::int32_t* actual_k) {
+        const index_t x = x_;
+        double base = p_.mu;
+        if (p_.mode == 1 && x >= 0 && y >= 0) base = x_base_[x];
+        if (p_.mode == 2) {
+            if (x >= 0) base += x_base_[x];
+            if (y >= 0) base += y_base_[y];
+        }
+        *actual_k = 0;
+        *est = base;
+        if (x < 0 || y < 0) return p_.mode != 0;
+        cand_.clear();
+        for (index_t f = by_y_.indptr[y]; f < by_y_.indptr[y + 1]; ++f) {
+            const std::int32_t x2 = by_y_.indices[f];
+            const float s = dense_[x2];
+            if (s > 0) cand_.push_back({s, x2, by_y_.data[f]});
+        }
+        const auto k = static_cast<std::size_t>(std::max<std::int64_t>(p_.k, 0));
+        if (cand_.size() > k) {
+            std::nth_element(cand_.begin(), cand_.begin() + static_cast<std::ptrdiff_t>(k),
+                             cand_.end(), [](const Cand& a, const Cand& b) {
+                                 return a.s > b.s || (a.s == b.s && a.x < b.x);
+                             });
+            cand_.resize(k);
+        }
+        double sum_s = 0, sum_r = 0;
+        for (const Cand& c : cand_) {
+            double r = c.r;
+            if (p_.mode == 1) r -= x_base_[c.x];
+            if (p_.mode == 2) r -= p_.mu + x_base_[c.x] + y_base_[y];
+            sum_s += c.s;
+            sum_r += static_cast<double>(c.s) * r;
+        }
+        *actual_k = static_cast<std::int32_t>(cand_.size());
+        const bool enough = static_cast<std::int64_t>(cand_.size()) >= p_.min_k && sum_s > 0;
+        if (p_.mode == 0) {
+            if (!enough) return false;
+            *est = sum_r / sum_s;
+            return true;
+        }
+        if (enough) *est = base + sum_r / sum_s;
+        return true;
+    }
+
+private:
+    struct Cand {
+        float s;
+        std::int32_t x;
+        float r;
+    };
+    void unload() {
+        for (std::int32_t x2 : filled_) dense_[x2] = 0.0f;
+        filled_.clear();
+        if (x_ < 0) return;
+        if (sim_.indptr)
+            for (index_t e = sim_.indptr[x_]; e < sim_.indptr[x_ + 1]; ++e)
+            dense_[sim_.indices[e]] = 0.0f;
+        dense_[x_] = 0.0f;
+        x_ = -1;
+    }
+    const CsrView& sim_;
+    const CsrView& by_y_;
+    const float* x_base_;
+    const float* y_base_;
+    KnnPredictParams p_;
+    std::vector<float> dense_;
+    std::vector<Cand> cand_;
+    std::vector<std::int32_t> filled_;
+    index_t x_ = -1;
+};
+
+/// Estimates of n pairs (x[j], y[j]) (−1: unknown or without data), visited in `order`
+/// (a permutation of the pairs grouped by x, so each similarity row is scattered once).
+/// @param sim  similarity rows (n_x × n_x);  by_y  ratings as y × x CSR
+/// @param x_base  means (mode means) or b_x (mode baseline), n_x;  y_base  b_y (baseline), n_y
+/// @param est, actual_k, possible  outputs of n
+inline void knn_predict(const CsrView& sim, const CsrView& by_y, const float* x_base,
+                        const float* y_base, const KnnPredictParams& p, const std::int64_t* xs,
+                        const std::int64_t* ys, const std::int64_t* order, index_t n,
+                        float* est, std::int32_t* actual_k, std::uint8_t* possible,
+                        int n_threads) {
+    if (n == 0) return;
+    // group starts: positions in `order` where x changes
+    std::vector<index_t> starts;
+    starts.push_back(0);
+    for (index_t j = 1; j < n; ++j)
+        if (xs[order[j]] != xs[order[j - 1]]) starts.push_back(j);
+    starts.push_back(n);
+    const auto n_groups = static_cast<index_t>(starts.size()) - 1;
+    ParallelErrors errors;
+#pragma omp parallel num_threads(n_threads)
+    {
+        std::unique_ptr<KnnEstimator> knn;
+        errors.run([&] { knn = std::make_unique<KnnEstimator>(sim, by_y, x_base, y_base, p); });
+#pragma omp for schedule(dynamic, 4)
+        for (index_t g = 0; g < n_groups; ++g) {
+            if (errors.failed()) continue;
+            errors.run([&] {
+                knn->load(xs[order[starts[g]]]);
+                for (index_t j = starts[g]; j < starts[g + 1]; ++j) {
+                    const index_t q = order[j];
+                    double e;
+                    possible[q] = knn->estimate(ys[q], &e, &actual_k[q]) ? 1 : 0;
+                    est[q] = static_cast<float>(e);
+                }
+            });
+        }
+    }
+    errors.rethrow();
+}
+
+/// Estimates of every (xs[a], ys[b]) into out[a * stride_x + b * stride_y] (a dense score
+/// block: recommend's candidates). Parallel over xs.
+inline void knn_predict_grid(const CsrView& sim, const CsrView& by_y, const float* x_base,
+                             const float* y_base, const KnnPredictParams& p,
+                             const std::int64_t* xs, index_t n_x, const std::int64_t* ys,
+                             index_t n_y, float* out, index_t stride_x, index_t stride_y,
+                             int n_threads) {
+    if (n_x == 0 || n_y == 0) return;
+    ParallelErrors errors;
+#pragma omp parallel num_threads(n_threads)
+    {
+        std::unique_ptr<KnnEstimator> knn;
+        errors.run([&] { knn = std::make_unique<KnnEstimator>(sim, by_y, x_base, y_base, p); });
+#pragma omp for schedule(dynamic, 4)
+        for (index_t a = 0; a < n_x; ++a) {
+            if (errors.failed()) continue;
+            errors.run([&] {
+                knn->load(xs[a]);
+                for (index_t b = 0; b < n_y; ++b) {
+                    double e;
+                    std::int32_t k;
+                    knn->estimate(ys[b], &e, &k);
+                    out[a * stride_x + b * stride_y] = static_cast<float>(e);
+                }
+            });
+        }
+    }
+    errors.rethrow();
+}
+
+namespace detail {
+template <class Acc>
+void knn_predict_computed(const CsrView& sx, const CsrView& sy, const KnnSimParams& sp,
+                          const CsrView& by_y, const float* x_base, const float* y_base,
+                          const KnnPredictParams& p, const std::int64_t* xs,
+                          const std::int64_t* ys, const std::int64_t* order, index_t n,
+                          float* est, std::int32_t* actual_k, std::uint8_t* possible,
+                          int n_threads) {
+    std::vector<index_t> starts;
+    starts.push_back(0);
+    for (index_t j = 1; j < n; ++j)
+        if (xs[order[j]] != xs[order[j - 1]]) starts.push_back(j);
+    starts.push_back(n);
+    const auto n_groups = static_cast<index_t>(starts.size()) - 1;
+    // CsrView of the similarity side has n_x rows (no stored rows: an empty view)
+    const CsrView none{nullptr, nullptr, nullptr, sx.rows, sx.rows};
+    ParallelErrors errors;
+#pragma omp parallel num_threads(n_threads)
+    {
+        std::unique_ptr<KnnEstimator> knn;
+        std::unique_ptr<RowSimilarity<Acc>> rows;
+        errors.run([&] {
+            knn = std::make_unique<KnnEstimator>(none, by_y, x_base, y_base, p);
+            rows = std::make_unique<RowSimilarity<Acc>>(sx, sy, sp);
+        });
+#pragma omp for schedule(dynamic, 1)
+        for (index_t g = 0; g < n_groups; ++g) {
+            if (errors.failed()) continue;
+            errors.run([&] {
+                knn->load_computed(xs[order[starts[g]]],
+                                   [&](index_t x, auto&& emit) { rows->row(x, emit); });
+                for (index_t j = starts[g]; j < starts[g + 1]; ++j) {
+                    const index_t q = order[j];
+                    double e;
+                    possible[q] = knn->estimate(ys[q], &e, &actual_k[q]) ? 1 : 0;
+                    est[q] = static_cast<float>(e);
+                }
+            });
+        }
+    }
+    errors.rethrow();
+}
+}  // namespace detail
+
+/// knn_predict without stored similarities: each x's row is computed from the ratings
+/// (`sx` x × y and `sy` y × x, with the similarity's values: ratings, or the baseline
+/// residuals for pearson_baseline) when its group of pairs comes up, used, and dropped.
+/// Memory O(n_x) per thread at any scale; a whole test set costs one similarity pass.
+inline void knn_predict_computed(const CsrView& sx, const CsrView& sy, const KnnSimParams& sp,
+                                 const CsrView& by_y, const float* x_base, const float* y_base,
+                                 const KnnPredictParams& p, const std::int64_t* xs,
+                                 const std::int64_t* ys, const std::int64_t* order, index_t n,
+                                 float* est, std::int32_t* actual_k, std::uint8_t* possible,
+                                 int n_threads) {
+    if (n == 0) return;
+    switch (static_cast<SimKind>(sp.kind)) {
+        case SimKind::pearson:
+            return detail::knn_predict_computed<detail::AccPearson>(
+                sx, sy, sp, by_y, x_base, y_base, p, xs, ys, order, n, est, actual_k, possible,
+                n_threads);
+        case SimKind::msd:
+            return detail::knn_predict_computed<detail::AccMsd>(
+                sx, sy, sp, by_y, x_base, y_base, p, xs, ys, order, n, est, actual_k, possible,
+                n_threads);
+        default:
+            return detail::knn_predict_computed<detail::AccCos>(
+                sx, sy, sp, by_y, x_base, y_base, p, xs, ys, order, n, est, actual_k, possible,
+                n_threads);
+    }
+}
+
+/// Item-item scores of implicit feedback (implicit's nearest-neighbour models):
+/// score(u, i) = Σ_{j∈I_u} r_uj · S[j, i], with S the pruned similarity rows (row j: j's
+/// neighbours). For each user in `users` (−1: no data, all scores 0) and each candidate c,
+/// out[a * n_cand + c] = score(users[a], cand[c]). Parallel over users; a dense per-thread
+/// accumulator of n_items.
+inline void knn_dot_scores(const CsrView& sim, const CsrView& by_user, const std::int64_t* users,
+                           index_t n_users, const std::int32_t* cand, index_t n_cand, float* out,
+                           int n_threads) {
+    if (n_users == 0 || n_cand == 0) return;
+    ParallelErrors errors;
+#pragma omp parallel num_threads(n_threads)
+    {
+        std::vector<float> acc;
+        errors.run([&] { acc.assign(static_cast<std::size_t>(sim.rows), 0.0f); });
+#pragma omp for schedule(dynamic, 4)
+        for (index_t a = 0; a < n_users; ++a) {
+            if (errors.failed()) continue;
+            const index_t u = users[a];
+            float* row = out + a * n_cand;
+            if (u < 0) {
+                std::fill_n(row, n_cand, 0.0f);
+                continue;
+            }
+            for (index_t e = by_user.indptr[u]; e < by_user.indptr[u + 1]; ++e) {
+                const std::int32_t j = by_user.indices[e];
+                const float w = by_user.data[e];
+                for (index_t f = sim.indptr[j]; f < sim.indptr[j + 1]; ++f)
+                    acc[sim.indices[f]] += w * sim.data[f];
+            }
+            for (index_t c = 0; c < n_cand; ++c) row[c] = acc[cand[c]];
+            for (index_t e = by_user.indptr[u]; e < by_user.indptr[u + 1]; ++e) {
+                const std::int32_t j = by_user.indices[e];
+                for (index_t f = sim.indptr[j]; f < sim.indptr[j + 1]; ++f)
+                    acc[sim.indices[f]] = 0.0f;
+            }
+        }
+    }
+    errors.rethrow();
+}
+
+/// score(u[j], i[j]) as above for n pairs (−1 on either side: 0): a binary search of i in
+/// each rated item's similarity row.
+inline void knn_dot_pairs(const CsrView& sim, const CsrView& by_user, const std::int64_t* u,
+                          const std::int64_t* i, index_t n, float* out, int n_threads) {
+    if (n == 0) return;
+#pragma omp parallel for num_threads(n_threads) schedule(dynamic, 256)
+    for (index_t q = 0; q < n; ++q) {
+        float s = 0.0f;
+        if (u[q] >= 0 && i[q] >= 0) {
+            const auto target = static_cast<std::int32_t>(i[q]);
+            for (index_t e = by_user.indptr[u[q]]; e < by_user.indptr[u[q] + 1]; ++e) {
+                const std::int32_t j = by_user.indices[e];
+                const std::int32_t* b = sim.indices + sim.indptr[j];
+                const std::int32_t* end = sim.indices + sim.indptr[j + 1];
+                const std::int32_t* hit = std::lower_bound(b, end, target);
+                if (hit != end && *hit == target) s += by_user.data[e] * sim.data[hit - sim.indices];
+            }
+        }
+        out[q] = s;
+    }
+}
+
+}  // namespace mfrec
