@@ -12,7 +12,8 @@ Two tables, both from one interpreter with one build of mfrec:
   10_000_000, random_state=0)`` (its 80/20 training part), and the speedup 1-thread / 2-thread.
 
 Models: every model mfrec exports (``mfrec.all_models()``; the four of mfrec 0.1.0 when run
-against that release), at their defaults (ImplicitALS on ratings >= 4)::
+against that release), at their defaults (implicit-feedback models — ImplicitALS, BPR — on
+ratings >= 4)::
 
     python benchmarks/busy_threads.py --json benchmarks/results/busy_threads.json [--skip-10m]
 
@@ -33,6 +34,7 @@ import time
 import mfrec
 
 NAMES = ["Baseline", "FunkSVD", "ALS", "ImplicitALS"]
+IMPLICIT = ("ImplicitALS", "BPR")  # fitted on the positives (ratings >= 4)
 
 
 def _cpu() -> str:
@@ -82,7 +84,7 @@ def _fit_seconds(name, data, threads, repeats):
 
 def _measure(name, train, positives, pairs, repeats):
     """Median seconds per thread setting, the settings timed alternately."""
-    data = positives if name == "ImplicitALS" else train
+    data = positives if name in IMPLICIT else train
     _fit_seconds(name, data, 1, 1)  # warm-up (allocators, thread pool)
     runs = {t: [] for t in pairs}
     for _ in range(repeats):

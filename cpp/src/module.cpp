@@ -18,6 +18,7 @@ void register_svdpp(py::module_& m);
 void register_bmf(py::module_& m);
 void register_nmf(py::module_& m);
 void register_knn(py::module_& m);
+void register_bpr(py::module_& m);
 }  // namespace mfrec::bind
 
 PYBIND11_MODULE(_core, m) {
@@ -50,4 +51,5 @@ PYBIND11_MODULE(_core, m) {
     mfrec::bind::register_bmf(m);
     mfrec::bind::register_nmf(m);
     mfrec::bind::register_knn(m);
+    mfrec::bind::register_bpr(m);
 }

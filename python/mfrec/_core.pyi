@@ -11,6 +11,7 @@ from numpy.typing import NDArray
 __version__: str
 __all__: list[str] = [
     "AlsParams",
+    "BprParams",
     "GibbsParams",
     "KnnPredictParams",
     "KnnSimParams",
@@ -20,6 +21,9 @@ __all__: list[str] = [
     "SvdppParams",
     "als_half_sweep",
     "baseline_als_sweep",
+    "bpr_alias_table",
+    "bpr_epochs",
+    "bpr_fold_in",
     "cpu_isa_level",
     "gibbs_half_sweep",
     "gram",
@@ -73,6 +77,31 @@ class AlsParams:
         mu: float = ...,
         cg_steps: int = ...,
         reg_bias: float = ...,
+    ) -> None: ...
+
+class BprParams:
+    """
+    BPR's SGD step and sampling (see bpr.hpp).
+    """
+    lr: float
+    reg_user: float
+    reg_item: float
+    reg_bias: float
+    adagrad: bool
+    verify: bool
+    n_factors: int
+    seed: int
+    def __init__(
+        self,
+        *,
+        lr: float = ...,
+        reg_user: float = ...,
+        reg_item: float = ...,
+        reg_bias: float = ...,
+        adagrad: bool = ...,
+        verify: bool = ...,
+        n_factors: int = ...,
+        seed: int = ...,
     ) -> None: ...
 
 class GibbsParams:
@@ -266,6 +295,59 @@ def baseline_als_sweep(
 ) -> float:
     """
     One alternating sweep of exact bias solves (items, then users); returns the training SSE.
+    """
+
+def bpr_alias_table(
+    weights: NDArray[np.float64],
+    thr: NDArray[np.uint32],
+    alias: NDArray[np.int32],
+) -> None:
+    """
+    Walker's alias table of the distribution proportional to `weights` (n,): thr (uint32) and
+    alias (int32), n each: a 32-bit draw r picks column c = floor(r*n / 2**32) and the item c
+    when the low 32 bits of r*n are < thr[c], else alias[c].
+    """
+
+def bpr_epochs(
+    indptr: NDArray[np.int64],
+    indices: NDArray[np.int32],
+    P: NDArray[np.float32],
+    Q: NDArray[np.float32],
+    bias: NDArray[np.float32],
+    Gu: NDArray[np.float32],
+    Gi: NDArray[np.float32],
+    neg_thr: NDArray[np.uint32],
+    neg_alias: NDArray[np.int32],
+    *,
+    params: BprParams,
+    first_epoch: int,
+    n_epochs: int,
+    n_threads: int,
+) -> tuple[NDArray[np.float64], NDArray[np.int64], NDArray[np.float64]]:
+    """
+    BPR epochs first_epoch .. first_epoch + n_epochs - 1 over the positives (users x items CSR
+    pattern, sorted rows), updating P, Q, bias (and Gu, Gi with AdaGrad) in place; stops after
+    an epoch whose loss is not finite. Returns (sum of -ln sigma(x) per epoch, triples updated
+    per epoch, seconds since the start after each epoch).
+    """
+
+def bpr_fold_in(
+    indptr: NDArray[np.int64],
+    indices: NDArray[np.int32],
+    P: NDArray[np.float32],
+    Q: NDArray[np.float32],
+    bias: NDArray[np.float32],
+    neg_thr: NDArray[np.uint32],
+    neg_alias: NDArray[np.int32],
+    *,
+    params: BprParams,
+    n_passes: int,
+    n_threads: int,
+) -> None:
+    """
+    Fold-in: new users' factors P (rows x k, the start values, updated in place) from their
+    positives (CSR pattern over the items, sorted rows) by n_passes visits of BPR's SGD with the
+    items Q, bias fixed. A row's result depends on its own items only.
     """
 
 def cpu_isa_level() -> int:
