@@ -42,8 +42,13 @@ def _placeholder(name: str) -> type:
 
         pytest.skip(f"{name} is not offered by mfrec (left out, docs/compat.md)")
 
+    def __getattr__(self, attr):
+        if attr.startswith("__"):
+            raise AttributeError(attr)
+        return _skip
+
     return type(name, (), {"__init__": __init__, "fit": _skip, "test": _skip,
-                           "predict": _skip, "recommend": _skip,
+                           "predict": _skip, "recommend": _skip, "__getattr__": __getattr__,
                            "__repr__": lambda self: f"{name}()"})
 
 

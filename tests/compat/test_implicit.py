@@ -409,3 +409,38 @@ def test_same_model_as_implicit_on_lastfm_sized_data():
         theirs.fit(C, show_progress=False)
     np.testing.assert_allclose(ours.user_factors @ ours.item_factors.T,
                                theirs.user_factors @ theirs.item_factors.T, atol=2e-3)
+
+
+# --------------------------------------------------------------------------- BPR
+def test_bpr_is_mfrec_bpr_in_implicits_layout(tmp_path):
+    import mfrec
+    from mfrec.compat.implicit.bpr import BayesianPersonalizedRanking
+
+    C = _counts(50, 40, seed=9)
+    calls = []
+    model = BayesianPersonalizedRanking(factors=6, iterations=5, learning_rate=0.05,
+                                        regularization=0.01, random_state=3, num_threads=1)
+    model.fit(C, show_progress=False, callback=lambda *a: calls.append(a))
+    assert [c[0] for c in calls] == list(range(5)) and all(len(c) == 4 for c in calls)
+    ref = mfrec.BPR(n_factors=6, n_epochs=5, lr=0.05, reg=0.01, lr_schedule="constant",
+                    n_threads=1, random_state=3).fit(C)
+    assert model.item_factors.shape == (40, 7) and model.user_factors.shape == (50, 7)
+    np.testing.assert_array_equal(model.user_factors[:, -1], 1.0)
+    np.testing.assert_array_equal(model.item_factors[:, :6], ref.item_factors_)
+    np.testing.assert_array_equal(model.item_factors[:, 6], ref.item_bias_)
+    scores = model.user_factors @ model.item_factors.T
+    ids, got = model.recommend(4, C[4], N=5)
+    masked = scores[4].copy()
+    masked[C[4].indices] = -np.inf
+    np.testing.assert_array_equal(ids, _dense_top(masked, 5)[0])
+    np.testing.assert_allclose(got, masked[ids], rtol=1e-5)
+    with pytest.raises(NotImplementedError):
+        model.recalculate_user(0, C[0])  # as implicit's BPR
+    model.save(tmp_path / "bpr.npz")
+    again = BayesianPersonalizedRanking.load(str(tmp_path / "bpr"))
+    np.testing.assert_array_equal(again.item_factors, model.item_factors)
+    empty = BayesianPersonalizedRanking(factors=3).fit(sp.csr_matrix((3, 4)),
+                                                       show_progress=False)
+    assert not empty.item_factors.any() and (empty.user_factors[:, -1] == 1).all()
+    with pytest.raises(ValueError, match="GPU"):
+        BayesianPersonalizedRanking(use_gpu=True)
