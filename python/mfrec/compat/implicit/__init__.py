@@ -12,15 +12,15 @@ from __future__ import annotations
 
 import importlib
 
-from . import als, cpu, evaluation, gpu, nearest_neighbours, recommender_base, utils
+from . import als, bpr, cpu, evaluation, gpu, nearest_neighbours, recommender_base, utils
 
 __version__ = "0.7.3"
 
-__all__ = ["als", "cpu", "evaluation", "gpu", "nearest_neighbours", "recommender_base",
+__all__ = ["als", "bpr", "cpu", "evaluation", "gpu", "nearest_neighbours", "recommender_base",
            "utils"]
 
 
 def __getattr__(name: str):
-    if name in ("bpr", "datasets"):  # imported on first use
+    if name == "datasets":  # imported on first use
         return importlib.import_module(f"{__name__}.{name}")
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
