@@ -423,7 +423,8 @@ def test_bpr_is_mfrec_bpr_in_implicits_layout(tmp_path):
     model.fit(C, show_progress=False, callback=lambda *a: calls.append(a))
     assert [c[0] for c in calls] == list(range(5)) and all(len(c) == 4 for c in calls)
     ref = mfrec.BPR(n_factors=6, n_epochs=5, lr=0.05, reg=0.01, lr_schedule="constant",
-                    n_threads=1, random_state=3).fit(C)
+                    negatives="popularity", init_std=0.29 / 6, n_threads=1,
+                    random_state=3).fit(C)
     assert model.item_factors.shape == (40, 7) and model.user_factors.shape == (50, 7)
     np.testing.assert_array_equal(model.user_factors[:, -1], 1.0)
     np.testing.assert_array_equal(model.item_factors[:, :6], ref.item_factors_)

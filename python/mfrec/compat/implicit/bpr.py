@@ -4,11 +4,12 @@ implicit's layout: ``item_factors`` has ``factors + 1`` columns, the last one th
 and ``user_factors`` a last column of ones, so that ``user_factors @ item_factors.T`` is the
 model's score (p_uᵀq_i + b_i). Training is mfrec's BPR kernel with implicit's settings: SGD
 with the constant step ``learning_rate``, L2 weight ``regularization`` on every parameter,
-``iterations`` epochs of one sampled (user, liked, other) triple per stored entry, negatives
-uniform over the items and re-drawn when the user liked them (``verify_negative_samples``).
-Differences (docs/compat.md): mfrec visits every stored entry once per epoch (implicit draws
-the entries with replacement) and starts from N(0, 0.01) factors (implicit: uniform
-[−0.5, 0.5) / factors); ``callback`` gets None for implicit's ``correct`` and ``skipped``
+``iterations`` epochs of one (user, liked, other) triple per stored entry, the other item
+drawn as implicit draws it (the item of a random stored entry: popularity-weighted), a triple
+skipped when the user liked it (``verify_negative_samples``), factors started with implicit's
+spread (N(0, (0.29/factors)²); implicit: uniform [−0.5, 0.5) / factors). Difference
+(docs/compat.md): mfrec visits every stored entry once per epoch in a shuffled order
+(implicit draws the entries with replacement); ``callback`` gets None for implicit's ``correct`` and ``skipped``
 counts. As in implicit, ``recalculate_user`` raises NotImplementedError (``mfrec.BPR``'s
 ``fold_in`` fits new users by SGD on their items).
 """
@@ -59,7 +60,8 @@ class BayesianPersonalizedRanking(MatrixFactorizationBase):
         if isinstance(seed, (np.random.Generator, np.random.RandomState)):
             seed = int(seed.integers(0, 2**31)) if isinstance(seed, np.random.Generator) \
                 else int(seed.randint(0, 2**31))
-        return mfrec.BPR(n_factors=check_int(self.factors, "factors", min_value=1),
+        k = check_int(self.factors, "factors", min_value=1)
+        return mfrec.BPR(n_factors=k, negatives="popularity", init_std=0.29 / k,
                          n_epochs=check_int(self.iterations, "iterations", min_value=0),
                          lr=check_float(self.learning_rate, "learning_rate", positive=True),
                          reg=check_float(self.regularization, "regularization", nonneg=True),
