@@ -9,8 +9,8 @@ drawn as implicit draws it (the item of a random stored entry: popularity-weight
 skipped when the user liked it (``verify_negative_samples``), factors started with implicit's
 spread (N(0, (0.29/factors)²); implicit: uniform [−0.5, 0.5) / factors). Difference
 (docs/compat.md): mfrec visits every stored entry once per epoch in a shuffled order
-(implicit draws the entries with replacement); ``callback`` gets None for implicit's ``correct`` and ``skipped``
-counts. As in implicit, ``recalculate_user`` raises NotImplementedError (``mfrec.BPR``'s
+(implicit draws the entries with replacement); ``callback`` gets None for implicit's
+``correct`` and ``skipped`` counts. As in implicit, ``recalculate_user`` raises NotImplementedError (``mfrec.BPR``'s
 ``fold_in`` fits new users by SGD on their items).
 """
 
