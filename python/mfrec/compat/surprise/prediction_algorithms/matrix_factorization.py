@@ -23,6 +23,29 @@ __all__ = ["NMF", "SVD", "SVDpp"]
 _UNKNOWN = "User and item are unknown."
 
 
+def _scores(u, i, users, qi, bu, bi, mu) -> np.ndarray:
+    """μ + b_u + b_i + userᵀq_i of inner index pairs, the terms of an unknown side (−1) left
+    out (Surprise's rule for biased models), by mfrec's pair kernel (parallel, no gathered
+    copies): float32 arithmetic on the float32 values the attributes hold (they come from
+    mfrec's float32 fit; a value set by hand is rounded to float32)."""
+    from mfrec import _core
+    from mfrec._cores import threads_for, work_ns
+    from mfrec._validation import resolve_n_threads
+
+    f32 = lambda a: np.ascontiguousarray(a, dtype=np.float32)  # noqa: E731
+    users, qi = f32(users).reshape(len(users), -1), f32(qi).reshape(len(qi), -1)
+    out = np.empty(len(u), dtype=np.float32)
+    params = _core.PredictParams(offset=float(mu), use_fallback=False, fallback=0.0,
+                                 clip=False, lo=0.0, hi=0.0)
+    nt = threads_for(None, resolve_n_threads(None), work_ns("pair", len(u) * (qi.shape[1] + 4)))
+    _core.predict_pairs(np.ascontiguousarray(u, dtype=np.int64),
+                        np.ascontiguousarray(i, dtype=np.int64), users, qi, out,
+                        user_bias=None if bu is None else f32(bu),
+                        item_bias=None if bi is None else f32(bi), params=params,
+                        n_threads=nt)
+    return out.astype(np.float64)
+
+
 def _lr_reg(algo, names, lr_all, reg_all) -> dict:
     """Each ``lr_<x>``/``reg_<x>`` of Surprise: its own value, else the ``*_all`` one."""
     out = {}
@@ -103,15 +126,11 @@ class SVD(AlgoBase):
         return self
 
     def _estimate_batch(self, u, i):
-        known_u, known_i = u >= 0, i >= 0
-        both = known_u & known_i
-        uu, ii = np.maximum(u, 0), np.maximum(i, 0)
-        dots = np.where(both, np.einsum("ij,ij->i", self.pu[uu], self.qi[ii]), 0.0)
         if self.biased:
-            est = (self.trainset.global_mean + np.where(known_u, self.bu[uu], 0.0)
-                   + np.where(known_i, self.bi[ii], 0.0) + dots)
+            est = _scores(u, i, self.pu, self.qi, self.bu, self.bi, self.trainset.global_mean)
             return est, np.zeros(len(u), dtype=bool), "", None
-        return dots, ~both, _UNKNOWN, None
+        both = (u >= 0) & (i >= 0)
+        return _scores(u, i, self.pu, self.qi, None, None, 0.0), ~both, _UNKNOWN, None
 
 
 class SVDpp(AlgoBase):
@@ -169,13 +188,8 @@ class SVDpp(AlgoBase):
         return self
 
     def _estimate_batch(self, u, i):
-        known_u, known_i = u >= 0, i >= 0
-        both = known_u & known_i
-        uu, ii = np.maximum(u, 0), np.maximum(i, 0)
-        users = self.pu[uu] + self._user_implicit[uu]
-        dots = np.where(both, np.einsum("ij,ij->i", users, self.qi[ii]), 0.0)
-        est = (self.trainset.global_mean + np.where(known_u, self.bu[uu], 0.0)
-               + np.where(known_i, self.bi[ii], 0.0) + dots)
+        users = self.pu + self._user_implicit  # effective user vectors
+        est = _scores(u, i, users, self.qi, self.bu, self.bi, self.trainset.global_mean)
         return est, np.zeros(len(u), dtype=bool), "", None
 
 
@@ -224,15 +238,11 @@ class NMF(AlgoBase):
         return self
 
     def _estimate_batch(self, u, i):
-        known_u, known_i = u >= 0, i >= 0
-        both = known_u & known_i
-        uu, ii = np.maximum(u, 0), np.maximum(i, 0)
-        dots = np.where(both, np.einsum("ij,ij->i", self.pu[uu], self.qi[ii]), 0.0)
         if self.biased:
-            est = (self.trainset.global_mean + np.where(known_u, self.bu[uu], 0.0)
-                   + np.where(known_i, self.bi[ii], 0.0) + dots)
+            est = _scores(u, i, self.pu, self.qi, self.bu, self.bi, self.trainset.global_mean)
             return est, np.zeros(len(u), dtype=bool), "", None
-        return dots, ~both, _UNKNOWN, None
+        both = (u >= 0) & (i >= 0)
+        return _scores(u, i, self.pu, self.qi, None, None, 0.0), ~both, _UNKNOWN, None
 
 
 def _fit_or_nan(algo, model, trainset) -> bool:
