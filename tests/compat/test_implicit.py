@@ -445,3 +445,39 @@ def test_bpr_is_mfrec_bpr_in_implicits_layout(tmp_path):
     assert not empty.item_factors.any() and (empty.user_factors[:, -1] == 1).all()
     with pytest.raises(ValueError, match="GPU"):
         BayesianPersonalizedRanking(use_gpu=True)
+
+
+def test_utils_and_small_names(fitted):
+    from mfrec.compat.implicit import utils
+
+    model, C = fitted
+    assert list(utils.nonzeros(C, 2)) == list(zip(C[2].indices, C[2].data))
+    max_norm, aug = utils.augment_inner_product_matrix(model.item_factors)
+    np.testing.assert_allclose(np.linalg.norm(aug, axis=1), max_norm, rtol=1e-5)
+    a = utils.check_random_state(5).random(3)
+    np.testing.assert_array_equal(a, np.random.default_rng(5).random(3))
+    with pytest.warns(DeprecationWarning):
+        ids, _ = model.rank_items(0, C[0], [3, 1, 2])
+    assert sorted(ids) == [1, 2, 3]
+    np.testing.assert_allclose(model.YtY, model.item_factors.T @ model.item_factors, rtol=1e-5)
+    np.testing.assert_allclose(model.user_norms, np.linalg.norm(model.user_factors, axis=1),
+                               rtol=1e-6)
+    col = C.T.tocsr()[[1, 2]]
+    y = model.recalculate_item(np.array([1, 2]), col)
+    want = _reference_half_sweep(col, model.user_factors, 0.1)
+    np.testing.assert_allclose(y, want, rtol=2e-3, atol=1e-5)
+    ids, scores = model.similar_items(1, N=3, recalculate_item=True, item_users=col[0])
+    unit = model.item_factors / np.linalg.norm(model.item_factors, axis=1, keepdims=True)
+    q = y[0] / np.linalg.norm(y[0])
+    np.testing.assert_array_equal(ids, _dense_top(unit @ q, 3)[0])
+
+
+def test_get_movielens_reads_mfrecs_copy(ml100k):
+    from mfrec.compat.implicit.datasets.movielens import get_movielens
+
+    titles, ratings = get_movielens("100k")
+    assert ratings.shape == (1683, 944) and ratings.nnz == 100_000
+    assert ratings[242, 196] == 3.0  # u.data's first line: user 196 gave movie 242 a 3
+    assert titles.shape == (1683,)
+    with pytest.raises(ValueError, match="variant"):
+        get_movielens("7m")
