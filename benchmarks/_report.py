@@ -16,7 +16,8 @@ RATING_REFS = ("Surprise SVD", "LibMF native")
 RATING_HEADLINE = ("mfrec FunkSVD", "Surprise SVD")
 IMPLICIT_REF = "implicit ALS (CG)"
 IMPLICIT_SAME = {"mfrec ImplicitALS (CG)": "implicit ALS (CG)",
-                 "mfrec ImplicitALS (Cholesky)": "implicit ALS (Cholesky)"}
+                 "mfrec ImplicitALS (Cholesky)": "implicit ALS (Cholesky)",
+                 "mfrec BPR": "implicit BPR", "mfrec BPR (defaults)": "implicit BPR"}
 IMPLICIT_HEADLINE = ("mfrec ImplicitALS (CG)", "implicit ALS (CG)")
 TOPN_HEADLINE = ("mfrec recommend", "implicit recommend")
 

@@ -45,6 +45,16 @@ MODELS = {
         "mfrec", "k=100, 20 epochs, constant lr 0.005, reg 0.02, init_std 0.1"),
     "mfrec ALS": Spec("mfrec", "defaults: k=64, 15 epochs, reg 0.1 × n_u (ALS-WR), biased, "
                       "CG 3 steps"),
+    "mfrec SVDpp": Spec("mfrec", "defaults: k=100, 20 epochs, AdaGrad lr 0.02, reg 0.05, "
+                        "reg_implicit 0.0125, init_std 0.02"),
+    "mfrec SVDpp (Surprise settings)": Spec(
+        "mfrec", "k=20, 20 epochs, constant lr 0.007, reg 0.02, init_std 0.1 (Surprise's "
+        "SVDpp defaults)"),
+    "mfrec NMF": Spec("mfrec", "defaults: multiplicative updates, biased, k=15, 10 epochs, "
+                      "reg 0.15 (biases: reg 0.02, step 0.005), U(0, 0.5) init"),
+    "mfrec NMF (Surprise settings)": Spec(
+        "mfrec", "multiplicative updates in Surprise's order (update_order='simultaneous'), "
+        "k=15, 50 epochs, unbiased, reg 0.06, U(0, 1) init"),
     "mfrec KNNBaseline": Spec("mfrec", "Surprise's settings: item-based, pearson_baseline "
                               "(shrinkage 100), k=40, min_k 1, baselines by 10 ALS sweeps; "
                               "every positive similarity kept (sparse), none on 10M "
@@ -56,6 +66,9 @@ MODELS = {
     "Surprise SVDpp": Spec("surprise", "defaults: k=20, 20 epochs, lr 0.007, reg 0.02 "
                            "(cost per epoch ∝ Σ_u n_u²: hours on 10M)", "surprise",
                            infeasible=_SLOW_ON_10M, max_repeats=1, single_threaded=True),
+    "Surprise NMF": Spec("surprise", "defaults: k=15, 50 epochs, unbiased, reg_pu = reg_qi "
+                         "0.06, U(0, 1) init (multiplicative updates)", "surprise",
+                         max_repeats=1, single_threaded=True),
     "Surprise KNNBaseline": Spec("surprise", "item-based, pearson_baseline similarity (the "
                                  "one Surprise's docs advise for KNNBaseline), k=40, min_k 1, "
                                  "baselines by ALS; its dense item×item matrices need ~100 GB "
@@ -68,6 +81,21 @@ MODELS = {
     "LibMF haswell": Spec("libmf", "same parameters; rebuilt -O3 -march=haswell (AVX2 + FMA) "
                           "AVX OpenMP", "libmf"),
     "LibMF pip": Spec("libmf", "same parameters; the PyPI build (no AVX, no OpenMP)", "libmf"),
+    # Content and hybrid models need item features: the MovieLens sets only.
+    "mfrec ContentBased": Spec("mfrec", "defaults: per-user ridge on the item metadata "
+                               "(genres; + tags carried by >= 5 films on latest-small), reg 5, "
+                               "3 sweeps with item biases; MovieLens only (item features)",
+                               infeasible=frozenset(DATASETS) - frozenset(SMALL)),
+    "mfrec Blend": Spec("mfrec", "Baseline + FunkSVD + ALS + ContentBased (defaults), linear "
+                        "weights learned on 10 % of the training ratings, item-support "
+                        "buckets (5, 20, 100), members refitted on all of it (the blend "
+                        "benchmarks/blend.py chooses); MovieLens only",
+                        infeasible=frozenset(DATASETS) - frozenset(SMALL), max_repeats=1),
+    "mfrec BayesianMF": Spec("mfrec", "defaults: k=10, Gibbs sampling, 30 burn-in + 150 kept "
+                             "sweeps, α sampled, posterior mean; its kept samples need "
+                             "n × 150 × 12 floats (1.8 GB on 10M)", infeasible=_SLOW_ON_10M),
+    "LibMF native --nmf": Spec("libmf", "LibMF native's parameters with do_nmf (projected SGD: "
+                               "P, Q clamped at 0 after every update)", "libmf"),
 }
 
 
@@ -151,7 +179,8 @@ def run(model: str, dataset: str, threads: int, repeats: int) -> dict:
     fits, last = [], None
     for _ in range(min(repeats, spec.max_repeats or repeats)):
         if spec.library == "mfrec":
-            res = _fit_mfrec(model, train, test, n_users, n_items, scale, threads, 0)
+            res = _fit_mfrec(model, train, test, n_users, n_items, scale, threads, 0,
+                             dataset=dataset)
         elif spec.library == "surprise":
             from peers.surprise_peer import fit_surprise
 
@@ -162,7 +191,8 @@ def run(model: str, dataset: str, threads: int, repeats: int) -> dict:
         else:
             from peers.libmf_peer import fit_libmf
 
-            res = fit_libmf(train, test, **LIBMF, n_threads=threads, build=model.split()[1])
+            res = fit_libmf(train, test, **LIBMF, n_threads=threads, build=model.split()[1],
+                            do_nmf=model.endswith("--nmf"))
         fits.append(res["fit_seconds"])
         last = res
     import mfrec
@@ -176,11 +206,23 @@ def run(model: str, dataset: str, threads: int, repeats: int) -> dict:
     return rec
 
 
-def _fit_mfrec(model, train, test, n_users, n_items, scale, threads, seed) -> dict:
+def _item_metadata(dataset: str | None) -> dict | None:
+    """The item metadata (genres, tags) of a MovieLens set, in the split's inner item order
+    (the split's item ids are the inner ids of ``load_movielens``)."""
+    if dataset is None or not dataset.startswith("ml-"):
+        return None
     import mfrec
 
+    return mfrec.datasets.load_movielens(dataset[3:]).item_metadata
+
+
+def _fit_mfrec(model, train, test, n_users, n_items, scale, threads, seed,
+               dataset=None) -> dict:
+    import mfrec
+
+    meta = _item_metadata(dataset) if model in ("mfrec ContentBased", "mfrec Blend") else None
     data = mfrec.Interactions(*train, rating_scale=scale, user_ids=np.arange(n_users),
-                              item_ids=np.arange(n_items))
+                              item_ids=np.arange(n_items), item_metadata=meta)
     if model == "mfrec Baseline":
         est = mfrec.Baseline(n_threads=threads)
     elif model == "mfrec FunkSVD (Surprise settings)":
@@ -190,6 +232,26 @@ def _fit_mfrec(model, train, test, n_users, n_items, scale, threads, seed) -> di
         est = mfrec.FunkSVD(n_threads=threads, random_state=seed)
     elif model == "mfrec ALS":
         est = mfrec.ALS(n_threads=threads, random_state=seed)
+    elif model == "mfrec SVDpp":
+        est = mfrec.SVDpp(n_threads=threads, random_state=seed)
+    elif model == "mfrec SVDpp (Surprise settings)":
+        est = mfrec.SVDpp(n_factors=20, n_epochs=20, lr=0.007, reg=0.02, reg_implicit=0.02,
+                          init_std=0.1, lr_schedule="constant", n_threads=threads,
+                          random_state=seed)
+    elif model == "mfrec ContentBased":
+        est = mfrec.ContentBased(n_threads=threads)
+    elif model == "mfrec Blend":
+        est = mfrec.Blend([mfrec.Baseline(), mfrec.FunkSVD(random_state=seed),
+                           mfrec.ALS(random_state=seed), mfrec.ContentBased()],
+                          buckets=(5, 20, 100), n_threads=threads)
+    elif model == "mfrec BayesianMF":
+        est = mfrec.BayesianMF(n_threads=threads, random_state=seed)
+    elif model == "mfrec NMF":
+        est = mfrec.NMF(n_threads=threads, random_state=seed)
+    elif model == "mfrec NMF (Surprise settings)":
+        est = mfrec.NMF(algorithm="mu", update_order="simultaneous", n_factors=15,
+                        n_epochs=50, biased=False, reg=0.06, reg_bias=0.02, lr_bias=0.005,
+                        init_low=0.0, init_high=1.0, n_threads=threads, random_state=seed)
     elif model == "mfrec KNNBaseline":
         est = mfrec.KNNBaseline(similarity="pearson_baseline", k=40, n_threads=threads)
     else:

@@ -12,9 +12,12 @@ Two tables, both from one interpreter with one build of mfrec:
   10_000_000, random_state=0)`` (its 80/20 training part), and the speedup 1-thread / 2-thread.
 
 Models: every model mfrec exports (``mfrec.all_models()``; the four of mfrec 0.1.0 when run
-against that release), at their defaults (ImplicitALS on ratings >= 4)::
+against that release), at their defaults (implicit-feedback models — ImplicitALS, BPR — on
+ratings >= 4)::
 
     python benchmarks/busy_threads.py --json benchmarks/results/busy_threads.json [--skip-10m]
+
+``--models ContentBased,Blend`` measures only those (``--skip-idle``: the busy table only).
 """
 
 from __future__ import annotations
@@ -31,6 +34,7 @@ import time
 import mfrec
 
 NAMES = ["Baseline", "FunkSVD", "ALS", "ImplicitALS"]
+IMPLICIT = ("ImplicitALS", "BPR")  # fitted on the positives (ratings >= 4)
 
 
 def _cpu() -> str:
@@ -44,7 +48,12 @@ def _cpu() -> str:
     return platform.processor() or platform.machine()
 
 
+_ONLY: list[str] = []
+
+
 def _models():
+    if _ONLY:
+        return list(_ONLY)
     if hasattr(mfrec, "all_models"):
         return [name for name, _ in mfrec.all_models()]
     return [n for n in NAMES if hasattr(mfrec, n)]
@@ -75,7 +84,7 @@ def _fit_seconds(name, data, threads, repeats):
 
 def _measure(name, train, positives, pairs, repeats):
     """Median seconds per thread setting, the settings timed alternately."""
-    data = positives if name == "ImplicitALS" else train
+    data = positives if name in IMPLICIT else train
     _fit_seconds(name, data, 1, 1)  # warm-up (allocators, thread pool)
     runs = {t: [] for t in pairs}
     for _ in range(repeats):
@@ -91,7 +100,9 @@ def main() -> None:
     ap.add_argument("--models", default=None, help="comma-separated model names (default: all)")
     ap.add_argument("--skip-idle", action="store_true", help="the busy table only")
     args = ap.parse_args()
-    names = args.models.split(",") if args.models else _models()
+    if args.models:
+        _ONLY.extend(args.models.split(","))
+    names = _models()
     meta = {"mfrec": mfrec.__version__, "file": mfrec.__file__, "date": time.strftime("%Y-%m-%d"),
             "cpu": _cpu(),
             "cores": len(os.sched_getaffinity(0))}
@@ -113,10 +124,11 @@ def main() -> None:
         busy.kill()
         busy.wait()
 
-    print("\n## Idle machine: 2-thread / 1-thread speedup (1-thread s / 2-thread s)\n")
-    print("| data set | model | n_threads=2 s | n_threads=1 s | speedup |")
-    print("|---|---|---:|---:|---:|")
     sets = [] if args.skip_idle else [("ml-100k", train, positives, 5)]
+    if sets:
+        print("\n## Idle machine: 2-thread / 1-thread speedup (1-thread s / 2-thread s)\n")
+        print("| data set | model | n_threads=2 s | n_threads=1 s | speedup |")
+        print("|---|---|---:|---:|---:|")
     if not args.skip_10m and not args.skip_idle:
         big, big_pos = _data("synthetic-10m")
         sets.append(("synthetic-10m", big, big_pos, 3))

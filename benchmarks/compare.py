@@ -17,13 +17,14 @@ per task and data set, plus a one-line summary per task:
     for 50k items need ~100 GB): they are reported "skipped (infeasible)" there and run on the
     1M set, whose 5k items keep those matrices at 200 MB each and SVDpp at a few minutes.
 ``implicit``
-    mfrec ImplicitALS (CG, Cholesky) vs implicit's AlternatingLeastSquares (CG, Cholesky) and
-    BayesianPersonalizedRanking, on Last.fm 2K play counts, MovieLens 100K positives (r ≥ 4)
-    and synthetic 10M positives (r ≥ 4), one per-user 80/20 split (seed 0). Seconds per
-    iteration, NDCG@10, recall@10, MAP@10 of top-10 lists with training items filtered, peak
-    RSS. The ALS rows share k, λ, confidence and iterations per data set (printed above each
-    table); implicit is fed mfrec's confidences c with its alpha = 1 (same problem). There
-    is no mfrec BPR yet, so BPR has implicit's row only.
+    mfrec ImplicitALS (CG, Cholesky) vs implicit's AlternatingLeastSquares (CG, Cholesky), mfrec
+    BPR vs implicit's BayesianPersonalizedRanking, on Last.fm 2K play counts, MovieLens 100K
+    positives (r ≥ 4) and synthetic 10M positives (r ≥ 4), one per-user 80/20 split (seed 0).
+    Seconds per iteration, NDCG@10, recall@10, MAP@10 of top-10 lists with training items
+    filtered, peak RSS. The ALS rows share k, λ, confidence and iterations per data set
+    (printed above each table); implicit is fed mfrec's confidences c with its alpha = 1 (same
+    problem). BPR: implicit's defaults, mfrec's BPR with them mapped, and mfrec's BPR defaults
+    (same k and epochs); each draws nnz triples an iteration.
 ``topn``
     Top-10 for every user from the same random factors, ~100 seen items per user filtered:
     mfrec's recommend vs implicit's (BLAS at 1 thread, 10k users per call), 100k × 50k.

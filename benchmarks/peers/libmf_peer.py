@@ -149,8 +149,11 @@ def _as_triples(data, name):
 
 def fit_libmf(train, test, *, k=100, n_iters=20, eta=0.1, lambda_p2=0.1,
               lambda_q2=0.1, lambda_p1=0.0, lambda_q1=0.0, nr_bins=20,
-              n_threads=2, build="native") -> dict:
+              n_threads=2, build="native", do_nmf=False) -> dict:
     """Fit LibMF (squared loss, P_L2_MFR) on ``train``, score RMSE/MAE on ``test``.
+
+    ``do_nmf`` is LIBMF's ``--nmf`` (the binding's ``do_nmf`` option): every factor is
+    clamped at 0 after each SGD update.
 
     ``train``/``test`` are (users int32, items int32, ratings float32) tuples
     of 0-based ids.  Only ``MF.fit`` is timed (it includes the binding's own
@@ -162,7 +165,7 @@ def fit_libmf(train, test, *, k=100, n_iters=20, eta=0.1, lambda_p2=0.1,
     options = dict(fun=0, k=k, nr_threads=n_threads, nr_bins=nr_bins,
                    nr_iters=n_iters, lambda_p1=lambda_p1, lambda_p2=lambda_p2,
                    lambda_q1=lambda_q1, lambda_q2=lambda_q2, eta=eta,
-                   do_nmf=False, quiet=True, copy_data=False)
+                   do_nmf=bool(do_nmf), quiet=True, copy_data=False)
     X = np.empty((len(tr), 3), dtype=np.float32)  # C order: fit reads rows
     X[:, 0], X[:, 1], X[:, 2] = tu, tv, tr
     with _fitted(X, options, build) as (model, fit_seconds):

@@ -29,8 +29,10 @@ _DEFAULTS = {
                   lr_all=0.007, reg_all=0.02),
     "BaselineOnly": dict(bsl_options={}),
     "KNNBaseline": dict(k=40, min_k=1, sim_options={}, bsl_options={}),
+    "NMF": dict(n_factors=15, n_epochs=50, biased=False, reg_pu=0.06, reg_qi=0.06,
+                reg_bu=0.02, reg_bi=0.02, lr_bu=0.005, lr_bi=0.005, init_low=0, init_high=1),
 }
-_SEEDED = ("SVD", "SVDpp")  # the only ones with a random_state argument
+_SEEDED = ("SVD", "SVDpp", "NMF")  # the only ones with a random_state argument
 
 
 def surprise_available() -> bool:

@@ -14,7 +14,11 @@ void register_predict(py::module_& m);
 void register_rng(py::module_& m);
 void register_topk(py::module_& m);
 void register_als(py::module_& m);
+void register_svdpp(py::module_& m);
+void register_bmf(py::module_& m);
+void register_nmf(py::module_& m);
 void register_knn(py::module_& m);
+void register_bpr(py::module_& m);
 }  // namespace mfrec::bind
 
 PYBIND11_MODULE(_core, m) {
@@ -43,5 +47,9 @@ PYBIND11_MODULE(_core, m) {
     mfrec::bind::register_rng(m);
     mfrec::bind::register_topk(m);
     mfrec::bind::register_als(m);
+    mfrec::bind::register_svdpp(m);
+    mfrec::bind::register_bmf(m);
+    mfrec::bind::register_nmf(m);
     mfrec::bind::register_knn(m);
+    mfrec::bind::register_bpr(m);
 }

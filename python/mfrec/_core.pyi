@@ -11,13 +11,21 @@ from numpy.typing import NDArray
 __version__: str
 __all__: list[str] = [
     "AlsParams",
+    "BprParams",
+    "GibbsParams",
     "KnnPredictParams",
     "KnnSimParams",
+    "NmfParams",
     "PredictParams",
     "SgdParams",
+    "SvdppParams",
     "als_half_sweep",
     "baseline_als_sweep",
+    "bpr_alias_table",
+    "bpr_epochs",
+    "bpr_fold_in",
     "cpu_isa_level",
+    "gibbs_half_sweep",
     "gram",
     "implicit_loss",
     "init_normal",
@@ -29,6 +37,9 @@ __all__: list[str] = [
     "knn_predict_computed",
     "knn_predict_grid",
     "knn_similarity",
+    "nmf_mu_epochs",
+    "nmf_sgd_epochs",
+    "nonneg_ridge_rows",
     "openmp_enabled",
     "pack_panels",
     "predict_pairs",
@@ -36,6 +47,10 @@ __all__: list[str] = [
     "sgd_build_blocks",
     "sgd_epochs",
     "sgd_row_floats",
+    "stacked_moments",
+    "svdpp_epochs",
+    "svdpp_user_order",
+    "svdpp_user_terms",
     "topk",
     "topk_dense",
     "topk_panel_width",
@@ -62,6 +77,52 @@ class AlsParams:
         mu: float = ...,
         cg_steps: int = ...,
         reg_bias: float = ...,
+    ) -> None: ...
+
+class BprParams:
+    """
+    BPR's SGD step and sampling (see bpr.hpp).
+    """
+    lr: float
+    reg_user: float
+    reg_item: float
+    reg_bias: float
+    adagrad: bool
+    verify: bool
+    n_factors: int
+    seed: int
+    def __init__(
+        self,
+        *,
+        lr: float = ...,
+        reg_user: float = ...,
+        reg_item: float = ...,
+        reg_bias: float = ...,
+        adagrad: bool = ...,
+        verify: bool = ...,
+        n_factors: int = ...,
+        seed: int = ...,
+    ) -> None: ...
+
+class GibbsParams:
+    """
+    What a Gibbs half-sweep draws (see bmf.hpp).
+    """
+    alpha: float
+    mu: float
+    biased: bool
+    seed: int
+    sweep: int
+    side: int
+    def __init__(
+        self,
+        *,
+        alpha: float = ...,
+        mu: float = ...,
+        biased: bool = ...,
+        seed: int = ...,
+        sweep: int = ...,
+        side: int = ...,
     ) -> None: ...
 
 class KnnPredictParams:
@@ -96,6 +157,33 @@ class KnnSimParams:
         min_support: int = ...,
         shrinkage: float = ...,
         max_neighbors: int = ...,
+    ) -> None: ...
+
+class NmfParams:
+    """
+    NMF's multiplicative updates (see nmf.hpp): penalties per rating, bias steps.
+    """
+    mu: float
+    reg_p: float
+    reg_q: float
+    reg_bu: float
+    reg_bi: float
+    lr_bu: float
+    lr_bi: float
+    biased: bool
+    simultaneous: bool
+    def __init__(
+        self,
+        *,
+        mu: float = ...,
+        reg_p: float = ...,
+        reg_q: float = ...,
+        reg_bu: float = ...,
+        reg_bi: float = ...,
+        lr_bu: float = ...,
+        lr_bi: float = ...,
+        biased: bool = ...,
+        simultaneous: bool = ...,
     ) -> None: ...
 
 class PredictParams:
@@ -144,6 +232,31 @@ class SgdParams:
         n_factors: int = ...,
     ) -> None: ...
 
+class SvdppParams:
+    """
+    SVD++'s SGD update (see svdpp.hpp); the steps come per epoch.
+    """
+    mu: float
+    reg_bu: float
+    reg_bi: float
+    reg_p: float
+    reg_q: float
+    reg_y: float
+    adagrad: bool
+    n_factors: int
+    def __init__(
+        self,
+        *,
+        mu: float = ...,
+        reg_bu: float = ...,
+        reg_bi: float = ...,
+        reg_p: float = ...,
+        reg_q: float = ...,
+        reg_y: float = ...,
+        adagrad: bool = ...,
+        n_factors: int = ...,
+    ) -> None: ...
+
 def als_half_sweep(
     indptr: NDArray[np.int64],
     indices: NDArray[np.int32],
@@ -184,9 +297,85 @@ def baseline_als_sweep(
     One alternating sweep of exact bias solves (items, then users); returns the training SSE.
     """
 
+def bpr_alias_table(
+    weights: NDArray[np.float64],
+    thr: NDArray[np.uint32],
+    alias: NDArray[np.int32],
+) -> None:
+    """
+    Walker's alias table of the distribution proportional to `weights` (n,): thr (uint32) and
+    alias (int32), n each: a 32-bit draw r picks column c = floor(r*n / 2**32) and the item c
+    when the low 32 bits of r*n are < thr[c], else alias[c].
+    """
+
+def bpr_epochs(
+    indptr: NDArray[np.int64],
+    indices: NDArray[np.int32],
+    P: NDArray[np.float32],
+    Q: NDArray[np.float32],
+    bias: NDArray[np.float32],
+    Gu: NDArray[np.float32],
+    Gi: NDArray[np.float32],
+    neg_thr: NDArray[np.uint32],
+    neg_alias: NDArray[np.int32],
+    *,
+    params: BprParams,
+    first_epoch: int,
+    n_epochs: int,
+    n_threads: int,
+) -> tuple[NDArray[np.float64], NDArray[np.int64], NDArray[np.float64]]:
+    """
+    BPR epochs first_epoch .. first_epoch + n_epochs - 1 over the positives (users x items CSR
+    pattern, sorted rows), updating P, Q, bias (and Gu, Gi with AdaGrad) in place; stops after
+    an epoch whose loss is not finite. Returns (sum of -ln sigma(x) per epoch, triples updated
+    per epoch, seconds since the start after each epoch).
+    """
+
+def bpr_fold_in(
+    indptr: NDArray[np.int64],
+    indices: NDArray[np.int32],
+    P: NDArray[np.float32],
+    Q: NDArray[np.float32],
+    bias: NDArray[np.float32],
+    neg_thr: NDArray[np.uint32],
+    neg_alias: NDArray[np.int32],
+    *,
+    params: BprParams,
+    n_passes: int,
+    n_threads: int,
+) -> None:
+    """
+    Fold-in: new users' factors P (rows x k, the start values, updated in place) from their
+    positives (CSR pattern over the items, sorted rows) by n_passes visits of BPR's SGD with the
+    items Q, bias fixed. A row's result depends on its own items only.
+    """
+
 def cpu_isa_level() -> int:
     """
     The best ISA level this CPU supports: 4, 3 or 0.
+    """
+
+def gibbs_half_sweep(
+    indptr: NDArray[np.int64],
+    indices: NDArray[np.int32],
+    data: NDArray[np.float32],
+    X: NDArray[np.float32],
+    Y: NDArray[np.float32],
+    *,
+    params: GibbsParams,
+    prec: NDArray[np.float32],
+    prec_mean: NDArray[np.float32],
+    stats_sum: NDArray[np.float64] | None = None,
+    stats_scatter: NDArray[np.float64] | None = None,
+    row_sse: NDArray[np.float64] | None = None,
+    n_threads: int,
+) -> int:
+    """
+    Draw every row of X (in place) with data from its Gaussian conditional given the fixed Y and
+    the prior N(prec⁻¹ prec_mean, prec⁻¹): one Gibbs half-sweep over the CSR rows. stats_sum /
+    stats_scatter (float64): Σ x and the lower triangle of Σ x xᵀ over the rows with data;
+    row_sse: each row's squared residuals. Returns the number of rows whose precision was not
+    positive definite (set to zero).
     """
 
 def gram(
@@ -362,6 +551,70 @@ def knn_similarity(
     each) when given.
     """
 
+def nmf_mu_epochs(
+    u_indptr: NDArray[np.int64],
+    u_indices: NDArray[np.int32],
+    u_data: NDArray[np.float32],
+    i_indptr: NDArray[np.int64],
+    i_indices: NDArray[np.int32],
+    i_data: NDArray[np.float32],
+    P: NDArray[np.float32],
+    Q: NDArray[np.float32],
+    bu: NDArray[np.float32],
+    bi: NDArray[np.float32],
+    *,
+    params: NmfParams,
+    n_epochs: int,
+    n_threads: int,
+) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
+    """
+    Epochs of NMF's multiplicative updates (a user half-sweep, then an item half-sweep) on the
+    ratings as users x items CSR (u_*) and items x users CSR (i_*); P, Q, bu, bi updated in
+    place. Stops after an epoch whose loss is not finite. Returns (sum of squared errors of each
+    epoch's item half-sweep, seconds since the start after each epoch), one entry per epoch run.
+    """
+
+def nmf_sgd_epochs(
+    user: NDArray[np.int32],
+    item: NDArray[np.int32],
+    rating: NDArray[np.float32],
+    block_ptr: NDArray[np.int64],
+    schedules: NDArray[np.int32],
+    steps: NDArray[np.float32],
+    P: NDArray[np.float32],
+    Q: NDArray[np.float32],
+    bu: NDArray[np.float32],
+    bi: NDArray[np.float32],
+    Gu: NDArray[np.float32],
+    Gi: NDArray[np.float32],
+    *,
+    params: SgdParams,
+    n_threads: int,
+) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
+    """
+    Projected SGD epochs of NMF on the block grid (sgd_epochs' arguments: FunkSVD's update, then
+    p, q clamped at 0). Returns (sum of squared errors per epoch, seconds since the start after
+    each epoch), one entry per epoch run.
+    """
+
+def nonneg_ridge_rows(
+    indptr: NDArray[np.int64],
+    indices: NDArray[np.int32],
+    data: NDArray[np.float32],
+    X: NDArray[np.float32],
+    Y: NDArray[np.float32],
+    *,
+    params: AlsParams,
+    x_bias: NDArray[np.float32] | None = None,
+    other_bias: NDArray[np.float32] | None = None,
+    n_threads: int,
+) -> None:
+    """
+    Solve every row of X (in place) against fixed Y: the explicit ALS row objective (params as
+    in als_half_sweep) with the factors constrained to be >= 0 (the bias free), exactly, by
+    Lawson & Hanson's active-set method. Rows without entries get 0.
+    """
+
 def openmp_enabled() -> bool:
     """
     True when the kernels were compiled with OpenMP (parallel).
@@ -448,6 +701,76 @@ def sgd_row_floats() -> int:
     """
     Row length (floats) to pad the factor matrices to for the fastest SGD kernel on this CPU: 16
     where the AVX-512 kernel runs (rows of up to 128 floats), else 8.
+    """
+
+def stacked_moments(
+    users: NDArray[np.int64],
+    items: NDArray[np.int64],
+    U: NDArray[np.float32],
+    V: NDArray[np.float32],
+    mean: NDArray[np.float32],
+    var: NDArray[np.float32],
+    *,
+    width: int,
+    block: bool = False,
+    n_threads: int,
+) -> None:
+    """
+    Moments over S stacked samples of (users[j], items[j]) (block: every pair): mean = Σ_s a_s,
+    var = S Σ_s a_s² − (Σ_s a_s)², a_s the dot product of the s-th blocks of `width` floats; −1:
+    NaN.
+    """
+
+def svdpp_epochs(
+    indptr: NDArray[np.int64],
+    indices: NDArray[np.int32],
+    ratings: NDArray[np.float32],
+    implicit_indptr: NDArray[np.int64],
+    implicit_indices: NDArray[np.int32],
+    active: NDArray[np.int32],
+    steps: NDArray[np.float32],
+    P: NDArray[np.float32],
+    Q: NDArray[np.float32],
+    Y: NDArray[np.float32],
+    bu: NDArray[np.float32],
+    bi: NDArray[np.float32],
+    Gu: NDArray[np.float32],
+    Gi: NDArray[np.float32],
+    *,
+    params: SvdppParams,
+    first_epoch: int,
+    seed: int,
+    n_threads: int,
+) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
+    """
+    SVD++ SGD epochs in one call, one per row of steps (a_bu, a_bi, a_p, a_q, a_y), users in the
+    order svdpp_user_order(active, seed, first_epoch + t); stops after an epoch whose loss is
+    not finite. Returns (sum of squared errors per epoch, seconds since the start after each
+    epoch), one entry per epoch run.
+    """
+
+def svdpp_user_order(
+    active: NDArray[np.int32],
+    *,
+    seed: int,
+    epoch: int,
+) -> NDArray[np.int32]:
+    """
+    The users of `active` in the visiting order of epoch `epoch` of svdpp_epochs for `seed` (a
+    seeded Fisher-Yates shuffle).
+    """
+
+def svdpp_user_terms(
+    indptr: NDArray[np.int64],
+    indices: NDArray[np.int32],
+    Y: NDArray[np.float32],
+    Z: NDArray[np.float32],
+    *,
+    n_threads: int,
+) -> None:
+    """
+    Z[u] = |N(u)|^-1/2 * sum of Y[j] over the columns j of row u of the CSR pattern (indptr,
+    indices); zero rows for empty N(u).
     """
 
 def topk(

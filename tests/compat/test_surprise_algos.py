@@ -11,12 +11,14 @@ import pytest
 import mfrec
 from mfrec.compat import surprise
 from mfrec.compat.surprise import (
+    NMF,
     SVD,
     AlgoBase,
     BaselineOnly,
     NormalPredictor,
     PredictionImpossible,
     Reader,
+    SVDpp,
     accuracy,
     similarities,
 )
@@ -303,3 +305,167 @@ def test_module_names_mirror_surprise():
                  "surprise.prediction_algorithms.random_pred"):
         importlib.import_module("mfrec.compat." + name)
     assert surprise.get_dataset_dir()
+
+
+def test_svdpp_estimates_follow_surprises_formula(split):
+    trainset, testset = split
+    algo = SVDpp(n_factors=6, n_epochs=5, random_state=0).fit(trainset)
+    assert algo.yj.shape == (trainset.n_items, 6) and algo.yj.dtype == np.float64
+    mu = trainset.global_mean
+    for raw_u, raw_i in (("u0", "i0"), ("u3", "i7"), ("u10", "i2")):
+        u, i = trainset.to_inner_uid(raw_u), trainset.to_inner_iid(raw_i)
+        rated = [j for j, _ in trainset.ur[u]]
+        implicit = algo.yj[rated].sum(axis=0) / np.sqrt(len(rated))
+        want = mu + algo.bu[u] + algo.bi[i] + algo.qi[i] @ (algo.pu[u] + implicit)
+        assert algo.predict(raw_u, raw_i, clip=False).est == pytest.approx(want, rel=1e-5)
+    i = trainset.to_inner_iid("i0")
+    assert algo.predict("new user", "i0").est == pytest.approx(mu + algo.bi[i])
+    assert algo.predict("x", "y").est == pytest.approx(mu)
+    preds = algo.test(testset[:100])
+    assert [p.est for p in preds] == [algo.predict(p.uid, p.iid).est for p in preds]
+
+
+def test_every_svdpp_step_and_weight_is_used(split):
+    trainset, testset = split
+
+    def rmse(**kw):
+        algo = SVDpp(n_factors=4, n_epochs=3, random_state=1, **kw).fit(trainset)
+        return accuracy.rmse(algo.test(testset), verbose=False)
+
+    base = rmse()  # this small fit runs on one thread: a seed fixes it
+    for name, value in (("lr_bu", 0.05), ("lr_bi", 0.05), ("lr_pu", 0.5), ("lr_qi", 0.05),
+                        ("lr_yj", 0.5), ("reg_bu", 1.0), ("reg_bi", 1.0), ("reg_pu", 1.0),
+                        ("reg_qi", 1.0), ("reg_yj", 5.0), ("lr_all", 0.05), ("reg_all", 1.0)):
+        assert abs(rmse(**{name: value}) - base) > 2e-5, name
+
+
+@pytest.mark.parametrize("name, kw", [("SVD", {}), ("SVD", {"biased": False}),
+                                      ("SVDpp", {}), ("NMF", {}), ("BaselineOnly", {}),
+                                      ("KNNBasic", {}), ("KNNWithMeans", {}),
+                                      ("KNNBaseline", {}),
+                                      ("KNNBasic", {"sim_options": {"name": "pearson",
+                                                                    "user_based": False}}),
+                                      ("BaselineOnly", {"bsl_options": {"method": "sgd"}})])
+def test_within_0_005_rmse_of_surprise_on_the_same_split(ratings, name, kw):
+    peer = pytest.importorskip("surprise")
+    raw = ratings.raw_ratings
+    results = []
+    for lib in (peer, surprise):
+        data = lib.Dataset.load_from_df(_frame(raw), lib.Reader(rating_scale=(1, 5)))
+        train, test = lib.model_selection.train_test_split(data, test_size=0.2,
+                                                           random_state=0)
+        extra = {"verbose": False} if name.startswith(("KNN", "Baseline")) else \
+            {"random_state": 0}
+        algo = getattr(lib, name)(**kw, **extra).fit(train)
+        results.append(lib.accuracy.rmse(algo.test(test), verbose=False))
+    assert abs(results[0] - results[1]) < 0.005, results
+
+
+def _frame(raw):
+    pd = pytest.importorskip("pandas")
+    return pd.DataFrame([r[:3] for r in raw], columns=["user", "item", "rating"])
+
+
+def test_nmf_is_non_negative_and_follows_surprises_rules(split):
+    trainset, testset = split
+    algo = NMF(n_factors=5, n_epochs=10, random_state=0).fit(trainset)
+    assert algo.pu.min() >= 0 and algo.qi.min() >= 0 and algo.pu.shape == (trainset.n_users, 5)
+    u, i = trainset.to_inner_uid("u1"), trainset.to_inner_iid("i4")
+    assert algo.predict("u1", "i4", clip=False).est == pytest.approx(algo.pu[u] @ algo.qi[i])
+    p = algo.predict("new user", "i4")
+    assert p.details["was_impossible"] and p.est == pytest.approx(trainset.global_mean)
+    biased = NMF(n_factors=5, n_epochs=5, biased=True, random_state=0).fit(trainset)
+    mu = trainset.global_mean
+    assert biased.predict("new user", "i4").est == pytest.approx(mu + biased.bi[i])
+    with pytest.raises(ValueError, match="init_low"):
+        NMF(init_low=-1)
+    # each bias step and weight reaches the kernel
+    fits = {kw: accuracy.rmse(NMF(n_factors=3, n_epochs=5, biased=True, random_state=0,
+                                  **dict([kw])).fit(trainset).test(testset), verbose=False)
+            for kw in (("reg_bu", 0.02), ("reg_bu", 2.0), ("reg_bi", 2.0), ("lr_bu", 0.05),
+                       ("lr_bi", 0.05), ("reg_pu", 1.0), ("reg_qi", 1.0))}
+    base = fits.pop(("reg_bu", 0.02))
+    for kw, value in fits.items():
+        assert value != base, kw
+
+
+@pytest.mark.parametrize("cls_name", ["KNNBasic", "KNNWithMeans", "KNNBaseline"])
+def test_knn_estimates_follow_surprises_formulas(split, cls_name):
+    """Surprise's aggregation over the k most similar neighbours who rated the item (user-
+    based by default), from the dense similarity matrix ``sim`` the layer exposes."""
+    trainset, testset = split
+    cls = getattr(surprise, cls_name)
+    algo = cls(k=5, min_k=2, sim_options={"name": "pearson", "min_support": 3},
+               verbose=False).fit(trainset)
+    sim = algo.sim
+    assert sim.shape == (trainset.n_users, trainset.n_users)
+    np.testing.assert_allclose(sim, similarities.pearson(
+        trainset.n_users, trainset.ir, 3), atol=1e-6)
+    mu = trainset.global_mean
+    if cls_name == "KNNWithMeans":
+        means = np.array([np.mean([r for _, r in trainset.ur[u]])
+                          for u in range(trainset.n_users)])
+        np.testing.assert_allclose(algo.means, means, rtol=1e-6)
+    checked = 0
+    for uid, iid, _ in testset[:200]:
+        if not (trainset.knows_user(trainset.to_inner_uid(uid)) if uid in
+                trainset._raw2inner_id_users else False):
+            continue
+        if iid not in trainset._raw2inner_id_items:
+            continue
+        u, i = trainset.to_inner_uid(uid), trainset.to_inner_iid(iid)
+        neigh = sorted(((sim[u, v], v, r) for v, r in trainset.ir[i] if sim[u, v] > 0),
+                       reverse=True)[:5]
+        if cls_name == "KNNBasic":
+            base = {v: 0.0 for _, v, _ in neigh}
+            own = 0.0
+        elif cls_name == "KNNWithMeans":
+            base, own = {v: means[v] for _, v, _ in neigh}, means[u]
+        else:
+            base = {v: mu + algo.bu[v] + algo.bi[i] for _, v, _ in neigh}
+            own = mu + algo.bu[u] + algo.bi[i]
+        pred = algo.predict(uid, iid, clip=False)
+        if len(neigh) < 2:
+            if cls_name == "KNNBasic":
+                assert pred.details["was_impossible"]
+                assert pred.details["reason"] == "Not enough neighbors."
+            continue
+        want = own + sum(s * (r - base[v]) for s, v, r in neigh) / sum(s for s, _, _ in neigh)
+        assert pred.est == pytest.approx(want, rel=1e-4, abs=1e-4)
+        assert pred.details["actual_k"] == len(neigh)
+        checked += 1
+    assert checked > 50
+    p = algo.predict("new user", "i0")
+    assert p.details["was_impossible"] and p.est == pytest.approx(mu)
+    assert p.details["reason"] == "User and/or item is unknown."
+
+
+@pytest.mark.parametrize("how", ["kfold", "train_test_split"])
+def test_splitters_fast_path_equals_the_plain_one(ratings, how, monkeypatch):
+    """Folds cut from arrays (and test() by array lookups) give exactly what the tuple lists
+    give: the same inner ids, ratings, test tuples and predictions."""
+    from mfrec.compat.surprise.model_selection import split as split_module
+
+    def pairs():
+        if how == "kfold":
+            return list(KFold(3, random_state=0).split(ratings))
+        return [train_test_split(ratings, test_size=0.25, random_state=3)]
+
+    fast = pairs()
+    with monkeypatch.context() as m:
+        m.setattr(split_module, "_encoder", lambda data: None)
+        plain = pairs()
+    for (trainset, testset), (ptrain, ptest) in zip(fast, plain):
+        assert ptrain._raw2inner_id_users == trainset._raw2inner_id_users
+        assert ptrain._raw2inner_id_items == trainset._raw2inner_id_items
+        np.testing.assert_array_equal(ptrain._users, trainset._users)
+        np.testing.assert_array_equal(ptrain._items, trainset._items)
+        np.testing.assert_array_equal(ptrain._ratings, trainset._ratings)
+        assert list(testset) == list(ptest) and type(ptest) is list
+        algo = SVD(n_factors=3, n_epochs=2, random_state=0).fit(trainset)
+        assert algo.test(testset) == algo.test(ptest)
+        edited = type(testset)(testset)
+        edited._codes = testset._codes
+        middle = len(edited) // 2
+        edited[middle] = ("u0", "i0", 3.0)  # an edited list no longer uses its codes
+        assert algo.test(edited)[middle] == algo.predict("u0", "i0", 3.0)

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import numbers
 from collections import defaultdict
-from itertools import chain
 from math import ceil, floor
 
 import numpy as np
@@ -28,10 +27,88 @@ def get_cv(cv):
                      f"{type(cv)}")
 
 
-def _pair(data, train_idx, test_idx):
+class _Encoded:
+    """The ratings of a data set as arrays, made once per ``split()`` call: global codes of
+    the raw ids by first appearance, the ratings, and the raw values for the test tuples.
+    The folds are then cut with numpy, and ``AlgoBase.test`` maps a fold's test pairs to
+    inner ids by array lookups (the codes travel with the test list)."""
+
+    def __init__(self, raw):
+        cols = list(zip(*raw))
+        self.users, self.items = (list(dict.fromkeys(cols[0])), list(dict.fromkeys(cols[1])))
+        codes_u = {x: k for k, x in enumerate(self.users)}
+        codes_i = {x: k for k, x in enumerate(self.items)}
+        n = len(raw)
+        self.gu = np.fromiter(map(codes_u.__getitem__, cols[0]), np.int64, count=n)
+        self.gi = np.fromiter(map(codes_i.__getitem__, cols[1]), np.int64, count=n)
+        self.ratings = np.asarray(cols[2], dtype=np.float64)
+        self.obj = [_objects(self.users), _objects(self.items), _objects(cols[2])]
+
+    def inner(self, g: np.ndarray, n_global: int, raw_ids: np.ndarray):
+        """Inner ids of the codes ``g`` by first appearance, the code → inner table, and the
+        raw → inner dict."""
+        uniq, first = np.unique(g, return_index=True)
+        order = uniq[np.argsort(first, kind="stable")]
+        table = np.full(n_global, -1, dtype=np.int64)
+        table[order] = np.arange(len(order))
+        return table[g], table, dict(zip(raw_ids[order].tolist(), range(len(order))))
+
+    def pair(self, data, train_idx, test_idx):
+        from ..trainset import Trainset
+
+        train_idx, test_idx = np.asarray(train_idx), np.asarray(test_idx)
+        gu, gi = self.gu[train_idx], self.gi[train_idx]
+        u, table_u, users = self.inner(gu, len(self.users), self.obj[0])
+        i, table_i, items = self.inner(gi, len(self.items), self.obj[1])
+        trainset = Trainset._from_arrays(u, i, self.ratings[train_idx],
+                                         data.reader.rating_scale, users, items)
+        trainset._codes = (self, table_u, table_i)
+        tu, ti = self.gu[test_idx], self.gi[test_idx]
+        cols = (self.obj[0][tu].tolist(), self.obj[1][ti].tolist(),
+                self.obj[2][test_idx].tolist())
+        testset = _Testset(zip(*cols))
+        testset._codes = (self, tu, ti, cols, list(testset))  # the last: to detect edits
+        return trainset, testset
+
+
+class _Testset(list):
+    """A test set (a plain list of ``(user, item, rating)`` tuples) that also carries the
+    codes of its pairs; ``AlgoBase.test`` uses them only while the list is unchanged."""
+
+    _codes = None
+
+
+def _objects(values) -> np.ndarray:
+    out = np.empty(len(values), dtype=object)
+    out[:] = list(values)
+    return out
+
+
+def _encoder(data):
+    """An _Encoded of ``data``'s ratings, or None where the plain path must run (a data set
+    class of a user's own, ids that are not hashable, ...)."""
+    from ..dataset import Dataset, DatasetAutoFolds
+
+    if (not isinstance(data, DatasetAutoFolds) or not data.raw_ratings
+            or type(data).construct_trainset is not Dataset.construct_trainset
+            or type(data).construct_testset is not Dataset.construct_testset):
+        return None
+    try:
+        return _Encoded(data.raw_ratings)
+    except (TypeError, ValueError):
+        return None
+
+
+def _pair(data, train_idx, test_idx, enc=None):
+    if enc is not None:
+        return enc.pair(data, train_idx, test_idx)
     raw = data.raw_ratings
-    return (data.construct_trainset([raw[i] for i in train_idx]),
-            data.construct_testset([raw[i] for i in test_idx]))
+
+    def take(idx):
+        idx = np.fromiter(idx, np.int64) if not isinstance(idx, np.ndarray) else idx
+        return list(map(raw.__getitem__, idx.tolist()))
+
+    return data.construct_trainset(take(train_idx)), data.construct_testset(take(test_idx))
 
 
 class KFold:
@@ -60,10 +137,12 @@ class KFold:
         if self.shuffle:
             get_rng(self.random_state).shuffle(order)
         stop = 0
+        enc = _encoder(data)
         for fold in range(self.n_splits):
             start = stop
             stop = start + n // self.n_splits + (1 if fold < n % self.n_splits else 0)
-            yield _pair(data, chain(order[:start], order[stop:]), order[start:stop])
+            yield _pair(data, np.concatenate([order[:start], order[stop:]]),
+                        order[start:stop], enc)
 
     def get_n_folds(self):
         return self.n_splits
@@ -131,9 +210,10 @@ class ShuffleSplit:
         n = len(data.raw_ratings)
         n_train, n_test = self.validate_train_test_sizes(self.test_size, self.train_size, n)
         rng = get_rng(self.random_state)
+        enc = _encoder(data)
         for _ in range(self.n_splits):
             perm = rng.permutation(n) if self.shuffle else np.arange(n)
-            yield _pair(data, perm[:n_train], perm[n_train:n_train + n_test])
+            yield _pair(data, perm[:n_train], perm[n_train:n_train + n_test], enc)
 
     def get_n_folds(self):
         return self.n_splits

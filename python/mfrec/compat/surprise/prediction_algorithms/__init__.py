@@ -2,9 +2,10 @@
 
 from .algo_base import AlgoBase
 from .baseline_only import BaselineOnly
-from .matrix_factorization import SVD
+from .knns import KNNBaseline, KNNBasic, KNNWithMeans
+from .matrix_factorization import NMF, SVD, SVDpp
 from .predictions import Prediction, PredictionImpossible
 from .random_pred import NormalPredictor
 
-__all__ = ["AlgoBase", "BaselineOnly", "NormalPredictor", "Prediction",
-           "PredictionImpossible", "SVD"]
+__all__ = ["AlgoBase", "BaselineOnly", "KNNBaseline", "KNNBasic", "KNNWithMeans", "NMF",
+           "NormalPredictor", "Prediction", "PredictionImpossible", "SVD", "SVDpp"]

@@ -1,0 +1,512 @@
+// NMF: matrix factorization with non-negative factors — two trainers and the fold-in solve.
+//
+//   r̂_ui = μ + b_u + b_i + p_uᵀq_i  (biased)   or   p_uᵀq_i,     p_u ≥ 0, q_i ≥ 0
+//   loss  = Σ_(u,i) (r_ui − r̂_ui)² + λ_p ‖p_u‖² + λ_q ‖q_i‖² + λ_bu b_u² + λ_bi b_i²
+//           (the penalties per rating, as in FunkSVD: user u's row pays n_u λ_p ‖p_u‖²)
+//
+// 1. Multiplicative updates (nmf_mu_epochs; Surprise's NMF, after Luo et al. 2014), in two
+//    half-sweeps per epoch: every user row with the items fixed, then every item row with the
+//    users fixed. For row u, walking its ratings in column order:
+//
+//        e = r − r̂ (current b_u),   b_u ← b_u + γ_bu (e − λ_bu b_u)            (biased)
+//        num_u += N q_i,   den_u += D q_i,   N = r⁺ + c⁻,   D = c⁺ + r⁻ + p_uᵀq_i
+//
+//    with c = μ + b_u + b_i (before the bias step; 0 unbiased) and x⁺ = max(x, 0), x⁻ =
+//    max(−x, 0), so that N − D = e and N, D ≥ 0; then, per factor,
+//
+//        p_uf ← p_uf · num_uf / (den_uf + λ_p n_u p_uf)     when that denominator is > 0
+//
+//    (else p_uf is left as it is: a zero denominator never makes a NaN). For ratings ≥ 0 and
+//    c ≥ 0 — ratings on a positive scale — N = r and D = r̂: exactly Surprise's update, whose
+//    fixed points are those of the loss above. Factors that start ≥ 0 stay ≥ 0 (a product of
+//    non-negative numbers), and a factor that reaches 0 stays 0. Each row reads only its own
+//    ratings and the fixed side, so rows run in parallel and the result is bit-identical at
+//    any thread count. By default the item half uses the new user rows (Gauss–Seidel); with
+//    NmfParams::simultaneous it uses the user rows and biases of the epoch's start, saved by
+//    the user half before each update — Surprise's order (a Jacobi step: Surprise accumulates
+//    both sides from the same old factors in one pass).
+//
+// 2. Projected SGD on the block grid of sgd_blocks.hpp (LibMF's --nmf): FunkSVD's update
+//    (sgd_step.hpp: error, biases, AdaGrad state), then p ← max(p, 0), q ← max(q, 0).
+//
+// 3. Fold-in (nonneg_ridge_rows): a new row's exact minimizer of its part of the loss with the
+//    other side fixed, factors ≥ 0 (the bias free), by the active-set method of Lawson &
+//    Hanson (1974) on the row's normal equations, in double.
+#pragma once
+
+#include <algorithm>
+#include <chrono>
+#include <cmath>
+#include <cstdint>
+#include <memory>
+#include <vector>
+
+#include "mfrec/als.hpp"
+#include "mfrec/common.hpp"
+#include "mfrec/linalg.hpp"
+#include "mfrec/parallel.hpp"
+#include "mfrec/sgd_blocks.hpp"
+#include "mfrec/sgd_mf.hpp"
+#include "mfrec/sgd_step.hpp"
+
+namespace mfrec {
+
+/// The multiplicative updates' parameters (bound as _core.NmfParams).
+struct NmfParams {
+    float mu = 0.f;                    // global mean (biased)
+    float reg_p = 0.06f, reg_q = 0.06f;  // λ_p, λ_q (times the row's count)
+    float reg_bu = 0.02f, reg_bi = 0.02f;
+    float lr_bu = 0.005f, lr_bi = 0.005f;
+    bool biased = false;
+    bool simultaneous = false;  // item half against the user rows of the epoch's start
+};
+
+namespace nmf_detail {
+
+/// One row of a multiplicative half-sweep (see the header comment): x (length k) and its
+/// bias xb against the fixed side Y (rows idx[0..n), values val), other_bias its biases.
+/// num, den: scratch of length k. Returns Σ e² over the row (errors before each bias step).
+MFREC_INLINE double mu_row(const std::int32_t* MFREC_RESTRICT idx,
+                           const float* MFREC_RESTRICT val, index_t n, float* MFREC_RESTRICT x,
+                           float* xb, MatrixView Y, const float* other_bias, float mu, float reg,
+                           float reg_b, float lr_b, bool biased, float* MFREC_RESTRICT num,
+                           float* MFREC_RESTRICT den) {
+    const index_t k = Y.cols;
+    std::fill(num, num + k, 0.f);
+    std::fill(den, den + k, 0.f);
+    double sse = 0.0;
+    float b = biased ? *xb : 0.f;
+    constexpr index_t kAhead = 8;  // rows of Y requested ahead
+    for (index_t e = 0; e < n; ++e) {
+        if (e + kAhead < n) linalg::prefetch_read(Y.row(idx[e + kAhead]), k);
+        const float* MFREC_RESTRICT y = Y.row(idx[e]);
+        const float pq = linalg::dot(x, y, k);
+        const float c = biased ? mu + b + other_bias[idx[e]] : 0.f;
+        const float r = val[e];
+        const float err = r - (c + pq);
+        sse += static_cast<double>(err) * err;
+        if (biased) b += lr_b * (err - reg_b * b);
+        // N − D = r − c − pq = e, both ≥ 0
+        const float wn = std::max(r, 0.f) + std::max(-c, 0.f);
+        const float wd = std::max(c, 0.f) + std::max(-r, 0.f) + pq;
+#pragma omp simd
+        for (index_t f = 0; f < k; ++f) {
+            num[f] += wn * y[f];
+            den[f] += wd * y[f];
+        }
+    }
+    if (biased) *xb = b;
+    const float lambda = reg * static_cast<float>(n);
+#pragma omp simd
+    for (index_t f = 0; f < k; ++f) {
+        const float d = den[f] + lambda * x[f];
+        x[f] = d > 0.f ? x[f] * (num[f] / d) : x[f];
+    }
+    return sse;
+}
+
+/// One half-sweep over the rows of R (inside the caller's parallel region): row u of X (and
+/// x_bias[u]) against Y; row_sse[u] = its Σ e².
+/// With save (rows × k) and save_bias, row u and its bias are first copied there.
+MFREC_INLINE void mu_half(CsrView R, MatrixView X, float* x_bias, MatrixView Y,
+                          const float* other_bias, float mu, float reg, float reg_b, float lr_b,
+                          bool biased, double* row_sse, float* num, float* den,
+                          const ParallelErrors& errors, float* save = nullptr,
+                          float* save_bias = nullptr) {
+    MFREC_PRAGMA(omp for schedule(dynamic, 32))
+    for (index_t u = 0; u < R.rows; ++u) {
+        if (errors.failed()) continue;
+        if (save) {
+            std::copy(X.row(u), X.row(u) + X.cols, save + u * X.cols);
+            save_bias[u] = x_bias[u];
+        }
+        const index_t b = R.indptr[u], e = R.indptr[u + 1];
+        row_sse[u] = mu_row(R.indices + b, R.data + b, e - b, X.row(u), x_bias + u, Y,
+                            other_bias, mu, reg, reg_b, lr_b, biased, num, den);
+    }  // implicit barrier
+}
+
+/// Everything the epochs of the multiplicative updates read and write.
+struct MuArgs {
+    CsrView by_user, by_item;  // the ratings, users × items and items × users
+    MatrixView P, Q;           // n_users × k, n_items × k (k possibly zero-padded)
+    float *bu, *bi;            // n_users, n_items
+    NmfParams prm;
+    float *P_old, *bu_old;     // prm.simultaneous: n_users × k and n_users scratch, else null
+    index_t n_epochs;
+    double* row_sse;           // scratch, n_users + n_items
+    double *epoch_sse, *epoch_seconds;  // out, n_epochs
+};
+
+/// What the threads of the epochs' parallel region share.
+struct MuShared {
+    ParallelErrors errors;
+    std::chrono::steady_clock::time_point start;
+    index_t done = 0;
+    bool stop = false;
+};
+
+/// One thread's part of the epochs (called inside the parallel region of an ISA entry point:
+/// worksharing loops only, so that it compiles for that entry's ISA).
+MFREC_INLINE void mu_epochs_thread(const MuArgs& a, MuShared& sh) {
+    const index_t k = a.P.cols;
+    const NmfParams& p = a.prm;
+    std::vector<float> num, den;
+    sh.errors.run([&] { num.resize(k), den.resize(k); });
+    // Two barriers per epoch (the ends of the half-sweeps): one thread sums the epoch's loss
+    // while the others start the next user half, which writes only the user rows' row_sse;
+    // `stop` is read after that half's barrier. (On a loaded machine every barrier waits for
+    // a descheduled thread: fewer barriers, less waiting.)
+    for (index_t t = 0; t < a.n_epochs; ++t) {
+        // simultaneous: each user row (and bias) is saved before its update, and the item
+        // half reads the saved ones (Surprise's order: both sides from the epoch's start)
+        mu_half(a.by_user, a.P, a.bu, a.Q, a.bi, p.mu, p.reg_p, p.reg_bu, p.lr_bu, p.biased,
+                a.row_sse, num.data(), den.data(), sh.errors, a.P_old, a.bu_old);
+        // set by epoch t − 1's single block, visible after the barrier above; P is no longer
+        // read after a divergence (the fit is abandoned)
+        if (sh.stop) break;
+        const MatrixView users = a.P_old ? MatrixView{a.P_old, a.P.rows, a.P.cols} : a.P;
+        mu_half(a.by_item, a.Q, a.bi, users, a.P_old ? a.bu_old : a.bu, p.mu, p.reg_q,
+                p.reg_bi, p.lr_bi, p.biased, a.row_sse + a.by_user.rows, num.data(),
+                den.data(), sh.errors);
+        MFREC_PRAGMA(omp single nowait)
+        {
+            // The epoch's loss: the item half's errors, summed in row order.
+            double sse = 0.0;
+            for (index_t i = 0; i < a.by_item.rows; ++i) sse += a.row_sse[a.by_user.rows + i];
+            a.epoch_sse[t] = sse;
+            a.epoch_seconds[t] =
+                std::chrono::duration<double>(std::chrono::steady_clock::now() - sh.start)
+                    .count();
+            sh.done = t + 1;
+            sh.stop = sh.errors.failed() || !std::isfinite(sse);
+        }  // no barrier: the next user half's (or the region's end) orders it
+    }
+}
+
+// The epochs compiled once per ISA level: each entry point holds its own parallel region
+// (GCC outlines a region with the target attribute of the function it is written in).
+#define MFREC_NMF_MU_ENTRY(NAME, ATTR)                                          \
+    ATTR inline void NAME(const MuArgs& a, MuShared& sh, int n_threads) {       \
+        MFREC_PRAGMA(omp parallel num_threads(n_threads))                       \
+        mu_epochs_thread(a, sh);                                                \
+    }
+#if MFREC_HAS_DISPATCH
+MFREC_NMF_MU_ENTRY(mu_epochs_v4, MFREC_TARGET_V4)
+MFREC_NMF_MU_ENTRY(mu_epochs_v3, MFREC_TARGET_V3)
+#endif
+MFREC_NMF_MU_ENTRY(mu_epochs_base, )
+#undef MFREC_NMF_MU_ENTRY
+
+// ---------------------------------------------------------------------- projected SGD
+/// One pass over ratings [begin, end) of a block: FunkSVD's update, then the projection
+/// onto p, q ≥ 0. With AdaGrad the squared row norms are set from the projected rows.
+template <bool Biased, bool Adagrad>
+MFREC_INLINE double psgd_range(const SgdBlocks& blocks, index_t begin, index_t end, MatrixView P,
+                               MatrixView Q, float* MFREC_RESTRICT bu, float* MFREC_RESTRICT bi,
+                               const AdaState& ada, const SgdParams& s) {
+    const index_t k = P.cols;
+    const float inv_k = detail::sgd_inv_k(s, k);
+    double sse = 0.0;
+    constexpr index_t kAhead = MFREC_SGD_PREFETCH;
+    for (index_t e = begin; e < end; ++e) {
+        if (kAhead > 0 && s.prefetch && e + kAhead < end) {
+            detail::prefetch_row(P.row(blocks.user[e + kAhead]), k);
+            detail::prefetch_row(Q.row(blocks.item[e + kAhead]), k);
+        }
+        const index_t u = blocks.user[e], i = blocks.item[e];
+        float* MFREC_RESTRICT p = P.row(u);
+        float* MFREC_RESTRICT q = Q.row(i);
+        const detail::SgdStep c = detail::sgd_scalar_step<Biased, Adagrad>(
+            u, i, blocks.rating[e], linalg::dot(p, q, k), bu, bi, ada, s, inv_k);
+        sse += static_cast<double>(c.err) * c.err;
+        if constexpr (Adagrad) {
+            float pp = 0.f, qq = 0.f;
+#pragma omp simd reduction(+ : pp, qq)
+            for (index_t f = 0; f < k; ++f) {
+                const float pf = p[f], qf = q[f];
+                const float np = std::max(c.dp * pf + c.ep * qf, 0.f);
+                const float nq = std::max(c.dq * qf + c.eq * pf, 0.f);
+                p[f] = np, q[f] = nq;
+                pp += np * np, qq += nq * nq;
+            }
+            ada.Nu[u] = pp, ada.Ni[i] = qq;
+        } else {
+#pragma omp simd
+            for (index_t f = 0; f < k; ++f) {
+                const float pf = p[f], qf = q[f];
+                p[f] = std::max(c.dp * pf + c.ep * qf, 0.f);
+                q[f] = std::max(c.dq * qf + c.eq * pf, 0.f);
+            }
+        }
+    }
+    return sse;
+}
+
+MFREC_INLINE double psgd_block_any(const SgdBlocks& blocks, index_t begin, index_t end,
+                                   MatrixView P, MatrixView Q, float* bu, float* bi,
+                                   const AdaState& ada, const SgdParams& s) {
+    if (s.adagrad) {
+        return s.biased ? psgd_range<true, true>(blocks, begin, end, P, Q, bu, bi, ada, s)
+                        : psgd_range<false, true>(blocks, begin, end, P, Q, bu, bi, ada, s);
+    }
+    return s.biased ? psgd_range<true, false>(blocks, begin, end, P, Q, bu, bi, ada, s)
+                    : psgd_range<false, false>(blocks, begin, end, P, Q, bu, bi, ada, s);
+}
+
+#define MFREC_PSGD_ENTRY(NAME, ATTR)                                                         \
+    ATTR inline double NAME(const SgdBlocks& blocks, index_t begin, index_t end,             \
+                            MatrixView P, MatrixView Q, float* bu, float* bi,                \
+                            const AdaState& ada, const SgdParams& s) {                       \
+        return psgd_block_any(blocks, begin, end, P, Q, bu, bi, ada, s);                     \
+    }
+#if MFREC_HAS_DISPATCH
+MFREC_PSGD_ENTRY(psgd_block_v4, MFREC_TARGET_V4)
+MFREC_PSGD_ENTRY(psgd_block_v3, MFREC_TARGET_V3)
+#endif
+MFREC_PSGD_ENTRY(psgd_block_base, )
+#undef MFREC_PSGD_ENTRY
+
+inline double psgd_block(const SgdBlocks& blocks, index_t begin, index_t end, MatrixView P,
+                         MatrixView Q, float* bu, float* bi, const AdaState& ada,
+                         const SgdParams& s) {
+#if MFREC_HAS_DISPATCH
+    const int level = isa_level();
+    if (level == 4) return psgd_block_v4(blocks, begin, end, P, Q, bu, bi, ada, s);
+    if (level == 3) return psgd_block_v3(blocks, begin, end, P, Q, bu, bi, ada, s);
+#endif
+    return psgd_block_base(blocks, begin, end, P, Q, bu, bi, ada, s);
+}
+
+// ---------------------------------------------------------------------- fold-in
+/// Per-thread scratch of the non-negative row solves (d = k or k + 1).
+struct NnlsScratch {
+    std::vector<double> A, b, x, s, w, L, rhs;
+    std::vector<float> z;
+    std::vector<index_t> set;
+    std::vector<char> passive;
+    explicit NnlsScratch(index_t d)
+        : A(d * d), b(d), x(d), s(d), w(d), L(d * d), rhs(d), z(d), set(d), passive(d) {}
+};
+
+/// s = argmin over the coordinates with passive[f] of ½ sᵀAs − bᵀs (the others 0), by a
+/// Cholesky factorization of A restricted to them (d × d row-major, double). A system that
+/// is not positive definite (no regularization, fewer ratings than factors) gets a relative
+/// 1e-10 added to its diagonal.
+MFREC_INLINE void solve_passive(NnlsScratch& sc, index_t d) {
+    index_t m = 0;
+    for (index_t f = 0; f < d; ++f)
+        if (sc.passive[f]) sc.set[m++] = f;
+    std::fill(sc.s.begin(), sc.s.end(), 0.0);
+    if (m == 0) return;
+    double jitter = 0.0;
+    for (int attempt = 0; attempt < 2; ++attempt) {
+        double max_diag = 0.0;
+        for (index_t a = 0; a < m; ++a) {
+            for (index_t c = 0; c <= a; ++c) sc.L[a * m + c] = sc.A[sc.set[a] * d + sc.set[c]];
+            max_diag = std::max(max_diag, sc.L[a * m + a]);
+            sc.rhs[a] = sc.b[sc.set[a]];
+        }
+        for (index_t a = 0; a < m; ++a) sc.L[a * m + a] += jitter;
+        bool ok = true;  // L Lᵀ = A_PP in the lower triangle
+        for (index_t j = 0; j < m && ok; ++j) {
+            double v = sc.L[j * m + j];
+            for (index_t c = 0; c < j; ++c) v -= sc.L[j * m + c] * sc.L[j * m + c];
+            if (!(v > 0.0)) {
+                ok = false;
+                break;
+            }
+            const double ljj = std::sqrt(v);
+            sc.L[j * m + j] = ljj;
+            for (index_t i = j + 1; i < m; ++i) {
+                double t = sc.L[i * m + j];
+                for (index_t c = 0; c < j; ++c) t -= sc.L[i * m + c] * sc.L[j * m + c];
+                sc.L[i * m + j] = t / ljj;
+            }
+        }
+        if (!ok) {
+            jitter = 1e-10 * std::max(max_diag, 1.0);
+            continue;
+        }
+        for (index_t i = 0; i < m; ++i) {  // L y = rhs, then Lᵀ s = y
+            double t = sc.rhs[i];
+            for (index_t c = 0; c < i; ++c) t -= sc.L[i * m + c] * sc.rhs[c];
+            sc.rhs[i] = t / sc.L[i * m + i];
+        }
+        for (index_t i = m - 1; i >= 0; --i) {
+            double t = sc.rhs[i];
+            for (index_t c = i + 1; c < m; ++c) t -= sc.L[c * m + i] * sc.rhs[c];
+            sc.rhs[i] = t / sc.L[i * m + i];
+        }
+        for (index_t a = 0; a < m; ++a) sc.s[sc.set[a]] = sc.rhs[a];
+        return;
+    }
+    // Still not positive definite after the jitter (only for non-finite input): zeros.
+}
+
+/// argmin ½ xᵀAx − bᵀx subject to x_f ≥ 0 for f < n_constrained (the rest free), A
+/// positive (semi)definite d × d: Lawson & Hanson's active-set method, from x = 0 with the
+/// free coordinates passive. The result is in sc.x.
+MFREC_INLINE void nnls_normal(NnlsScratch& sc, index_t d, index_t n_constrained) {
+    for (index_t f = 0; f < d; ++f) sc.passive[f] = f >= n_constrained;
+    std::fill(sc.x.begin(), sc.x.end(), 0.0);
+    if (d > n_constrained) {
+        solve_passive(sc, d);
+        std::copy(sc.s.begin(), sc.s.end(), sc.x.begin());
+    }
+    double scale = 0.0;
+    for (index_t f = 0; f < d; ++f) scale = std::max(scale, std::abs(sc.b[f]));
+    const double tol = 1e-10 * std::max(scale, 1e-30);
+    const index_t max_outer = 3 * d + 10;
+    for (index_t outer = 0; outer < max_outer; ++outer) {
+        // w = b − A x: the negative gradient; an active coordinate with w_f > 0 can improve.
+        index_t best = -1;
+        double best_w = tol;
+        for (index_t f = 0; f < n_constrained; ++f) {
+            if (sc.passive[f]) continue;
+            double w = sc.b[f];
+            for (index_t c = 0; c < d; ++c) w -= sc.A[f * d + c] * sc.x[c];
+            if (w > best_w) best_w = w, best = f;
+        }
+        if (best < 0) return;  // KKT: optimal
+        sc.passive[best] = 1;
+        for (index_t inner = 0; inner < d + 1; ++inner) {
+            solve_passive(sc, d);
+            // feasible: take it; else step from x toward s until a coordinate hits 0
+            double alpha = 1.0;
+            index_t hit = -1;
+            for (index_t f = 0; f < n_constrained; ++f) {
+                if (!sc.passive[f] || sc.s[f] > 0.0) continue;
+                const double den = sc.x[f] - sc.s[f];
+                const double a = den > 0.0 ? sc.x[f] / den : 0.0;
+                if (a < alpha) alpha = a, hit = f;
+            }
+            if (hit < 0) {
+                std::copy(sc.s.begin(), sc.s.end(), sc.x.begin());
+                break;
+            }
+            for (index_t f = 0; f < d; ++f) sc.x[f] += alpha * (sc.s[f] - sc.x[f]);
+            sc.x[hit] = 0.0;
+            for (index_t f = 0; f < n_constrained; ++f)
+                if (sc.passive[f] && sc.x[f] <= 0.0) sc.passive[f] = 0, sc.x[f] = 0.0;
+        }
+    }
+}
+
+MFREC_INLINE void nnls_rows_body(const AlsParams& prm, CsrView R, MatrixView X, MatrixView Y,
+                                 float* x_bias, const float* other_bias, int n_threads) {
+    const index_t k = Y.cols, d = prm.augment ? k + 1 : k;
+    ParallelErrors errors;
+    MFREC_PRAGMA(omp parallel num_threads(n_threads))
+    {
+        std::unique_ptr<NnlsScratch> scratch;
+        errors.run([&] { scratch.reset(new NnlsScratch(d)); });
+        MFREC_PRAGMA(omp for schedule(dynamic, 4))
+        for (index_t u = 0; u < R.rows; ++u) {
+            if (errors.failed()) continue;
+            NnlsScratch& sc = *scratch;
+            const index_t lo = R.indptr[u], hi = R.indptr[u + 1];
+            float* xu = X.row(u);
+            std::fill(sc.A.begin(), sc.A.end(), 0.0);
+            std::fill(sc.b.begin(), sc.b.end(), 0.0);
+            // A = Σ_j z_j z_jᵀ + diag(λ, …, λ, λ_b),  b = Σ_j t_j z_j
+            for (index_t e = lo; e < hi; ++e) {
+                float w, t;
+                als_detail::weight_target(prm, R.data[e], R.indices[e], other_bias, w, t);
+                const float* zj = als_detail::zrow(Y, R.indices[e], prm.augment, k, sc.z.data());
+                for (index_t i = 0; i < d; ++i) {
+                    const double zi = zj[i];
+                    for (index_t c = 0; c < d; ++c) sc.A[i * d + c] += w * zi * zj[c];
+                    sc.b[i] += static_cast<double>(t) * zi;
+                }
+            }
+            const double scale = prm.reg_count ? static_cast<double>(hi - lo) : 1.0;
+            const double lambda = prm.reg * scale;
+            const double lambda_b = (prm.reg_bias < 0.f ? prm.reg : prm.reg_bias) * scale;
+            for (index_t f = 0; f < k; ++f) sc.A[f * d + f] += lambda;
+            if (d > k) sc.A[k * d + k] += lambda_b;
+            if (hi == lo) {
+                std::fill(sc.x.begin(), sc.x.end(), 0.0);
+            } else {
+                nnls_normal(sc, d, k);
+            }
+            for (index_t f = 0; f < k; ++f) xu[f] = static_cast<float>(std::max(sc.x[f], 0.0));
+            if (prm.augment) x_bias[u] = static_cast<float>(sc.x[k]);
+        }
+    }
+    errors.rethrow();
+}
+
+}  // namespace nmf_detail
+
+/// Epochs of the multiplicative updates (see the header comment), in one parallel region.
+/// @param by_user  ratings, n_users × n_items CSR;  by_item  the same, n_items × n_users
+/// @param P  user factors n_users × k;  Q  item factors n_items × k, ≥ 0, updated in place
+/// @param bu, bi  biases (n_users, n_items), updated when prm.biased (else read as 0)
+/// @param row_sse  scratch, n_users + n_items doubles
+/// @param epoch_sse  out, n_epochs: Σ e² of the item half-sweep of each epoch (errors before
+///                   each item-bias step), summed in row order; epoch_seconds  out, n_epochs
+/// @return the epochs run: stops after the first whose loss is not finite
+inline index_t nmf_mu_epochs(CsrView by_user, CsrView by_item, MatrixView P, MatrixView Q,
+                             float* bu, float* bi, const NmfParams& prm, index_t n_epochs,
+                             double* row_sse, double* epoch_sse, double* epoch_seconds,
+                             int n_threads) {
+    if (n_epochs == 0) return 0;
+    std::vector<float> P_old, bu_old;
+    if (prm.simultaneous) {
+        P_old.resize(static_cast<size_t>(P.rows * P.cols));
+        bu_old.resize(static_cast<size_t>(P.rows));
+    }
+    const nmf_detail::MuArgs a{by_user, by_item, P, Q, bu, bi, prm,
+                               prm.simultaneous ? P_old.data() : nullptr,
+                               prm.simultaneous ? bu_old.data() : nullptr, n_epochs, row_sse,
+                               epoch_sse, epoch_seconds};
+    nmf_detail::MuShared sh;
+    sh.start = std::chrono::steady_clock::now();
+#if MFREC_HAS_DISPATCH
+    const int level = isa_level();
+    if (level == 4) nmf_detail::mu_epochs_v4(a, sh, n_threads);
+    else if (level == 3) nmf_detail::mu_epochs_v3(a, sh, n_threads);
+    else
+#endif
+        nmf_detail::mu_epochs_base(a, sh, n_threads);
+    sh.errors.rethrow();
+    return sh.done;
+}
+
+/// Projected SGD as a rule of block_epochs: FunkSVD's rule (the steps of epoch t, the AdaGrad
+/// row norms at its start) with the projected update in each block.
+struct NmfSgdRule : MfRule {
+    double block(index_t b) const {
+        return nmf_detail::psgd_block(blocks, blocks.block_ptr[b], blocks.block_ptr[b + 1], P, Q,
+                                      bu, bi, ada, s);
+    }
+};
+
+/// Projected SGD epochs over the block grid: the arguments and result of sgd_epochs.
+inline index_t nmf_sgd_epochs(const SgdBlocks& blocks, const std::int32_t* schedules,
+                              index_t n_epochs, const float* steps, MatrixView P, MatrixView Q,
+                              float* bu, float* bi, float* Gu, float* Gi, float* norms,
+                              const SgdParams& params, double* block_sse, double* epoch_sse,
+                              double* epoch_seconds, int n_threads) {
+    NmfSgdRule rule{{blocks, P, Q, bu, bi,
+                     AdaState{Gu, Gi, norms, params.adagrad ? norms + P.rows : nullptr},
+                     params, params, steps, norms}};
+    rule.base.prefetch =
+        static_cast<double>(P.rows + Q.rows) * P.cols * sizeof(float) > 2.0 * (1 << 20);
+    return block_epochs(blocks, schedules, n_epochs, rule, block_sse, epoch_sse, epoch_seconds,
+                        n_threads);
+}
+
+/// Fold-in with non-negative factors: every row u of R solved into X (and x_bias), the exact
+/// minimizer of Σ_j (t_j − z_jᵀx)² + λ‖x_factors‖² + λ_b x_bias² subject to x_factors ≥ 0,
+/// with z_j, t_j, λ and λ_b as in the explicit ALS row solve (als.hpp: AlsParams reg,
+/// reg_count, augment, mu, reg_bias; implicit rows are not supported). Rows without ratings
+/// get zeros. Bit-identical at any thread count (rows are independent).
+inline void nonneg_ridge_rows(const AlsParams& prm, CsrView R, MatrixView X, MatrixView Y,
+                              float* x_bias, const float* other_bias, int n_threads) {
+    // Small scalar solves in double: one build serves every ISA level.
+    nmf_detail::nnls_rows_body(prm, R, X, Y, x_bias, other_bias, n_threads);
+}
+
+}  // namespace mfrec
