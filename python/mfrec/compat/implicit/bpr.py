@@ -10,8 +10,8 @@ skipped when the user liked it (``verify_negative_samples``), factors started wi
 spread (N(0, (0.29/factors)²); implicit: uniform [−0.5, 0.5) / factors). Difference
 (docs/compat.md): mfrec visits every stored entry once per epoch in a shuffled order
 (implicit draws the entries with replacement); ``callback`` gets None for implicit's
-``correct`` and ``skipped`` counts. As in implicit, ``recalculate_user`` raises NotImplementedError (``mfrec.BPR``'s
-``fold_in`` fits new users by SGD on their items).
+``correct`` and ``skipped`` counts. As in implicit, ``recalculate_user`` raises
+NotImplementedError (``mfrec.BPR``'s ``fold_in`` fits new users by SGD on their items).
 """
 
 from __future__ import annotations

@@ -11,6 +11,7 @@ import numpy as np
 from .builtin_datasets import BUILTIN_DATASETS
 from .reader import Reader
 from .trainset import Trainset
+from .utils import no_gc
 
 __all__ = ["Dataset", "DatasetAutoFolds", "DatasetUserFolds"]
 
@@ -66,7 +67,7 @@ class Dataset:
 
     def read_ratings(self, file_name):
         """The ``(user, item, rating, timestamp)`` tuples of a file."""
-        with open(os.path.expanduser(file_name)) as f:
+        with open(os.path.expanduser(file_name)) as f, no_gc():
             return [self.reader.parse_line(line)
                     for line in itertools.islice(f, self.reader.skip_lines, None)]
 

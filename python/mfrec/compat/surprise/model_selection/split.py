@@ -9,7 +9,7 @@ from math import ceil, floor
 
 import numpy as np
 
-from ..utils import get_rng
+from ..utils import get_rng, no_gc
 
 __all__ = ["KFold", "LeaveOneOut", "PredefinedKFold", "RepeatedKFold", "ShuffleSplit",
            "get_cv", "train_test_split"]
@@ -34,6 +34,10 @@ class _Encoded:
     inner ids by array lookups (the codes travel with the test list)."""
 
     def __init__(self, raw):
+        with no_gc():
+            self._encode(raw)
+
+    def _encode(self, raw):
         cols = list(zip(*raw))
         self.users, self.items = (list(dict.fromkeys(cols[0])), list(dict.fromkeys(cols[1])))
         codes_u = {x: k for k, x in enumerate(self.users)}
@@ -54,6 +58,10 @@ class _Encoded:
         return table[g], table, dict(zip(raw_ids[order].tolist(), range(len(order))))
 
     def pair(self, data, train_idx, test_idx):
+        with no_gc():
+            return self._pair(data, train_idx, test_idx)
+
+    def _pair(self, data, train_idx, test_idx):
         from ..trainset import Trainset
 
         train_idx, test_idx = np.asarray(train_idx), np.asarray(test_idx)

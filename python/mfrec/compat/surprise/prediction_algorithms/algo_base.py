@@ -13,6 +13,7 @@ from itertools import repeat
 
 import numpy as np
 
+from ..utils import no_gc
 from .predictions import Prediction, PredictionImpossible
 
 __all__ = ["AlgoBase"]
@@ -129,33 +130,34 @@ class AlgoBase:
         if not self._batched():
             return [self.predict(uid, iid, r, clip=True, verbose=verbose)
                     for (uid, iid, r) in testset]
-        ts = self.trainset
-        n = len(testset)
-        fast = _coded(ts, testset)
-        if fast is not None:  # a fold of the same split(): inner ids by array lookups
-            u, i, (uids, iids, rs) = fast
-        else:
-            cols = list(zip(*testset)) if n else [(), (), ()]
-            uids, iids, rs = cols[0], cols[1], cols[2]
-            u = _lookup_all(ts._raw2inner_id_users, uids)
-            i = _lookup_all(ts._raw2inner_id_items, iids)
-        est, impossible, reasons, details = self._estimate_batch(u, i)
-        est = np.where(impossible, self.default_prediction(), est)
-        lo, hi = ts.rating_scale
-        est = np.maximum(lo, np.minimum(hi, est)).tolist()
-        if details is None:
-            dicts = [{"was_impossible": False} for _ in range(n)]
-        else:
-            dicts = [{**d, "was_impossible": False} for d in details]
-        for j in np.flatnonzero(impossible).tolist():
-            dicts[j]["was_impossible"] = True
-            dicts[j]["reason"] = reasons if isinstance(reasons, str) else reasons[j]
-        # Prediction is a namedtuple: tuple.__new__ builds each one in C
-        out = list(map(tuple.__new__, repeat(Prediction), zip(uids, iids, rs, est, dicts)))
-        if verbose:
-            for pred in out:
-                print(pred)
-        return out
+        with no_gc():
+            ts = self.trainset
+            n = len(testset)
+            fast = _coded(ts, testset)
+            if fast is not None:  # a fold of the same split(): inner ids by array lookups
+                u, i, (uids, iids, rs) = fast
+            else:
+                cols = list(zip(*testset)) if n else [(), (), ()]
+                uids, iids, rs = cols[0], cols[1], cols[2]
+                u = _lookup_all(ts._raw2inner_id_users, uids)
+                i = _lookup_all(ts._raw2inner_id_items, iids)
+            est, impossible, reasons, details = self._estimate_batch(u, i)
+            est = np.where(impossible, self.default_prediction(), est)
+            lo, hi = ts.rating_scale
+            est = np.maximum(lo, np.minimum(hi, est)).tolist()
+            if details is None:
+                dicts = [{"was_impossible": False} for _ in range(n)]
+            else:
+                dicts = [{**d, "was_impossible": False} for d in details]
+            for j in np.flatnonzero(impossible).tolist():
+                dicts[j]["was_impossible"] = True
+                dicts[j]["reason"] = reasons if isinstance(reasons, str) else reasons[j]
+            # Prediction is a namedtuple: tuple.__new__ builds each one in C
+            out = list(map(tuple.__new__, repeat(Prediction), zip(uids, iids, rs, est, dicts)))
+            if verbose:
+                for pred in out:
+                    print(pred)
+            return out
 
     # -- baselines and similarities ------------------------------------------------------
     def compute_baselines(self):
