@@ -323,19 +323,27 @@ public:
         *actual_k = 0;
         *est = base;
         if (x < 0 || y < 0) return p_.mode != 0;
+        // the k best neighbours (larger similarity, then smaller index: a total order, so
+        // the set is unique) in a bounded heap whose top is the worst kept: a candidate
+        // costs one comparison once the heap is full
+        const auto k = static_cast<std::size_t>(std::max<std::int64_t>(p_.k, 0));
+        const auto better = [](const Cand& a, const Cand& b) {
+            return a.s > b.s || (a.s == b.s && a.x < b.x);
+        };
         cand_.clear();
         for (index_t f = by_y_.indptr[y]; f < by_y_.indptr[y + 1]; ++f) {
             const std::int32_t x2 = by_y_.indices[f];
             const float s = dense_[x2];
-            if (s > 0) cand_.push_back({s, x2, by_y_.data[f]});
-        }
-        const auto k = static_cast<std::size_t>(std::max<std::int64_t>(p_.k, 0));
-        if (cand_.size() > k) {
-            std::nth_element(cand_.begin(), cand_.begin() + static_cast<std::ptrdiff_t>(k),
-                             cand_.end(), [](const Cand& a, const Cand& b) {
-                                 return a.s > b.s || (a.s == b.s && a.x < b.x);
-                             });
-            cand_.resize(k);
+            if (!(s > 0)) continue;
+            const Cand c{s, x2, by_y_.data[f]};
+            if (cand_.size() < k) {
+                cand_.push_back(c);
+                std::push_heap(cand_.begin(), cand_.end(), better);
+            } else if (k > 0 && better(c, cand_.front())) {
+                std::pop_heap(cand_.begin(), cand_.end(), better);
+                cand_.back() = c;
+                std::push_heap(cand_.begin(), cand_.end(), better);
+            }
         }
         double sum_s = 0, sum_r = 0;
         for (const Cand& c : cand_) {
