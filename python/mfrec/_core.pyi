@@ -180,9 +180,11 @@ def init_normal(
     std: float,
     seed: int,
     n_threads: int,
+    first_row: int = 0,
 ) -> None:
     """
-    Fill X[:, :k] with Normal(mean, std) draws (row r from stream (seed, r)), X[:, k:] = 0.
+    Fill X[:, :k] with Normal(mean, std) draws (row r from stream (seed, first_row + r)), X[:,
+    k:] = 0: rows first_row.. of the matrix the same seed fills whole.
     """
 
 def isa_dispatch() -> bool:
