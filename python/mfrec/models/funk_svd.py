@@ -160,6 +160,9 @@ class FunkSVD(Recommender):
         check_choice(self.lr_schedule, "lr_schedule", ("constant", "adagrad"))
         if not isinstance(self.biased, (bool, np.bool_)):
             raise TypeError(f"biased must be True or False, got {self.biased!r}")
+        # The kernel's step and weight per parameter (Surprise names each one; mfrec.compat)
+        p.update(lr_bu=p["lr_bias"], lr_bi=p["lr_bias"], lr_pu=p["lr"], lr_qi=p["lr"],
+                 reg_bu=p["reg_bias"], reg_bi=p["reg_bias"])
         return p
 
     def fit(self, X: InteractionsLike, *, eval_set: InteractionsLike | None = None,
@@ -242,10 +245,10 @@ class _SgdTrainer:
         # per epoch: lr_bu, lr_bi, lr_p, lr_q
         scale = p["lr_decay"] ** np.arange(self.n_epochs)[:, None]
         self.steps = np.ascontiguousarray(
-            scale * [p["lr_bias"], p["lr_bias"], p["lr"], p["lr"]], dtype=np.float32)
+            scale * [p["lr_bu"], p["lr_bi"], p["lr_pu"], p["lr_qi"]], dtype=np.float32)
         self.params = _core.SgdParams(
             mu=p["global_mean"] if biased else 0.0,
-            reg_bu=p["reg_bias"], reg_bi=p["reg_bias"], reg_p=p["reg_user"],
+            reg_bu=p["reg_bu"], reg_bi=p["reg_bi"], reg_p=p["reg_user"],
             reg_q=p["reg_item"], biased=biased, adagrad=adagrad, n_factors=k)
         self.n_threads = n_threads
 

@@ -1,0 +1,190 @@
+"""Cross-validation iterators and ``train_test_split`` (Surprise's, same random-state rules:
+the same ``random_state`` gives the same splits as Surprise on the same data)."""
+
+from __future__ import annotations
+
+import numbers
+from collections import defaultdict
+from itertools import chain
+from math import ceil, floor
+
+import numpy as np
+
+from ..utils import get_rng
+
+__all__ = ["KFold", "LeaveOneOut", "PredefinedKFold", "RepeatedKFold", "ShuffleSplit",
+           "get_cv", "train_test_split"]
+
+
+def get_cv(cv):
+    """A splitter from ``cv``: None → 5-fold, an int → that many folds, else the object."""
+    if cv is None:
+        return KFold(n_splits=5)
+    if isinstance(cv, numbers.Integral):
+        return KFold(n_splits=cv)
+    if hasattr(cv, "split") and not isinstance(cv, str):
+        return cv
+    raise ValueError("Wrong CV object. Expecting None, an int or CV iterator, got a "
+                     f"{type(cv)}")
+
+
+def _pair(data, train_idx, test_idx):
+    raw = data.raw_ratings
+    return (data.construct_trainset([raw[i] for i in train_idx]),
+            data.construct_testset([raw[i] for i in test_idx]))
+
+
+class KFold:
+    """K folds of the ratings; each fold the test set once, the rest the training set.
+
+    Parameters
+    ----------
+    n_splits : int, default 5
+    random_state : None, int or RandomState
+        Shuffling seed (None: numpy's global state).
+    shuffle : bool, default True
+    """
+
+    def __init__(self, n_splits=5, random_state=None, shuffle=True):
+        self.n_splits = n_splits
+        self.shuffle = shuffle
+        self.random_state = random_state
+
+    def split(self, data):
+        """Yield ``(trainset, testset)`` pairs."""
+        n = len(data.raw_ratings)
+        if self.n_splits > n or self.n_splits < 2:
+            raise ValueError(f"Incorrect value for n_splits={n}. Must be >=2 and less than "
+                             "the number of ratings")
+        order = np.arange(n)
+        if self.shuffle:
+            get_rng(self.random_state).shuffle(order)
+        stop = 0
+        for fold in range(self.n_splits):
+            start = stop
+            stop = start + n // self.n_splits + (1 if fold < n % self.n_splits else 0)
+            yield _pair(data, chain(order[:start], order[stop:]), order[start:stop])
+
+    def get_n_folds(self):
+        return self.n_splits
+
+
+class RepeatedKFold:
+    """``n_repeats`` runs of K-fold, each with a different shuffle."""
+
+    def __init__(self, n_splits=5, n_repeats=10, random_state=None):
+        self.n_repeats = n_repeats
+        self.random_state = random_state
+        self.n_splits = n_splits
+
+    def split(self, data):
+        """Yield ``(trainset, testset)`` pairs."""
+        rng = get_rng(self.random_state)
+        for _ in range(self.n_repeats):
+            yield from KFold(n_splits=self.n_splits, random_state=rng, shuffle=True).split(data)
+
+    def get_n_folds(self):
+        return self.n_repeats * self.n_splits
+
+
+class ShuffleSplit:
+    """Random train/test splits (a test set of ``test_size`` ratings, a training set of
+    ``train_size``; fractions or counts)."""
+
+    def __init__(self, n_splits=5, test_size=0.2, train_size=None, random_state=None,
+                 shuffle=True):
+        if n_splits <= 0:
+            raise ValueError(f"n_splits = {n_splits} should be strictly greater than 0.")
+        if test_size is not None and test_size <= 0:
+            raise ValueError(f"test_size={test_size} should be strictly greater than 0")
+        if train_size is not None and train_size <= 0:
+            raise ValueError(f"train_size={train_size} should be strictly greater than 0")
+        self.n_splits = n_splits
+        self.test_size = test_size
+        self.train_size = train_size
+        self.random_state = random_state
+        self.shuffle = shuffle
+
+    def validate_train_test_sizes(self, test_size, train_size, n_ratings):
+        """``(train size, test size)`` as counts, checked against ``n_ratings``."""
+        if test_size is not None and test_size >= n_ratings:
+            raise ValueError(f"test_size={test_size} should be less than the number of "
+                             f"ratings {n_ratings}")
+        if train_size is not None and train_size >= n_ratings:
+            raise ValueError(f"train_size={train_size} should be less than the number of "
+                             f"ratings {n_ratings}")
+        if np.asarray(test_size).dtype.kind == "f":
+            test_size = ceil(test_size * n_ratings)
+        if train_size is None:
+            train_size = n_ratings - test_size
+        elif np.asarray(train_size).dtype.kind == "f":
+            train_size = floor(train_size * n_ratings)
+        if test_size is None:
+            test_size = n_ratings - train_size
+        if train_size + test_size > n_ratings:
+            raise ValueError(f"The sum of train_size and test_size ({train_size + test_size}) "
+                             f"should be smaller than the number of ratings {n_ratings}.")
+        return int(train_size), int(test_size)
+
+    def split(self, data):
+        """Yield ``(trainset, testset)`` pairs."""
+        n = len(data.raw_ratings)
+        n_train, n_test = self.validate_train_test_sizes(self.test_size, self.train_size, n)
+        rng = get_rng(self.random_state)
+        for _ in range(self.n_splits):
+            perm = rng.permutation(n) if self.shuffle else np.arange(n)
+            yield _pair(data, perm[:n_train], perm[n_train:n_train + n_test])
+
+    def get_n_folds(self):
+        return self.n_splits
+
+
+def train_test_split(data, test_size=0.2, train_size=None, random_state=None, shuffle=True):
+    """One ``(trainset, testset)`` split (a ShuffleSplit of one)."""
+    ss = ShuffleSplit(n_splits=1, test_size=test_size, train_size=train_size,
+                      random_state=random_state, shuffle=shuffle)
+    return next(ss.split(data))
+
+
+class LeaveOneOut:
+    """Per user with more than ``min_n_ratings`` ratings, one random rating to the test set."""
+
+    def __init__(self, n_splits=5, random_state=None, min_n_ratings=0):
+        self.n_splits = n_splits
+        self.random_state = random_state
+        self.min_n_ratings = min_n_ratings
+
+    def split(self, data):
+        """Yield ``(trainset, testset)`` pairs."""
+        by_user = defaultdict(list)
+        for uid, iid, r, _ in data.raw_ratings:
+            by_user[uid].append((uid, iid, r, None))
+        rng = get_rng(self.random_state)
+        for _ in range(self.n_splits):
+            train, test = [], []
+            for ratings in by_user.values():
+                if len(ratings) > self.min_n_ratings:
+                    k = rng.randint(0, len(ratings))
+                    test.append(ratings[k])
+                    train += ratings[:k] + ratings[k + 1:]
+            if not train:
+                raise ValueError("Could not build any trainset. Maybe min_n_ratings is too "
+                                 "high?")
+            yield data.construct_trainset(train), data.construct_testset(test)
+
+    def get_n_folds(self):
+        return self.n_splits
+
+
+class PredefinedKFold:
+    """The folds of a data set loaded with ``Dataset.load_from_folds``."""
+
+    def split(self, data):
+        """Yield ``(trainset, testset)`` pairs, one per ``(train file, test file)``."""
+        self.n_splits = len(data.folds_files)
+        for train_file, test_file in data.folds_files:
+            yield (data.construct_trainset(data.read_ratings(train_file)),
+                   data.construct_testset(data.read_ratings(test_file)))
+
+    def get_n_folds(self):
+        return self.n_splits
