@@ -17,6 +17,7 @@ __all__: list[str] = [
     "baseline_als_sweep",
     "cpu_isa_level",
     "gram",
+    "gram_accumulate",
     "implicit_loss",
     "init_normal",
     "isa_dispatch",
@@ -154,6 +155,17 @@ def gram(
 ) -> NDArray[np.float32]:
     """
     YᵀY (thread-count independent).
+    """
+
+def gram_accumulate(
+    Y: NDArray[np.float32],
+    acc: NDArray[np.float64],
+    *,
+    n_threads: int,
+) -> None:
+    """
+    acc (k × k, float64) += YᵀY chunk by chunk (2048 rows each) in row order: row blocks
+    starting at multiples of 2048 accumulated in order give gram()'s bits (cast to float32).
     """
 
 def implicit_loss(
