@@ -142,16 +142,38 @@ def _params(p: dict) -> _core.AlsParams:
     return _core.AlsParams(**p)
 
 
-def _solve_block(shard: Csr, block, params: dict, gram, loss: bool, *others):
+def _needed(shard: Csr, bounds):
+    """The other side's rows ``shard`` touches, per block of the other side (offsets within
+    the block), and its column indices renumbered into the concatenation of those rows
+    (which keeps their order: a row solve sees the same rows in the same order)."""
+    cols = np.unique(shard.indices)
+    picks = [np.ascontiguousarray(cols[(cols >= a) & (cols < b)] - a, dtype=np.int64)
+             for a, b in bounds]
+    return picks, np.searchsorted(cols, shard.indices).astype(np.int32)
+
+
+def _take(block, rows):
+    """The rows ``rows`` of a factor block (and its biases): what one block of the other
+    side needs of it."""
+    if len(rows) == len(block[1]):
+        return block[0], block[1]
+    return block[0][rows], block[1][rows]
+
+
+def _concat(parts, j):
+    return parts[0][j] if len(parts) == 1 else np.concatenate([p[j] for p in parts])
+
+
+def _solve_block(shard: Csr, remap, block, params: dict, gram, loss: bool, *others):
+    """One block's rows solved against the other side's rows it needs (``others``: one
+    ``_take`` per block of the other side, in order)."""
     X = block[0].copy()
     xb = block[1].copy()
-    Y = others[0][0] if len(others) == 1 else np.concatenate([o[0] for o in others])
+    Y = _concat(others, 0)
     prm = _params(params)
-    yb = None
-    if prm.augment:
-        yb = others[0][1] if len(others) == 1 else np.concatenate([o[1] for o in others])
+    yb = _concat(others, 1) if prm.augment else None
     row_loss = np.empty(X.shape[0], dtype=np.float64) if loss else None
-    _core.als_half_sweep(shard.indptr, shard.indices, shard.values, X, Y, params=prm,
+    _core.als_half_sweep(shard.indptr, remap, shard.values, X, Y, params=prm,
                          gram=gram, x_bias=xb if prm.augment else None, other_bias=yb,
                          row_loss=row_loss, n_threads=1)
     return X, xb, (float(np.sum(row_loss)) if loss else 0.0)
@@ -162,15 +184,14 @@ def _sqnorm(block) -> float:
     return float(np.einsum("ij,ij->", X, X, dtype=np.float64))
 
 
-def _sq_error(shard: Csr, block, mu, biased, *others):
+def _sq_error(shard: Csr, remap, block, mu, biased, *others):
     X, xb = block[0], block[1]
-    Y = np.concatenate([o[0] for o in others])
-    yb = np.concatenate([o[1] for o in others])
+    Y, yb = _concat(others, 0), _concat(others, 1)
     users = np.repeat(np.arange(shard.n_rows, dtype=np.int64), np.diff(shard.indptr))
     pred = np.empty(len(users), dtype=np.float32)
     params = _core.PredictParams(offset=mu if biased else 0.0, use_fallback=not biased,
                                  fallback=mu, clip=False)
-    _core.predict_pairs(users, shard.indices.astype(np.int64), X, Y, pred,
+    _core.predict_pairs(users, remap.astype(np.int64), X, Y, pred,
                         user_bias=xb if biased else None, item_bias=yb if biased else None,
                         params=params, n_threads=1)
     return float(np.sum((pred - shard.values) ** 2, dtype=np.float64))
@@ -188,6 +209,10 @@ def _stats(shard: Csr):
 
 def _counts(shard: Csr) -> np.ndarray:
     return np.diff(shard.indptr)
+
+
+def _pick(need, j):
+    return need[0][j]
 
 
 def _first(block):
@@ -438,8 +463,25 @@ class DaskAls:
                      "items": [c.submit(_with_values, s, values, pure=False)
                                for s in data.by_item]}
         self.bounds = {"users": data.user_bounds, "items": data.item_bounds}
+        # per block: which rows of each block of the other side it needs, and its indices
+        # renumbered into those rows (Spark's blocked ALS sends only these)
+        self.picks: dict[str, list] = {}
+        self.remap: dict[str, list] = {}
+        for side in ("users", "items"):
+            other = self.bounds[self._other(side)]
+            need = [c.submit(_needed, s, other, pure=False) for s in self.rows[side]]
+            self.picks[side] = [[c.submit(_pick, f, j, pure=False) for j in range(len(other))]
+                                for f in need]
+            self.remap[side] = [c.submit(_second, f, pure=False) for f in need]
         self.F: dict[str, list] = {}
         self.k = 0
+
+    def _takes(self, side: str, b: int) -> list:
+        """Futures of the other side's rows block ``b`` of ``side`` needs, one per block
+        (each computed where that block lives)."""
+        c = self.client
+        return [c.submit(_take, f, rows, pure=False)
+                for f, rows in zip(self.F[self._other(side)], self.picks[side][b])]
 
     @staticmethod
     def _other(side: str) -> str:
@@ -468,8 +510,10 @@ class DaskAls:
                ("reg", "reg_count", "implicit", "augment", "mu", "cg_steps", "reg_bias")}
         others = self.F[self._other(side)]
         c = self.client
-        out = [c.submit(_solve_block, shard, blk, prm, gram, loss, *others, pure=False)
-               for shard, blk in zip(self.rows[side], self.F[side])]
+        out = [c.submit(_solve_block, shard, remap, blk, prm, gram, loss,
+                        *self._takes(side, b), pure=False)
+               for b, (shard, remap, blk) in enumerate(zip(self.rows[side], self.remap[side],
+                                                           self.F[side]))]
         self.F[side] = out
         if not loss:
             return None
@@ -480,10 +524,11 @@ class DaskAls:
 
     def squared_error(self, mu: float, biased: bool) -> float:
         c = self.client
-        others = self.F["items"]
         # the ratings, not the solver's values, are what the error is measured on
-        parts = c.gather([c.submit(_sq_error, s, blk, mu, biased, *others, pure=False)
-                          for s, blk in zip(self.data.by_user, self.F["users"])])
+        parts = c.gather([c.submit(_sq_error, s, remap, blk, mu, biased,
+                                   *self._takes("users", b), pure=False)
+                          for b, (s, remap, blk) in enumerate(zip(
+                              self.data.by_user, self.remap["users"], self.F["users"]))])
         return float(sum(parts)) / self.data.nnz
 
     def value_sum(self, shift: float = 0.0) -> float:
