@@ -69,6 +69,24 @@ def solve_units(nnz, n_rows, k, cg=3):
     return nnz * 2 * k * (1 + cg) + n_rows * k * k * (1 + cg) + n_rows * k * k
 
 
+def needed_bytes(R, k, n_blocks) -> float:
+    """Bytes of factor rows (k floats and a bias) one iteration moves between workers when
+    each block gets only the rows it needs from the other worker's blocks (block b on
+    worker b; n_blocks = workers)."""
+    import mfrec.distributed as md
+
+    total = 0
+    for M in (R.tocsr(), R.T.tocsr()):
+        rows_b = md.block_bounds(M.shape[0], n_blocks)
+        cols_b = md.block_bounds(M.shape[1], n_blocks)
+        for b, (lo, hi) in enumerate(rows_b):
+            cols = np.unique(M[lo:hi].indices)
+            for j, (a, z) in enumerate(cols_b):
+                if j != b:
+                    total += int(((cols >= a) & (cols < z)).sum())
+    return float(total * (k * 4 + 4))
+
+
 CLIENT_CODE = """
 import resource, sys, time, json
 import dask.dataframe as dd
@@ -136,8 +154,9 @@ def main(argv=None) -> dict:
         rss = c.run(_worker_rss)
         out["worker_peak_rss"] = sorted(rss.values())
         # what a worker holds: its half of both orientations (indices, ratings, confidences,
+        # renumbered indices,
         # indptr) and every factor row of both sides, old and new blocks (at most)
-        shards = (R.nnz * (4 + 4 + 4) * 2 + (nu + ni) * 8) / 2
+        shards = (R.nnz * (4 + 4 + 4 + 4) * 2 + (nu + ni) * 8) / 2
         factors = (nu + ni) * k * 4 * 2
         out["worker_budget_bytes"] = shards + factors + 300e6
         out["worker_shards_bytes"] = shards
@@ -160,24 +179,30 @@ def main(argv=None) -> dict:
         out["spark"] = json.loads(sp_json.read_text())
         out["spark_over_dask"] = out["spark"]["s_per_iter"] / out["dask_2x1_s_per_iter_wall"]
 
-    # projection: compute scales with the work model per worker, traffic with the factor
-    # rows every worker receives (this engine sends each block all of the other side's rows)
+    # projection: compute scales with the work model per worker; traffic with the other
+    # side's rows each block needs (uniformly spread interactions: a block of m interactions
+    # over N rows touches N (1 - exp(-m/N)) of them), all but the worker's own block
     W, K, NNZ, NU, NI = 32, 128, 1e9, 100e6, 10e6
     units_here = solve_units(R.nnz, nu, k) + solve_units(R.nnz, ni, k)
-    ns_per_unit = out["dask_2x1_s_per_iter_history"] * 2 / units_here  # 2 workers
-    compute = (solve_units(NNZ, NU, K) + solve_units(NNZ, NI, K)) * ns_per_unit / W
-    model_bytes_here = (nu + ni) * k * 4 * (2 - 1)  # each of 2 workers gets the other half
-    inbound = (NU + NI) * K * 4 * (W - 1) / W  # per worker per iteration
+    sec_per_unit = out["dask_2x1_s_per_iter_history"] * 2 / units_here  # 2 workers
+    compute = (solve_units(NNZ, NU, K) + solve_units(NNZ, NI, K)) * sec_per_unit / W
+    model_bytes_here = needed_bytes(R, k, 2)
+    per_block = NNZ / W
+    rows_in = (NI * (1 - np.exp(-per_block / NI)) + NU * (1 - np.exp(-per_block / NU))) \
+        * (W - 1) / W
+    inbound = rows_in * (K * 4 + 4)
+    shards = (NNZ * 12 * 2 + (NU + NI) * 8) / W
+    own = (NU + NI) / W * (K * 4 + 4) * 2
     out["projection"] = {
         "workers": W, "k": K, "nnz": NNZ, "n_users": NU, "n_items": NI,
-        "sec_per_unit_measured": ns_per_unit,
+        "sec_per_unit_measured": sec_per_unit,
         "compute_s_per_iter": compute,
         "traffic_model_bytes_here": model_bytes_here,
         "traffic_measured_over_model": out["dask_bytes_per_iter"] / model_bytes_here,
         "inbound_bytes_per_worker_per_iter": inbound,
         "transfer_s_at_10Gbit": inbound / 1.25e9,
         "transfer_s_at_25Gbit": inbound / 3.125e9,
-        "worker_memory_bytes": (NNZ * 12 * 2 + (NU + NI) * 8) / W + (NU + NI) * K * 4 * 2,
+        "worker_memory_bytes": shards + own + rows_in / 2 * (K * 4 + 4),
     }
     print(json.dumps(out, indent=1))
     if args.json:

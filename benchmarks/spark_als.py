@@ -37,7 +37,6 @@ def parquet_positives(nnz: int = 10_000_000, n_users: int = 200_000, n_items: in
         return out
     import pyarrow as pa
     import pyarrow.parquet as pq
-
     from implicit_als import positives
 
     coo = positives(n_users, n_items, nnz).tocoo()

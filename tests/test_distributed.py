@@ -231,3 +231,19 @@ def test_worker_killed_mid_fit_completes_or_fails_clearly(blocks_data):
         assert killed
         c.wait_for_workers(2, timeout=30)
         assert set(c.nthreads()) != before  # the killed worker was replaced by a new one
+
+
+def test_fold_in_of_partitioned_new_users(client, small):
+    model = mfrec.ALS(n_factors=4, n_epochs=3, random_state=0).fit(small)
+    rng = np.random.default_rng(4)
+    n = 200
+    df = pd.DataFrame({"user": np.char.add("new", rng.integers(0, 30, n).astype(str)),
+                       "item": rng.choice(small.item_ids, n),
+                       "rating": rng.integers(1, 6, n).astype(np.float32)})
+    df = df.drop_duplicates(["user", "item"]).reset_index(drop=True)
+    got = md.fold_in(model, dd.from_pandas(df, npartitions=3), client).compute()
+    inter = mfrec.Interactions(df["user"], df["item"], df["rating"])
+    X, b = model.fold_in(inter)
+    got = got.set_index("user").loc[list(inter.user_ids)]
+    np.testing.assert_array_equal(got[[f"f{j}" for j in range(4)]].to_numpy(), X)
+    np.testing.assert_array_equal(got["bias"].to_numpy(), b)

@@ -41,7 +41,7 @@ from .interactions import _DUPLICATES, Interactions, _make_map
 if TYPE_CHECKING:
     from collections.abc import Callable
 
-__all__ = ["DaskEngine", "fit", "recommend", "evaluate"]
+__all__ = ["DaskEngine", "evaluate", "fit", "fold_in", "recommend"]
 
 BLOCK_ALIGN = 2048  # rows per chunk of _core.gram: blocks start at multiples of it
 _FAMILY = ("ALS", "ImplicitALS")
@@ -765,3 +765,42 @@ def _metric_parts(df, k):
                          "r": [float((df["hit"] / nt).sum())],
                          "ndcg": [float((df["dcg"] / idcg).sum()) if len(nt) else 0.0],
                          "n": [len(df)]})
+
+
+def _fold_in_part(df, model, k):
+    import pandas as pd
+
+    cols = [f"f{j}" for j in range(k)]
+    if not len(df):
+        return pd.DataFrame({"user": df["user"].to_numpy()[:0], "bias": np.float32(0),
+                             **{c: np.float32(0) for c in cols}}).iloc[:0]
+    inter = as_interactions(df.reset_index(drop=True), what="user_items")
+    X, b = model.fold_in(inter)
+    out = pd.DataFrame(X, columns=cols)
+    out.insert(0, "bias", b)
+    out.insert(0, "user", inter.user_ids)
+    return out
+
+
+def fold_in(model, user_items, client=None):
+    """Factors of new users from a partitioned set of their interactions, on the workers.
+
+    ``user_items``: a dask DataFrame with columns ``user``, ``item``[, ``rating``] (raw ids;
+    items must be known to the model). Rows are shuffled so that each user's rows meet in
+    one partition, then each partition is folded in with the model's own ``fold_in`` (the
+    same solve: rows equal ``model.fold_in`` of the whole set). Returns a lazy dask
+    DataFrame ``user, bias, f0 .. f{k-1}``, one row per new user.
+    """
+    import pandas as pd
+
+    _get_client(client)
+    model._check_fitted()
+    if not _is_dask_frame(user_items):
+        raise TypeError("user_items must be a dask DataFrame (user, item[, rating]); use "
+                        "model.fold_in for data in memory")
+    k = int(np.asarray(model.item_factors_).shape[1])
+    meta = pd.DataFrame({"user": pd.Series([], dtype=user_items["user"].dtype),
+                         "bias": pd.Series([], dtype=np.float32),
+                         **{f"f{j}": pd.Series([], dtype=np.float32) for j in range(k)}})
+    shuffled = user_items.shuffle("user")
+    return shuffled.map_partitions(_fold_in_part, model, k, meta=meta)
