@@ -237,8 +237,9 @@ class DistData:
     """
 
     def __init__(self, client, user_map, item_map, rating_scale, user_bounds, item_bounds,
-                 by_user, by_item, local: Interactions | None = None) -> None:
+                 by_user, by_item, local: Interactions | None = None, workers=()) -> None:
         self.client = client
+        self.workers = list(workers)  # block b was placed on workers[b % len(workers)]
         self.user_map, self.item_map = user_map, item_map
         self.rating_scale = rating_scale
         self.user_bounds, self.item_bounds = user_bounds, item_bounds
@@ -308,7 +309,7 @@ def _from_interactions(client, data: Interactions, n_blocks: int) -> DistData:
     by_user = _submit_blocks(client, _shard, args, f"mfrec-users-{tag}", workers)
     by_item = _item_blocks(client, by_user, ub, ib, workers, tag)
     return DistData(client, data.user_map, data.item_map, data.rating_scale, ub, ib, by_user,
-                    by_item, local=data)
+                    by_item, local=data, workers=workers)
 
 
 def _map_partition(df, user_map, item_map, bounds):
@@ -368,7 +369,8 @@ def _from_dataframe(client, ddf, model, n_blocks: int, duplicates: str) -> DistD
         args.append((lo, hi, user_map.ids[lo:hi], maps[1], scale, duplicates, model, *pieces))
     by_user = _submit_blocks(client, _user_block, args, f"mfrec-users-{tag}", workers)
     by_item = _item_blocks(client, by_user, ub, ib, workers, tag)
-    return DistData(client, user_map, item_map, scale, ub, ib, by_user, by_item)
+    return DistData(client, user_map, item_map, scale, ub, ib, by_user, by_item,
+                    workers=workers)
 
 
 # -- the engine ------------------------------------------------------------------------------
@@ -458,10 +460,10 @@ class DaskAls:
             raise TypeError("the Dask engine takes values as a function of the ratings")
         self.engine, self.data, self.client = engine, data, engine.client
         c = self.client
-        self.rows = {"users": [c.submit(_with_values, s, values, pure=False)
-                               for s in data.by_user],
-                     "items": [c.submit(_with_values, s, values, pure=False)
-                               for s in data.by_item]}
+        self.rows = {"users": [c.submit(_with_values, s, values, pure=False, **self._at(b))
+                               for b, s in enumerate(data.by_user)],
+                     "items": [c.submit(_with_values, s, values, pure=False, **self._at(b))
+                               for b, s in enumerate(data.by_item)]}
         self.bounds = {"users": data.user_bounds, "items": data.item_bounds}
         # per block: which rows of each block of the other side it needs, and its indices
         # renumbered into those rows (Spark's blocked ALS sends only these)
@@ -469,7 +471,8 @@ class DaskAls:
         self.remap: dict[str, list] = {}
         for side in ("users", "items"):
             other = self.bounds[self._other(side)]
-            need = [c.submit(_needed, s, other, pure=False) for s in self.rows[side]]
+            need = [c.submit(_needed, s, other, pure=False, **self._at(b))
+                    for b, s in enumerate(self.rows[side])]
             self.picks[side] = [[c.submit(_pick, f, j, pure=False) for j in range(len(other))]
                                 for f in need]
             self.remap[side] = [c.submit(_second, f, pure=False) for f in need]
@@ -480,8 +483,15 @@ class DaskAls:
         """Futures of the other side's rows block ``b`` of ``side`` needs, one per block
         (each computed where that block lives)."""
         c = self.client
-        return [c.submit(_take, f, rows, pure=False)
-                for f, rows in zip(self.F[self._other(side)], self.picks[side][b])]
+        return [c.submit(_take, f, rows, pure=False, **self._at(j))
+                for j, (f, rows) in enumerate(zip(self.F[self._other(side)],
+                                                  self.picks[side][b]))]
+
+    def _at(self, b: int) -> dict:
+        """Block b's tasks run where its shards are (elsewhere if that worker is gone): no
+        work stealing moves a shard."""
+        w = self.data.workers
+        return {"workers": [w[b % len(w)]], "allow_other_workers": True} if w else {}
 
     @staticmethod
     def _other(side: str) -> str:
@@ -491,15 +501,16 @@ class DaskAls:
         self.k = k
         for side, seed in (("users", seeds[0]), ("items", seeds[1])):
             self.F[side] = [self.client.submit(_init_block, lo, hi, k, init_std, int(seed),
-                                               nonneg, False, pure=False)
-                            for lo, hi in self.bounds[side]]
+                                               nonneg, False, pure=False, **self._at(b))
+                            for b, (lo, hi) in enumerate(self.bounds[side])]
 
     def gram(self, side: str):
         """A future of FᵀF: the blocks' chunk parts accumulated block after block."""
         acc = None
         blocks = self.F[side]
         for j, f in enumerate(blocks):
-            acc = self.client.submit(_gram_step, acc, f, j == len(blocks) - 1, pure=False)
+            acc = self.client.submit(_gram_step, acc, f, j == len(blocks) - 1, pure=False,
+                                     **self._at(j))
         return acc
 
     def solve(self, side: str, params: _core.AlsParams, gram, loss: bool = False):
@@ -511,7 +522,7 @@ class DaskAls:
         others = self.F[self._other(side)]
         c = self.client
         out = [c.submit(_solve_block, shard, remap, blk, prm, gram, loss,
-                        *self._takes(side, b), pure=False)
+                        *self._takes(side, b), pure=False, **self._at(b))
                for b, (shard, remap, blk) in enumerate(zip(self.rows[side], self.remap[side],
                                                            self.F[side]))]
         self.F[side] = out
@@ -526,7 +537,7 @@ class DaskAls:
         c = self.client
         # the ratings, not the solver's values, are what the error is measured on
         parts = c.gather([c.submit(_sq_error, s, remap, blk, mu, biased,
-                                   *self._takes("users", b), pure=False)
+                                   *self._takes("users", b), pure=False, **self._at(b))
                           for b, (s, remap, blk) in enumerate(zip(
                               self.data.by_user, self.remap["users"], self.F["users"]))])
         return float(sum(parts)) / self.data.nnz
