@@ -282,7 +282,9 @@ def _submit_blocks(client, fn, args_per_block, key, workers):
     """One task per block, block b preferring worker b mod n (it may run elsewhere)."""
     out = []
     with warnings.catch_warnings():
-        warnings.filterwarnings("ignore", message=".*[Ll]arge object.*")
+        # in-memory blocks travel inside their tasks on purpose: the scheduler can then
+        # recompute a shard lost with its worker (a scattered one would be gone)
+        warnings.filterwarnings("ignore", message=".*[Ll]arge (object|graph)")
         for b, args in enumerate(args_per_block):
             w = [workers[b % len(workers)]] if workers else None
             out.append(client.submit(fn, *args, key=f"{key}-{b}-{uuid.uuid4().hex[:8]}",
