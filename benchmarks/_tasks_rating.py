@@ -45,6 +45,11 @@ MODELS = {
         "mfrec", "k=100, 20 epochs, constant lr 0.005, reg 0.02, init_std 0.1"),
     "mfrec ALS": Spec("mfrec", "defaults: k=64, 15 epochs, reg 0.1 × n_u (ALS-WR), biased, "
                       "CG 3 steps"),
+    "mfrec SVDpp": Spec("mfrec", "defaults: k=100, 20 epochs, AdaGrad lr 0.02, reg 0.05, "
+                        "reg_implicit 0.0125, init_std 0.02"),
+    "mfrec SVDpp (Surprise settings)": Spec(
+        "mfrec", "k=20, 20 epochs, constant lr 0.007, reg 0.02, init_std 0.1 (Surprise's "
+        "SVDpp defaults)"),
     "Surprise BaselineOnly": Spec("surprise", "defaults (ALS, 10 epochs, reg_u 15, reg_i 10)",
                                   "surprise", single_threaded=True),
     "Surprise SVD": Spec("surprise", "defaults: k=100, 20 epochs, lr 0.005, reg 0.02, "
@@ -64,6 +69,19 @@ MODELS = {
     "LibMF haswell": Spec("libmf", "same parameters; rebuilt -O3 -march=haswell (AVX2 + FMA) "
                           "AVX OpenMP", "libmf"),
     "LibMF pip": Spec("libmf", "same parameters; the PyPI build (no AVX, no OpenMP)", "libmf"),
+    # Content and hybrid models need item features: the MovieLens sets only.
+    "mfrec ContentBased": Spec("mfrec", "defaults: per-user ridge on the item metadata "
+                               "(genres; + tags carried by >= 5 films on latest-small), reg 5, "
+                               "3 sweeps with item biases; MovieLens only (item features)",
+                               infeasible=frozenset(DATASETS) - frozenset(SMALL)),
+    "mfrec Blend": Spec("mfrec", "Baseline + FunkSVD + ALS + ContentBased (defaults), linear "
+                        "weights learned on 10 % of the training ratings, item-support "
+                        "buckets (5, 20, 100), members refitted on all of it (the blend "
+                        "benchmarks/blend.py chooses); MovieLens only",
+                        infeasible=frozenset(DATASETS) - frozenset(SMALL), max_repeats=1),
+    "mfrec BayesianMF": Spec("mfrec", "defaults: k=10, Gibbs sampling, 30 burn-in + 150 kept "
+                             "sweeps, α sampled, posterior mean; its kept samples need "
+                             "n × 150 × 12 floats (1.8 GB on 10M)", infeasible=_SLOW_ON_10M),
 }
 
 
@@ -147,7 +165,8 @@ def run(model: str, dataset: str, threads: int, repeats: int) -> dict:
     fits, last = [], None
     for _ in range(min(repeats, spec.max_repeats or repeats)):
         if spec.library == "mfrec":
-            res = _fit_mfrec(model, train, test, n_users, n_items, scale, threads, 0)
+            res = _fit_mfrec(model, train, test, n_users, n_items, scale, threads, 0,
+                             dataset=dataset)
         elif spec.library == "surprise":
             from peers.surprise_peer import fit_surprise
 
@@ -172,11 +191,23 @@ def run(model: str, dataset: str, threads: int, repeats: int) -> dict:
     return rec
 
 
-def _fit_mfrec(model, train, test, n_users, n_items, scale, threads, seed) -> dict:
+def _item_metadata(dataset: str | None) -> dict | None:
+    """The item metadata (genres, tags) of a MovieLens set, in the split's inner item order
+    (the split's item ids are the inner ids of ``load_movielens``)."""
+    if dataset is None or not dataset.startswith("ml-"):
+        return None
     import mfrec
 
+    return mfrec.datasets.load_movielens(dataset[3:]).item_metadata
+
+
+def _fit_mfrec(model, train, test, n_users, n_items, scale, threads, seed,
+               dataset=None) -> dict:
+    import mfrec
+
+    meta = _item_metadata(dataset) if model in ("mfrec ContentBased", "mfrec Blend") else None
     data = mfrec.Interactions(*train, rating_scale=scale, user_ids=np.arange(n_users),
-                              item_ids=np.arange(n_items))
+                              item_ids=np.arange(n_items), item_metadata=meta)
     if model == "mfrec Baseline":
         est = mfrec.Baseline(n_threads=threads)
     elif model == "mfrec FunkSVD (Surprise settings)":
@@ -186,6 +217,20 @@ def _fit_mfrec(model, train, test, n_users, n_items, scale, threads, seed) -> di
         est = mfrec.FunkSVD(n_threads=threads, random_state=seed)
     elif model == "mfrec ALS":
         est = mfrec.ALS(n_threads=threads, random_state=seed)
+    elif model == "mfrec SVDpp":
+        est = mfrec.SVDpp(n_threads=threads, random_state=seed)
+    elif model == "mfrec SVDpp (Surprise settings)":
+        est = mfrec.SVDpp(n_factors=20, n_epochs=20, lr=0.007, reg=0.02, reg_implicit=0.02,
+                          init_std=0.1, lr_schedule="constant", n_threads=threads,
+                          random_state=seed)
+    elif model == "mfrec ContentBased":
+        est = mfrec.ContentBased(n_threads=threads)
+    elif model == "mfrec Blend":
+        est = mfrec.Blend([mfrec.Baseline(), mfrec.FunkSVD(random_state=seed),
+                           mfrec.ALS(random_state=seed), mfrec.ContentBased()],
+                          buckets=(5, 20, 100), n_threads=threads)
+    elif model == "mfrec BayesianMF":
+        est = mfrec.BayesianMF(n_threads=threads, random_state=seed)
     else:
         raise KeyError(f"unknown mfrec model {model!r}")
     t = time.perf_counter()

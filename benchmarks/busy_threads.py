@@ -15,6 +15,8 @@ Models: every model mfrec exports (``mfrec.all_models()``; the four of mfrec 0.1
 against that release), at their defaults (ImplicitALS on ratings >= 4)::
 
     python benchmarks/busy_threads.py --json benchmarks/results/busy_threads.json [--skip-10m]
+
+``--models ContentBased,Blend`` measures only those (``--skip-idle``: the busy table only).
 """
 
 from __future__ import annotations
@@ -44,7 +46,12 @@ def _cpu() -> str:
     return platform.processor() or platform.machine()
 
 
+_ONLY: list[str] = []
+
+
 def _models():
+    if _ONLY:
+        return list(_ONLY)
     if hasattr(mfrec, "all_models"):
         return [name for name, _ in mfrec.all_models()]
     return [n for n in NAMES if hasattr(mfrec, n)]
@@ -88,7 +95,11 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--json")
     ap.add_argument("--skip-10m", action="store_true")
+    ap.add_argument("--models", default=None, help="comma-separated model names (default: all)")
+    ap.add_argument("--skip-idle", action="store_true", help="the busy table only")
     args = ap.parse_args()
+    if args.models:
+        _ONLY.extend(args.models.split(","))
     meta = {"mfrec": mfrec.__version__, "file": mfrec.__file__, "date": time.strftime("%Y-%m-%d"),
             "cpu": _cpu(),
             "cores": len(os.sched_getaffinity(0))}
@@ -110,11 +121,12 @@ def main() -> None:
         busy.kill()
         busy.wait()
 
-    print("\n## Idle machine: 2-thread / 1-thread speedup (1-thread s / 2-thread s)\n")
-    print("| data set | model | n_threads=2 s | n_threads=1 s | speedup |")
-    print("|---|---|---:|---:|---:|")
-    sets = [("ml-100k", train, positives, 5)]
-    if not args.skip_10m:
+    sets = [] if args.skip_idle else [("ml-100k", train, positives, 5)]
+    if sets:
+        print("\n## Idle machine: 2-thread / 1-thread speedup (1-thread s / 2-thread s)\n")
+        print("| data set | model | n_threads=2 s | n_threads=1 s | speedup |")
+        print("|---|---|---:|---:|---:|")
+    if not args.skip_10m and not args.skip_idle:
         big, big_pos = _data("synthetic-10m")
         sets.append(("synthetic-10m", big, big_pos, 3))
     for label, data, pos, repeats in sets:

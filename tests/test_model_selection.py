@@ -282,3 +282,21 @@ def test_cross_validate_ml100k(ml100k):
     np.testing.assert_allclose(res["test_neg_rmse"], -hand[:, 0], rtol=0, atol=1e-6)
     np.testing.assert_allclose(res["test_neg_mae"], -hand[:, 1], rtol=0, atol=1e-6)
     assert 0.92 < -res["test_neg_rmse"].mean() < 0.96  # Surprise's BaselineOnly: 0.944
+
+
+def test_a_model_class_stands_for_its_defaults_and_other_classes_say_what_to_pass(small):
+    """Surprise's habit, GridSearchCV(SVD, grid): the class works as the default model."""
+    grid = {"n_factors": [2, 4], "n_epochs": [2], "random_state": [0], "n_threads": [1]}
+    cv = KFold(2, shuffle=True, random_state=0)
+    by_class = GridSearchCV(mfrec.FunkSVD, grid, cv=cv).fit(small)
+    by_instance = GridSearchCV(mfrec.FunkSVD(), grid, cv=cv).fit(small)
+    np.testing.assert_array_equal(by_class.cv_results_["mean_test_neg_rmse"],
+                                  by_instance.cv_results_["mean_test_neg_rmse"])
+    assert isinstance(by_class.best_estimator_, mfrec.FunkSVD)
+    res = cross_validate(mfrec.Baseline, small, cv=cv)
+    np.testing.assert_array_equal(res["test_neg_rmse"],
+                                  cross_validate(mfrec.Baseline(), small, cv=cv)["test_neg_rmse"])
+    with pytest.raises(TypeError, match=r"e\.g\. FunkSVD\(\)"):
+        GridSearchCV(dict, {"a": [1]}, cv=2).fit(small)
+    with pytest.raises(ValueError, match="invalid parameter"):
+        GridSearchCV(mfrec.FunkSVD, {"n_factor": [2]}, cv=2).fit(small)

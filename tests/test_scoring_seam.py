@@ -154,3 +154,13 @@ def test_fitted_scoring_ignores_later_set_params(small):
     before = model.predict(small.users[:20], small.items[:20])
     model.set_params(biased=False)
     np.testing.assert_array_equal(model.predict(small.users[:20], small.items[:20]), before)
+
+
+def test_query_offsets_are_one_per_query_with_or_without_user_biases():
+    U, V = np.ones((5, 2), np.float32), np.ones((4, 2), np.float32)
+    users = np.array([0, 3, 4], dtype=np.int64)
+    plain = DotScorer(U, V, None, None, 2.5, None, False)
+    np.testing.assert_array_equal(plain.query_offsets(users), [2.5, 2.5, 2.5])
+    biased = DotScorer(U, V, np.arange(5, dtype=np.float32), None, 1.0, None, False)
+    np.testing.assert_array_equal(biased.query_offsets(users), [1.0, 4.0, 5.0])
+    assert DotScorer(U, V, None, None, 0.0, None, False).query_offsets(users) is None

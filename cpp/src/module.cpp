@@ -14,6 +14,8 @@ void register_predict(py::module_& m);
 void register_rng(py::module_& m);
 void register_topk(py::module_& m);
 void register_als(py::module_& m);
+void register_svdpp(py::module_& m);
+void register_bmf(py::module_& m);
 }  // namespace mfrec::bind
 
 PYBIND11_MODULE(_core, m) {
@@ -42,4 +44,6 @@ PYBIND11_MODULE(_core, m) {
     mfrec::bind::register_rng(m);
     mfrec::bind::register_topk(m);
     mfrec::bind::register_als(m);
+    mfrec::bind::register_svdpp(m);
+    mfrec::bind::register_bmf(m);
 }

@@ -11,11 +11,14 @@ from numpy.typing import NDArray
 __version__: str
 __all__: list[str] = [
     "AlsParams",
+    "GibbsParams",
     "PredictParams",
     "SgdParams",
+    "SvdppParams",
     "als_half_sweep",
     "baseline_als_sweep",
     "cpu_isa_level",
+    "gibbs_half_sweep",
     "gram",
     "gram_accumulate",
     "implicit_loss",
@@ -29,6 +32,10 @@ __all__: list[str] = [
     "sgd_build_blocks",
     "sgd_epochs",
     "sgd_row_floats",
+    "stacked_moments",
+    "svdpp_epochs",
+    "svdpp_user_order",
+    "svdpp_user_terms",
     "topk",
     "topk_dense",
     "topk_panel_width",
@@ -55,6 +62,27 @@ class AlsParams:
         mu: float = ...,
         cg_steps: int = ...,
         reg_bias: float = ...,
+    ) -> None: ...
+
+class GibbsParams:
+    """
+    What a Gibbs half-sweep draws (see bmf.hpp).
+    """
+    alpha: float
+    mu: float
+    biased: bool
+    seed: int
+    sweep: int
+    side: int
+    def __init__(
+        self,
+        *,
+        alpha: float = ...,
+        mu: float = ...,
+        biased: bool = ...,
+        seed: int = ...,
+        sweep: int = ...,
+        side: int = ...,
     ) -> None: ...
 
 class PredictParams:
@@ -103,6 +131,31 @@ class SgdParams:
         n_factors: int = ...,
     ) -> None: ...
 
+class SvdppParams:
+    """
+    SVD++'s SGD update (see svdpp.hpp); the steps come per epoch.
+    """
+    mu: float
+    reg_bu: float
+    reg_bi: float
+    reg_p: float
+    reg_q: float
+    reg_y: float
+    adagrad: bool
+    n_factors: int
+    def __init__(
+        self,
+        *,
+        mu: float = ...,
+        reg_bu: float = ...,
+        reg_bi: float = ...,
+        reg_p: float = ...,
+        reg_q: float = ...,
+        reg_y: float = ...,
+        adagrad: bool = ...,
+        n_factors: int = ...,
+    ) -> None: ...
+
 def als_half_sweep(
     indptr: NDArray[np.int64],
     indices: NDArray[np.int32],
@@ -146,6 +199,29 @@ def baseline_als_sweep(
 def cpu_isa_level() -> int:
     """
     The best ISA level this CPU supports: 4, 3 or 0.
+    """
+
+def gibbs_half_sweep(
+    indptr: NDArray[np.int64],
+    indices: NDArray[np.int32],
+    data: NDArray[np.float32],
+    X: NDArray[np.float32],
+    Y: NDArray[np.float32],
+    *,
+    params: GibbsParams,
+    prec: NDArray[np.float32],
+    prec_mean: NDArray[np.float32],
+    stats_sum: NDArray[np.float64] | None = None,
+    stats_scatter: NDArray[np.float64] | None = None,
+    row_sse: NDArray[np.float64] | None = None,
+    n_threads: int,
+) -> int:
+    """
+    Draw every row of X (in place) with data from its Gaussian conditional given the fixed Y and
+    the prior N(prec⁻¹ prec_mean, prec⁻¹): one Gibbs half-sweep over the CSR rows. stats_sum /
+    stats_scatter (float64): Σ x and the lower triangle of Σ x xᵀ over the rows with data;
+    row_sse: each row's squared residuals. Returns the number of rows whose precision was not
+    positive definite (set to zero).
     """
 
 def gram(
@@ -296,6 +372,76 @@ def sgd_row_floats() -> int:
     """
     Row length (floats) to pad the factor matrices to for the fastest SGD kernel on this CPU: 16
     where the AVX-512 kernel runs (rows of up to 128 floats), else 8.
+    """
+
+def stacked_moments(
+    users: NDArray[np.int64],
+    items: NDArray[np.int64],
+    U: NDArray[np.float32],
+    V: NDArray[np.float32],
+    mean: NDArray[np.float32],
+    var: NDArray[np.float32],
+    *,
+    width: int,
+    block: bool = False,
+    n_threads: int,
+) -> None:
+    """
+    Moments over S stacked samples of (users[j], items[j]) (block: every pair): mean = Σ_s a_s,
+    var = S Σ_s a_s² − (Σ_s a_s)², a_s the dot product of the s-th blocks of `width` floats; −1:
+    NaN.
+    """
+
+def svdpp_epochs(
+    indptr: NDArray[np.int64],
+    indices: NDArray[np.int32],
+    ratings: NDArray[np.float32],
+    implicit_indptr: NDArray[np.int64],
+    implicit_indices: NDArray[np.int32],
+    active: NDArray[np.int32],
+    steps: NDArray[np.float32],
+    P: NDArray[np.float32],
+    Q: NDArray[np.float32],
+    Y: NDArray[np.float32],
+    bu: NDArray[np.float32],
+    bi: NDArray[np.float32],
+    Gu: NDArray[np.float32],
+    Gi: NDArray[np.float32],
+    *,
+    params: SvdppParams,
+    first_epoch: int,
+    seed: int,
+    n_threads: int,
+) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
+    """
+    SVD++ SGD epochs in one call, one per row of steps (a_bu, a_bi, a_p, a_q, a_y), users in the
+    order svdpp_user_order(active, seed, first_epoch + t); stops after an epoch whose loss is
+    not finite. Returns (sum of squared errors per epoch, seconds since the start after each
+    epoch), one entry per epoch run.
+    """
+
+def svdpp_user_order(
+    active: NDArray[np.int32],
+    *,
+    seed: int,
+    epoch: int,
+) -> NDArray[np.int32]:
+    """
+    The users of `active` in the visiting order of epoch `epoch` of svdpp_epochs for `seed` (a
+    seeded Fisher-Yates shuffle).
+    """
+
+def svdpp_user_terms(
+    indptr: NDArray[np.int64],
+    indices: NDArray[np.int32],
+    Y: NDArray[np.float32],
+    Z: NDArray[np.float32],
+    *,
+    n_threads: int,
+) -> None:
+    """
+    Z[u] = |N(u)|^-1/2 * sum of Y[j] over the columns j of row u of the CSR pattern (indptr,
+    indices); zero rows for empty N(u).
     """
 
 def topk(

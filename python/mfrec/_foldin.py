@@ -6,7 +6,9 @@ when biased) — the user's part of the training loss with the item side fixed �
 ``"confidence"`` for implicit models, the confidence-weighted system with YᵀY. Each model
 says which regularization its training loss puts on a row (``_fold_in_params``) and how a
 stored value enters (``_fold_in_values``), so for ALS models a folded-in row equals one more
-exact half-sweep.
+exact half-sweep. A model whose score has terms beyond its factors and biases (SVD++'s
+implicit term) supplies the fixed side and the targets of the solve (``_fold_in_system``) and
+the attributes that grow with registered rows (``_fold_in_extra_state``).
 """
 
 from __future__ import annotations
@@ -76,36 +78,37 @@ def fold_in(model, side: str, data):
     """Factors and biases of new rows; see :meth:`mfrec.Recommender.fold_in`."""
     model._check_fitted()
     R, _ = _rows(model, side, data)
-    return _solve(model, side, R)
+    own = model._fold_in_rows(side, R)  # a model that draws its own rows (BayesianMF)
+    return (own[0], own[1]) if own is not None else _solve(model, side, R)
 
 
-def _solve(model, side, R):
-    _, _, _, fixed_f, _, fixed_b = _SIDES[side]
+def _solve(model, side, R, st=None):
     how = model._get_traits().fold_in
     if how == "none":
         raise NotImplementedError(f"{type(model).__name__} does not support fold-in")
-    st = model._fitted_state()  # one consistent snapshot, whatever a concurrent fit does
-    Y = st[fixed_f]
-    n, k = R.shape[0], Y.shape[1]
-    X = np.zeros((n, k), dtype=np.float32)
-    xb = np.zeros(n, dtype=np.float32)
+    if st is None:
+        st = model._fitted_state()  # one consistent snapshot, whatever a concurrent fit does
     prm = model._fold_in_params(side)
     implicit = how == "confidence"
     if implicit:
         R = R.copy()
         R.eliminate_zeros()  # stored zeros are unobserved pairs
+    Y, fixed_bias, values = model._fold_in_system(side, R, st)
+    n, k = R.shape[0], Y.shape[1]
+    X = np.zeros((n, k), dtype=np.float32)
+    xb = np.zeros(n, dtype=np.float32)
     aug = bool(st["_biased"]) and not implicit
     params = _core.AlsParams(reg=float(prm["reg"]), reg_count=bool(prm["reg_count"]),
                              implicit=implicit, augment=aug,
                              mu=float(st["global_mean_"]) if aug else 0.0, cg_steps=0,
                              reg_bias=float(prm["reg_bias"]))
     rows = Csr(R.indptr.astype(np.int64), R.indices.astype(np.int32),
-               np.ascontiguousarray(model._fold_in_values(R.data), dtype=np.float32))
+               np.ascontiguousarray(values, dtype=np.float32))
     n = st.get("n_threads")
     engine = LocalEngine(st["n_threads_"], auto=not (n is not None and n > 0))
     with blas_limited():
         engine.solve_rows(rows, X, Y, params, gram=engine.gram(Y) if implicit else None,
-                          x_bias=xb if aug else None, other_bias=st[fixed_b] if aug else None)
+                          x_bias=xb if aug else None, other_bias=fixed_bias if aug else None)
     return X, xb
 
 
@@ -134,17 +137,22 @@ def add_rows(model, side: str, data, ids=None):
     if unique != n_new or np.any(idmap.to_inner(ids, missing="ignore") >= 0):
         raise ValueError(f"{new}_ids must be new and unique: some are repeated or already "
                          "known to the model")
-    X, xb = _solve(model, side, R)
-    all_ids = np.concatenate([idmap.ids, ids])  # one kind (a longer string needs no widening)
     state = model._fitted_state()
+    own = model._fold_in_rows(side, R, state)  # a model that draws its own rows (BayesianMF)
+    X, xb, rows = own if own is not None else (*_solve(model, side, R, state), {})
+    all_ids = np.concatenate([idmap.ids, ids])  # one kind (a longer string needs no widening)
     new_map = IdMap(all_ids, new)
     cold = f"_cold_{new}s_"
+    extra = model._fold_in_extra_state(side, R, state)  # before the update: the old state
     state.update({
         own_f: np.vstack([state[own_f], X]),
         own_b: np.concatenate([state[own_b], xb]),
         f"{new}_map_": new_map,
         cold: np.concatenate([state[cold], np.diff(R.indptr) == 0]),
+        **extra,
     })
+    for key, new_rows in rows.items():  # the drawing model's own per-row arrays
+        state[key] = np.concatenate([state[key], new_rows])
     state["_train"] = _extend_train(state, side, R)
     model._publish(state)  # one step: a reader sees the model before or after, never between
     return np.arange(n_old, n_old + n_new)
@@ -213,6 +221,31 @@ class ColdStartMixin:
         """The values a fold-in row solves with, from the stored ones (implicit models:
         their confidences)."""
         return values
+
+    def _fold_in_system(self, side: str, R, state: dict) -> tuple[np.ndarray, np.ndarray,
+                                                                  np.ndarray]:
+        """What the new rows of ``R`` (CSR over the fixed side) are solved against, in the
+        fitted ``state``: the fixed side's vectors, its biases, and the target of each stored
+        entry. The default is the fixed side's factors and biases and ``_fold_in_values``
+        of the stored values; a model whose score has more terms (SVD++'s implicit term)
+        says how they enter."""
+        _, _, _, fixed_f, _, fixed_b = _SIDES[side]
+        return state[fixed_f], state[fixed_b], self._fold_in_values(R.data)
+
+    def _fold_in_rows(self, side: str, R: sp.csr_matrix, state: dict | None = None):
+        """None (the ridge or confidence solve of the traits), or, for a model that makes
+        its fold-in rows itself (``ModelTraits.fold_in == "sample"``: BayesianMF draws them),
+        ``(factors, biases, rows)`` for the rows of ``R`` (canonical CSR over the fixed
+        side) from the fitted ``state`` (default: the current one), ``rows`` mapping the
+        model's other per-row fitted attributes of ``side`` to the new rows (appended by
+        ``add_users`` / ``add_items``)."""
+        return None
+
+    def _fold_in_extra_state(self, side: str, R, state: dict) -> dict:
+        """Fitted attributes besides factors, biases, id map and cold mask that grow with
+        the rows ``add_users`` / ``add_items`` registers (``R``: their CSR over the fixed
+        side; ``state``: the fitted state before them). None by default."""
+        return {}
 
     def fold_in(self, user_items: InteractionsLike,
                 ) -> tuple[NDArray[np.float32], NDArray[np.float32]]:

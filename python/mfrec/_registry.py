@@ -55,6 +55,11 @@ def all_models() -> list[tuple[str, type[Recommender]]]:
 
 def cli_name(cls: type) -> str:
     """A model's command-line name: the class name in kebab case (``ImplicitALS`` ->
-    ``implicit-als``, ``FunkSVD`` -> ``funk-svd``, ``KNNBaseline`` -> ``knn-baseline``)."""
+    ``implicit-als``, ``FunkSVD`` -> ``funk-svd``, ``KNNBaseline`` -> ``knn-baseline``), or
+    the name a class declares as its own ``_cli_name`` where kebab case would split a name
+    wrongly (``SVDpp`` -> ``svdpp``, not ``sv-dpp``)."""
+    own = vars(cls).get("_cli_name")
+    if own:
+        return own
     name = re.sub(r"(?<=[a-z0-9])(?=[A-Z])|(?<=[A-Z])(?=[A-Z][a-z])", "-", cls.__name__)
     return name.lower()

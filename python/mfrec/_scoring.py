@@ -135,8 +135,9 @@ class DotScorer(Scorer):
         """offset + b_u per query row of the fused top-n kernel (None: nothing to add)."""
         if self.user_bias is None and self.offset == 0.0:
             return None
-        bias = 0.0 if self.user_bias is None else self.user_bias[users]
-        return np.ascontiguousarray(self.offset + bias, dtype=np.float32)
+        if self.user_bias is None:  # one offset per query row, not a scalar
+            return np.full(len(users), self.offset, dtype=np.float32)
+        return np.ascontiguousarray(self.offset + self.user_bias[users], dtype=np.float32)
 
     # -- retrieval -------------------------------------------------------------------------
     def panels(self, key: str, factors: NDArray[np.float32], bias: NDArray[np.float32] | None,

@@ -33,10 +33,12 @@ class ModelTraits:
     val_metric : str
         The metric watched on ``eval_set`` and by ``n_iter_no_change``: ``"rmse"``
         (lower is better) or a ranking metric such as ``"ndcg@10"`` (higher is better).
-    fold_in : {"ridge", "confidence", "none"}
+    fold_in : {"ridge", "confidence", "sample", "none"}
         How ``fold_in`` solves a new row against the fixed other side: an exact ridge
         solve of the squared error (with the bias coordinate when biased), the
-        confidence-weighted system of implicit ALS, or not at all (``NotImplementedError``).
+        confidence-weighted system of implicit ALS, draws by the model itself
+        (``_fold_in_rows``: BayesianMF samples each new row against every kept sample), or
+        not at all (``NotImplementedError``).
     deterministic : bool
         A fixed ``random_state`` gives bit-identical results at any ``n_threads``.
     biased : bool, default True
@@ -59,7 +61,7 @@ class ModelTraits:
 
     feedback: Literal["explicit", "implicit"]
     val_metric: str
-    fold_in: Literal["ridge", "confidence", "none"]
+    fold_in: Literal["ridge", "confidence", "sample", "none"]
     deterministic: bool
     biased: bool = True
     scoring: Literal["dot", "custom"] = "dot"

@@ -17,6 +17,7 @@ from mfrec.compat.surprise import (
     NormalPredictor,
     PredictionImpossible,
     Reader,
+    SVDpp,
     accuracy,
     similarities,
 )
@@ -303,3 +304,59 @@ def test_module_names_mirror_surprise():
                  "surprise.prediction_algorithms.random_pred"):
         importlib.import_module("mfrec.compat." + name)
     assert surprise.get_dataset_dir()
+
+
+def test_svdpp_estimates_follow_surprises_formula(split):
+    trainset, testset = split
+    algo = SVDpp(n_factors=6, n_epochs=5, random_state=0).fit(trainset)
+    assert algo.yj.shape == (trainset.n_items, 6) and algo.yj.dtype == np.float64
+    mu = trainset.global_mean
+    for raw_u, raw_i in (("u0", "i0"), ("u3", "i7"), ("u10", "i2")):
+        u, i = trainset.to_inner_uid(raw_u), trainset.to_inner_iid(raw_i)
+        rated = [j for j, _ in trainset.ur[u]]
+        implicit = algo.yj[rated].sum(axis=0) / np.sqrt(len(rated))
+        want = mu + algo.bu[u] + algo.bi[i] + algo.qi[i] @ (algo.pu[u] + implicit)
+        assert algo.predict(raw_u, raw_i, clip=False).est == pytest.approx(want, rel=1e-5)
+    i = trainset.to_inner_iid("i0")
+    assert algo.predict("new user", "i0").est == pytest.approx(mu + algo.bi[i])
+    assert algo.predict("x", "y").est == pytest.approx(mu)
+    preds = algo.test(testset[:100])
+    assert [p.est for p in preds] == [algo.predict(p.uid, p.iid).est for p in preds]
+
+
+def test_every_svdpp_step_and_weight_is_used(split):
+    trainset, testset = split
+
+    def rmse(**kw):
+        algo = SVDpp(n_factors=4, n_epochs=3, random_state=1, **kw).fit(trainset)
+        return accuracy.rmse(algo.test(testset), verbose=False)
+
+    base = rmse()  # this small fit runs on one thread: a seed fixes it
+    for name, value in (("lr_bu", 0.05), ("lr_bi", 0.05), ("lr_pu", 0.5), ("lr_qi", 0.05),
+                        ("lr_yj", 0.5), ("reg_bu", 1.0), ("reg_bi", 1.0), ("reg_pu", 1.0),
+                        ("reg_qi", 1.0), ("reg_yj", 5.0), ("lr_all", 0.05), ("reg_all", 1.0)):
+        assert abs(rmse(**{name: value}) - base) > 2e-5, name
+
+
+@pytest.mark.parametrize("name, kw", [("SVD", {}), ("SVD", {"biased": False}),
+                                      ("SVDpp", {}), ("BaselineOnly", {}),
+                                      ("BaselineOnly", {"bsl_options": {"method": "sgd"}})])
+def test_within_0_005_rmse_of_surprise_on_the_same_split(ratings, name, kw):
+    peer = pytest.importorskip("surprise")
+    raw = ratings.raw_ratings
+    results = []
+    for lib in (peer, surprise):
+        data = lib.Dataset.load_from_df(_frame(raw), lib.Reader(rating_scale=(1, 5)))
+        train, test = lib.model_selection.train_test_split(data, test_size=0.2,
+                                                           random_state=0)
+        extra = {} if name == "BaselineOnly" else {"random_state": 0}
+        if name == "BaselineOnly":
+            extra["verbose"] = False
+        algo = getattr(lib, name)(**kw, **extra).fit(train)
+        results.append(lib.accuracy.rmse(algo.test(test), verbose=False))
+    assert abs(results[0] - results[1]) < 0.005, results
+
+
+def _frame(raw):
+    pd = pytest.importorskip("pandas")
+    return pd.DataFrame([r[:3] for r in raw], columns=["user", "item", "rating"])

@@ -160,7 +160,10 @@ def _decode_model(cls: type, header: dict, read, path: str) -> Recommender:
         model = cls(**raw_params)
         state = {}
         for name, spec in specs.items():  # plain values and id maps first, then references
-            if spec["kind"] not in ("interactions", "ref"):
+            if spec["kind"] == "models":  # models stored inside this one (a Blend's members)
+                state[name] = [_decode_model(_model_class(h, path), h, read, path)
+                               for h in spec["models"]]
+            elif spec["kind"] not in ("interactions", "ref"):
                 state[name] = _decode_value(spec, read)
         for name, spec in specs.items():
             if spec["kind"] == "ref":
@@ -169,7 +172,7 @@ def _decode_model(cls: type, header: dict, read, path: str) -> Recommender:
                 state[name] = _decode_interactions(spec, read, state)
     except ModelFileError:
         raise
-    except (KeyError, TypeError, ValueError, AttributeError) as exc:
+    except (KeyError, TypeError, ValueError, AttributeError, RecursionError) as exc:
         raise ModelFileError(f"{path!r} is corrupt: its header and arrays do not describe a "
                              f"{cls.__name__} ({type(exc).__name__}: {exc})") from exc
     state = _upgrade(model, state)

@@ -16,7 +16,15 @@ import numpy as np
 from .._idmap import IdMap
 from .._version import __version__
 from ..interactions import Interactions
-from ._format import _TRANSIENT, FORMAT_NAME, FORMAT_VERSION, HEADER_KEY, _c_order, _to_json
+from ._format import (
+    _TRANSIENT,
+    FORMAT_NAME,
+    FORMAT_VERSION,
+    HEADER_KEY,
+    _c_order,
+    _is_model,
+    _to_json,
+)
 
 if TYPE_CHECKING:
     from .._base import Recommender
@@ -69,8 +77,9 @@ def _write_npz(fileobj, arrays: dict) -> None:
 class _Encoder:
     """Turns attribute values into JSON specs plus arrays (``state.*`` keys)."""
 
-    def __init__(self, cls_name: str):
+    def __init__(self, cls_name: str, prefix: str = ""):
         self.cls_name = cls_name
+        self.prefix = prefix  # of the keys of a model stored inside another (a Blend's)
         self.arrays: dict[str, np.ndarray] = {}
         self.maps: dict[int, str] = {}  # id(IdMap) -> attribute holding it
 
@@ -94,7 +103,16 @@ class _Encoder:
         return {"key": key, "object": was_object}
 
     def value(self, name: str, value) -> dict:
-        key = f"state.{name}"
+        key = f"{self.prefix}state.{name}"
+        if isinstance(value, (list, tuple)) and value and all(map(_is_model, value)):
+            # fitted models inside this one (a Blend's members): each is encoded as a
+            # model file of its own, its arrays under "<key>.<j>."
+            headers = []
+            for j, member in enumerate(value):
+                header, arrays = _encode_model(member, prefix=f"{key}.{j}.")
+                self.arrays.update(arrays)
+                headers.append(header)
+            return {"kind": "models", "models": headers}
         if isinstance(value, np.ndarray):
             return {"kind": "array", **self.array(key, value, f"attribute {name!r}")}
         if isinstance(value, IdMap):
@@ -130,10 +148,10 @@ class _Encoder:
         }
 
 
-def _encode_model(model: Recommender) -> tuple[dict, dict]:
+def _encode_model(model: Recommender, prefix: str = "") -> tuple[dict, dict]:
     cls = type(model)
     params, not_saved = _encode_params(model)
-    enc = _Encoder(cls.__name__)
+    enc = _Encoder(cls.__name__, prefix)
     skip = set(model._param_names()) | set(_TRANSIENT)
     attrs = {k: v for k, v in vars(model).items() if k not in skip}
     state = {}

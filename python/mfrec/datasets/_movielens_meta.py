@@ -9,7 +9,8 @@ Formats (GroupLens READMEs):
   latin-1. 1M ``users.dat``: ``UserID::Gender::Age::Occupation::Zip-code`` with coded age
   groups and occupations (:data:`OCCUPATIONS_1M`).
 - 20M, 25M, 32M, latest, latest-small ``movies.csv``: ``movieId,title,genres`` with a header;
-  titles with commas are ``"``-quoted.
+  titles with commas are ``"``-quoted. ``tags.csv`` (the same releases, and 10M's
+  ``tags.dat``): ``userId,movieId,tag,timestamp``, free-text tags users gave movies.
 
 Lines without an integer id are skipped (side files are best effort; ratings are not).
 """
@@ -21,7 +22,7 @@ from pathlib import Path
 
 from ._metadata import read_text
 
-__all__ = ["GENRES_100K", "OCCUPATIONS_1M", "read_movies", "read_users"]
+__all__ = ["GENRES_100K", "OCCUPATIONS_1M", "read_movies", "read_tags", "read_users"]
 
 GENRES_100K = ("unknown", "Action", "Adventure", "Animation", "Children's", "Comedy", "Crime",
                "Documentary", "Drama", "Fantasy", "Film-Noir", "Horror", "Musical", "Mystery",
@@ -61,6 +62,34 @@ def read_movies(folder: Path, variant: str) -> tuple[list[int], dict[str, list]]
             titles.append(title)
             genres.append(gen)
     return ids, {"title": titles, "genres": genres}
+
+
+def read_tags(folder: Path, variant: str) -> tuple[list[int], dict[str, list]] | None:
+    """Movie ids and their ``"tags"`` column: the distinct tags users gave each movie,
+    lower-cased and stripped, sorted (tuple of str). None when the variant has no tags file.
+    """
+    if variant in ("10m",):
+        path, sep = folder / "tags.dat", "::"
+    elif variant in ("100k", "1m"):
+        return None
+    else:
+        path, sep = folder / "tags.csv", ","
+    if not path.is_file():
+        return None
+    lines = read_text(path, "utf-8")
+    if sep == ",":
+        rows = csv.reader(lines[1:], delimiter=",", quotechar='"')
+    else:
+        rows = (line.split("::") for line in lines)
+    tags: dict[int, set[str]] = {}
+    for r in rows:
+        if len(r) < 3 or not r[1].strip().isdigit():
+            continue
+        tag = " ".join(r[2].split()).lower()
+        if tag:
+            tags.setdefault(int(r[1]), set()).add(tag)
+    ids = sorted(tags)
+    return ids, {"tags": [tuple(sorted(tags[i])) for i in ids]}
 
 
 def _item_100k(folder):

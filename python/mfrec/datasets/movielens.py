@@ -23,7 +23,7 @@ from ._cache import resolve_home
 from ._catalog import CATALOG, MOVIELENS_VARIANTS
 from ._download import ensure_dataset
 from ._metadata import align
-from ._movielens_meta import read_movies, read_users
+from ._movielens_meta import read_movies, read_tags, read_users
 from ._table import read_table
 
 __all__ = ["load_movielens"]
@@ -57,7 +57,11 @@ def load_movielens(variant: str = "100k", *, data_home: str | os.PathLike | None
         Ratings (1–5 for 100k and 1m, 0.5–5 otherwise) with int64 timestamps (Unix seconds)
         and item metadata in inner-id order: ``"title"`` (str; the movie id as text when the
         movies file lacks it) and ``"genres"`` (tuple of str, empty when none is listed),
-        each an array of shape (n_items,). 100k and 1m also carry ``user_metadata``:
+        each an array of shape (n_items,); where the release has a tags file (10m, 20m,
+        25m, 32m, latest, latest-small), also ``"tags"``: the distinct tags users gave each
+        movie, lower-cased, sorted (tuple of str, empty when none). These are the item
+        features :class:`mfrec.ContentBased` reads by default. 100k and 1m also carry
+        ``user_metadata``:
         ``"age"`` (int64; years for 100k, the age-group code for 1m), ``"gender"``,
         ``"occupation"`` and ``"zip"`` (str), each of shape (n_users,).
 
@@ -102,6 +106,9 @@ def read_movielens(folder: Path, variant: str) -> Interactions:
     user_ids, item_ids = np.unique(users), np.unique(items)
     movie_ids, movie_cols = read_movies(folder, variant)
     item_meta = align(item_ids, movie_ids, movie_cols, {"title": str, "genres": ()})
+    tags = read_tags(folder, variant)
+    if tags is not None:
+        item_meta.update(align(item_ids, tags[0], tags[1], {"tags": ()}))
     people = read_users(folder, variant)
     user_meta = None
     if people is not None:

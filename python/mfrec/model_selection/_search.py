@@ -96,11 +96,11 @@ class _BaseSearchCV(Params):
         candidates = [dict(c) for c in self._candidates()]
         if not candidates:
             raise ValueError("no candidate parameter settings to evaluate")
-        _clone(self.estimator)
-        valid = set(self.estimator.get_params(deep=False))
+        template = _clone(self.estimator)  # also accepts a model class: its defaults
+        valid = set(template.get_params(deep=False))
         bad = sorted({k for c in candidates for k in c} - valid)
         if bad:
-            raise ValueError(f"invalid parameter(s) {bad} for {type(self.estimator).__name__}; "
+            raise ValueError(f"invalid parameter(s) {bad} for {type(template).__name__}; "
                              f"valid: {sorted(valid)}")
         splits = _check_cv(self.cv, data)  # materialized once: every candidate sees them
         n_c, n_s = len(candidates), len(splits)
@@ -279,8 +279,10 @@ class GridSearchCV(_BaseSearchCV):
 
     Parameters
     ----------
-    estimator : mfrec model
-        Cloned (``type(estimator)(**estimator.get_params())``) for every fit.
+    estimator : mfrec model, or an mfrec model class
+        Cloned (``type(estimator)(**estimator.get_params())``) for every fit; a class (as
+        Surprise's ``GridSearchCV(SVD, ...)`` passes it) stands for the model with its
+        defaults.
     param_grid : dict or list of dicts
         See :class:`ParameterGrid`. Unknown parameter names raise ``ValueError`` before any
         fitting.""" + _SEARCH_DOC + _SEARCH_ATTRIBUTES + """
@@ -314,8 +316,10 @@ class RandomizedSearchCV(_BaseSearchCV):
 
     Parameters
     ----------
-    estimator : mfrec model
-        Cloned (``type(estimator)(**estimator.get_params())``) for every fit.
+    estimator : mfrec model, or an mfrec model class
+        Cloned (``type(estimator)(**estimator.get_params())``) for every fit; a class (as
+        Surprise's ``GridSearchCV(SVD, ...)`` passes it) stands for the model with its
+        defaults.
     param_distributions : dict or list of dicts
         Lists (sampled uniformly) or distributions with ``rvs(random_state=...)`` such as
         ``scipy.stats.loguniform(1e-3, 1e-1)``; see :class:`ParameterSampler`. Unknown

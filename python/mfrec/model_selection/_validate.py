@@ -23,7 +23,14 @@ if TYPE_CHECKING:
 
 
 def _clone(estimator, **params):
-    """A fresh, unfitted copy ``type(estimator)(**estimator.get_params())``, with overrides."""
+    """A fresh, unfitted copy ``type(estimator)(**estimator.get_params())``, with overrides.
+    An mfrec model class (``FunkSVD``, as Surprise's ``GridSearchCV(SVD, ...)`` takes it)
+    stands for an instance with its defaults."""
+    if isinstance(estimator, type):
+        if not (hasattr(estimator, "get_params") and hasattr(estimator, "fit")):
+            raise TypeError(f"estimator must be an mfrec model, e.g. FunkSVD(); got the class "
+                            f"{estimator.__name__}")
+        return estimator(**params)
     if not hasattr(estimator, "get_params") or not hasattr(estimator, "fit"):
         raise TypeError(f"estimator must have get_params and fit (an mfrec model), "
                         f"got {estimator!r}")

@@ -4,8 +4,8 @@ mfrec's kernels underneath.
 
 Supported: ``Reader``, ``Dataset`` (``load_builtin``, ``load_from_file``, ``load_from_df``,
 ``load_from_folds``), ``Trainset``, ``Prediction``, ``PredictionImpossible``, ``AlgoBase``,
-the algorithms ``NormalPredictor``, ``BaselineOnly``, ``SVD`` (and ``SVDpp``, ``NMF``,
-``KNNBasic``, ``KNNWithMeans``, ``KNNBaseline`` where this build of mfrec has the models),
+the algorithms ``NormalPredictor``, ``BaselineOnly``, ``SVD``, ``SVDpp``, ``NMF``,
+``KNNBasic``, ``KNNWithMeans``, ``KNNBaseline``,
 ``accuracy``, ``model_selection``, ``similarities``, ``dump``, ``get_dataset_dir``. Every
 difference from Surprise is listed in docs/compat.md.
 """
@@ -20,6 +20,7 @@ from .prediction_algorithms import (
                                     NormalPredictor,
                                     Prediction,
                                     PredictionImpossible,
+                                    SVDpp,
 )
 from .reader import Reader
 from .trainset import Trainset
@@ -27,5 +28,5 @@ from .trainset import Trainset
 __version__ = "1.1.5"  # the Surprise API this layer follows
 
 __all__ = ["AlgoBase", "BaselineOnly", "Dataset", "NormalPredictor", "Prediction",
-           "PredictionImpossible", "Reader", "SVD", "Trainset", "accuracy", "dump",
+           "PredictionImpossible", "Reader", "SVD", "SVDpp", "Trainset", "accuracy", "dump",
            "get_dataset_dir", "model_selection", "similarities"]

@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 from collections import defaultdict
+from operator import itemgetter
 
 import numpy as np
 
@@ -13,8 +14,9 @@ __all__ = ["fcp", "mae", "mse", "rmse"]
 def _errors(predictions) -> np.ndarray:
     if not predictions:
         raise ValueError("Prediction list is empty.")
-    est = np.fromiter((p[3] for p in predictions), np.float64, count=len(predictions))
-    true = np.fromiter((p[2] for p in predictions), np.float64, count=len(predictions))
+    n = len(predictions)
+    est = np.fromiter(map(itemgetter(3), predictions), np.float64, count=n)
+    true = np.fromiter(map(itemgetter(2), predictions), np.float64, count=n)
     return true - est
 
 

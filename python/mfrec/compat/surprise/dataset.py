@@ -73,18 +73,25 @@ class Dataset:
     def construct_trainset(self, raw_trainset):
         """A Trainset of ``(user, item, rating, timestamp)`` tuples, inner ids in order of
         first appearance."""
-        users, items = {}, {}
         n = len(raw_trainset)
-        u = np.fromiter((users.setdefault(t[0], len(users)) for t in raw_trainset),
-                        np.int64, count=n)
-        i = np.fromiter((items.setdefault(t[1], len(items)) for t in raw_trainset),
-                        np.int64, count=n)
-        r = np.fromiter((t[2] for t in raw_trainset), np.float64, count=n)
+        if not n:
+            cols = ((), (), ())
+        else:
+            cols = list(zip(*raw_trainset))  # columns, transposed in C
+        # dicts keep insertion order: fromkeys lists the raw ids by first appearance
+        users = {raw: inner for inner, raw in enumerate(dict.fromkeys(cols[0]))}
+        items = {raw: inner for inner, raw in enumerate(dict.fromkeys(cols[1]))}
+        u = np.fromiter(map(users.__getitem__, cols[0]), np.int64, count=n)
+        i = np.fromiter(map(items.__getitem__, cols[1]), np.int64, count=n)
+        r = np.asarray(cols[2], dtype=np.float64).reshape(n)
         return Trainset._from_arrays(u, i, r, self.reader.rating_scale, users, items)
 
     def construct_testset(self, raw_testset):
         """``(user, item, rating)`` tuples of ``(user, item, rating, timestamp)`` ones."""
-        return [(ruid, riid, r) for ruid, riid, r, _ in raw_testset]
+        if not raw_testset:
+            return []
+        cols = list(zip(*raw_testset))
+        return list(zip(cols[0], cols[1], cols[2]))
 
 
 class DatasetUserFolds(Dataset):

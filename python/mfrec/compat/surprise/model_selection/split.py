@@ -30,8 +30,12 @@ def get_cv(cv):
 
 def _pair(data, train_idx, test_idx):
     raw = data.raw_ratings
-    return (data.construct_trainset([raw[i] for i in train_idx]),
-            data.construct_testset([raw[i] for i in test_idx]))
+
+    def take(idx):
+        idx = np.fromiter(idx, np.int64) if not isinstance(idx, np.ndarray) else idx
+        return list(map(raw.__getitem__, idx.tolist()))
+
+    return data.construct_trainset(take(train_idx)), data.construct_testset(take(test_idx))
 
 
 class KFold:

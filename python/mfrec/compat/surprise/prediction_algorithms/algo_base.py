@@ -9,6 +9,8 @@ then calls its ``predict`` pair by pair, as Surprise does.
 
 from __future__ import annotations
 
+from itertools import repeat
+
 import numpy as np
 
 from .predictions import Prediction, PredictionImpossible
@@ -128,26 +130,27 @@ class AlgoBase:
             return [self.predict(uid, iid, r, clip=True, verbose=verbose)
                     for (uid, iid, r) in testset]
         ts = self.trainset
-        umap, imap = ts._raw2inner_id_users, ts._raw2inner_id_items
-        uids = [t[0] for t in testset]
-        iids = [t[1] for t in testset]
-        u = np.fromiter((_lookup(umap, x) for x in uids), np.int64, count=len(uids))
-        i = np.fromiter((_lookup(imap, x) for x in iids), np.int64, count=len(iids))
+        n = len(testset)
+        cols = list(zip(*testset)) if n else [(), (), ()]
+        uids, iids, rs = cols[0], cols[1], cols[2]
+        u = _lookup_all(ts._raw2inner_id_users, uids)
+        i = _lookup_all(ts._raw2inner_id_items, iids)
         est, impossible, reasons, details = self._estimate_batch(u, i)
         est = np.where(impossible, self.default_prediction(), est)
         lo, hi = ts.rating_scale
         est = np.maximum(lo, np.minimum(hi, est)).tolist()
-        impossible = impossible.tolist()
-        out = []
-        for j, (uid, iid, r) in enumerate(testset):
-            d = dict(details[j]) if details is not None else {}
-            d["was_impossible"] = impossible[j]
-            if impossible[j]:
-                d["reason"] = reasons if isinstance(reasons, str) else reasons[j]
-            pred = Prediction(uid, iid, r, est[j], d)
-            if verbose:
+        if details is None:
+            dicts = [{"was_impossible": False} for _ in range(n)]
+        else:
+            dicts = [{**d, "was_impossible": False} for d in details]
+        for j in np.flatnonzero(impossible).tolist():
+            dicts[j]["was_impossible"] = True
+            dicts[j]["reason"] = reasons if isinstance(reasons, str) else reasons[j]
+        # Prediction is a namedtuple: tuple.__new__ builds each one in C
+        out = list(map(tuple.__new__, repeat(Prediction), zip(uids, iids, rs, est, dicts)))
+        if verbose:
+            for pred in out:
                 print(pred)
-            out.append(pred)
         return out
 
     # -- baselines and similarities ------------------------------------------------------
@@ -204,6 +207,15 @@ def _index(x, n: int) -> int:
     if isinstance(x, (int, np.integer)) and not isinstance(x, bool) and 0 <= x < n:
         return int(x)
     return -1
+
+
+def _lookup_all(mapping: dict, keys) -> np.ndarray:
+    """Inner ids (int64) of raw ids, −1 where unknown; the map runs in C unless a raw id is
+    unhashable."""
+    try:
+        return np.fromiter(map(mapping.get, keys, repeat(-1)), np.int64, count=len(keys))
+    except TypeError:
+        return np.fromiter((_lookup(mapping, x) for x in keys), np.int64, count=len(keys))
 
 
 def _lookup(mapping: dict, key) -> int:

@@ -1,0 +1,1 @@
+"""``implicit.datasets``: the MovieLens sets through mfrec's loaders (``movielens``)."""

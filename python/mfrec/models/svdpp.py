@@ -1,0 +1,456 @@
+"""SVDpp: Koren's SVD++, trained by per-user parallel SGD."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import numpy as np
+import scipy.sparse as sp
+
+from .. import _core
+from .._base import Recommender
+from .._cores import threads_for, work_ns
+from .._persist import ModelFileError
+from .._scoring import DotScorer
+from .._traits import ModelTraits
+from .._validation import (
+    UnknownIdError,
+    check_choice,
+    check_float,
+    check_int,
+    check_random_state,
+    check_sparse,
+)
+from ..interactions import Interactions
+from ._sgd import aligned_empty
+
+if TYPE_CHECKING:
+    from .._engine import LocalEngine
+    from .._input import EpochCallback, InteractionsLike, Seed
+
+__all__ = ["SVDpp"]
+
+
+class SVDpp(Recommender):
+    """Matrix factorization with the implicit signal of what each user rated (Koren's SVD++).
+
+    Predicts r̂_ui = μ + b_u + b_i + q_iᵀ(p_u + |N(u)|^-½ Σ_{j∈N(u)} y_j), where N(u) is the
+    set of items user u rated, plus any extra items passed as ``implicit_items`` to ``fit``
+    (items a user clicked, bought or was shown without rating them), and y_j a second
+    factor vector per item. It minimizes, per training rating, the squared error plus
+    λ_bu b_u² + λ_bi b_i² + λ_p‖p_u‖² + λ_q‖q_i‖² + λ_y Σ_{j∈N(u)} ‖y_j‖² (Koren 2008, eq. 15;
+    Surprise's ``SVDpp``).
+
+    Training is per-user SGD in C++ (``cpp/include/mfrec/svdpp.hpp``), O(|R|·k) per epoch
+    (O((|R(u)| + |N(u)|)·k) per user) instead of the textbook O(Σ_u |R(u)|·|N(u)|·k), with
+    the textbook's result: for each user the implicit sum z_u = |N(u)|^-½ Σ_j y_j is formed
+    once, the user's ratings are walked with the SGD steps of b_u, b_i, p_u and q_i (the
+    effective user vector p_u + z_u in the prediction), and the y-gradient is accumulated and
+    applied to every y_j of N(u) once at the end. Because one rating's step moves all y_j of
+    N(u) alike (y_j ← d·y_j + a_y |N(u)|^-½ e_ui q_i, d = 1 − a_y λ_y), z_u is carried along
+    in closed form during the walk (z_u ← d·z_u + a_y e_ui q_i) and the y_j end up exactly
+    where the textbook per-rating update (Surprise's, which moves every y_j after every
+    rating) puts them, up to float rounding: y_j ← d^|R(u)| y_j + the decay-weighted sum of
+    the steps. Users are visited in a fresh seeded random order every epoch
+    (``_core.svdpp_user_order``), split across OpenMP threads, which update the shared item
+    factors, item biases and y_j without locks (Hogwild).
+
+    Reproducibility: with ``n_threads=1`` and an integer ``random_state``, a fit is
+    bit-for-bit reproducible (on one machine and ISA level), whether the epochs run in one
+    call or one by one (a callback or ``eval_set``). With more threads the interleaving of
+    the threads' updates of shared rows differs from run to run: results vary within the
+    statistical noise of the visiting order, never bit for bit.
+
+    Parameters
+    ----------
+    n_factors : int, default 100
+        Number of latent factors k.
+    n_epochs : int, default 20
+        Passes over the training ratings.
+    lr : float, default 0.02
+        SGD step η of the factors p_u and q_i (and of the biases and the y_j unless
+        ``lr_bias`` / ``lr_implicit`` are given); with the default ``lr_schedule="adagrad"``
+        the step of a row is η/√G_row.
+    reg : float, default 0.05
+        L2 weight λ of every parameter not given its own below (``reg_implicit`` has its
+        own default).
+    init_mean, init_std : float, default 0.0, 0.02
+        Initial p_u, q_i and y_j ~ Normal(init_mean, init_std); biases start at 0.
+    lr_bias, lr_implicit : float, optional
+        Steps of the biases and of the implicit factors y_j (default ``lr``).
+    reg_bias, reg_user, reg_item : float, optional
+        L2 weights of the biases, of p_u and of q_i (default ``reg``).
+    reg_implicit : float or None, default 0.0125
+        L2 weight of the y_j; None: ``reg``. The validation RMSE of
+        ``benchmarks/tune_svdpp.py`` prefers a quarter of ``reg`` to ``reg`` itself.
+    lr_schedule : {"adagrad", "constant"}, default "adagrad"
+        ``"adagrad"``: per-row adaptive steps η/√G_row, G_row = 1 + the running sum of the
+        row's mean squared gradients (one accumulator per user, for p_u, b_u and the user's
+        y step, and one per item, for q_i and b_i; LibMF's scheme). ``"constant"``: plain SGD
+        with step η (Surprise's; use a smaller ``lr``, e.g. 0.007).
+    lr_decay : float, default 1.0
+        Multiply the steps by this factor after every epoch.
+    n_threads : int, optional
+        None or -1: all cores; -2: all but one; positive: exactly that many.
+    random_state : int, numpy Generator, SeedSequence or None
+        Seed for the initial factors and the users' visiting orders.
+    verbose : bool, default False
+        Show a progress bar (tqdm, the ``progress`` extra; else one line per epoch on
+        stderr) with the loss per epoch.
+    n_iter_no_change : int, optional
+        Stop when the RMSE on ``eval_set`` has not improved for this many epochs.
+
+    Attributes
+    ----------
+    user_factors_ : ndarray of shape (n_users, n_factors), float32
+        p_u. The effective user vector, the one retrieval and similar users use, is
+        ``user_factors_ + user_implicit_``.
+    item_factors_ : ndarray of shape (n_items, n_factors), float32
+        q_i.
+    implicit_factors_ : ndarray of shape (n_items, n_factors), float32
+        y_j (zero for items in no user's N(u)).
+    user_implicit_ : ndarray of shape (n_users, n_factors), float32
+        z_u = |N(u)|^-½ Σ_{j∈N(u)} y_j of each user (zero for users without ratings: they
+        are cold, and predicted by the baseline like every model's cold users).
+    user_bias_, item_bias_, global_mean_
+        b_u, b_i and μ.
+
+    Notes
+    -----
+    Fold-in (``fold_in`` / ``add_users``) solves a new user's p_u and b_u with the items
+    fixed, the implicit term taken from the user's own items: z_u = |N(u)|^-½ Σ_{j∈N(u)} y_j
+    with N(u) the items given for that user, then the ridge problem of the user's part of
+    the training loss, min Σ_i (r_ui − μ − b_i − q_iᵀz_u − q_iᵀp − b)² + n_u (λ_p‖p‖² +
+    λ_bu b²), exactly (Cholesky); ``add_users`` also stores z_u in ``user_implicit_``.
+    ``fold_in_items`` / ``add_items`` solve a new item's q_i and b_i against the fixed
+    effective user vectors p_u + z_u (λ_q, λ_bi per rating); its y_j is zero and the users'
+    implicit terms are left as they are.
+
+    Surprise's ``SVDpp`` (defaults: ``n_factors=20, n_epochs=20, lr_all=0.007,
+    reg_all=0.02, init_mean=0, init_std_dev=0.1``) is reproduced by ``SVDpp(n_factors=20,
+    n_epochs=20, lr=0.007, reg=0.02, reg_implicit=0.02, init_std=0.1,
+    lr_schedule="constant")`` (``reg_implicit`` has a default of its own): the same
+    model, loss and initialization (p_u, q_i, y_j ~ Normal(0, 0.1), biases 0), and the same
+    per-rating steps of b_u, b_i, p_u and q_i; Surprise's ``lr_bu = lr_bi`` ↔ ``lr_bias``,
+    ``lr_pu = lr_qi`` ↔ ``lr``, ``lr_yj`` ↔ ``lr_implicit``, ``reg_bu = reg_bi`` ↔
+    ``reg_bias``, ``reg_pu`` ↔ ``reg_user``, ``reg_qi`` ↔ ``reg_item``, ``reg_yj`` ↔
+    ``reg_implicit``. The per-rating steps, y_j included, are the
+    same (above); what differs is the order and the precision: Surprise walks its users in
+    one fixed order every epoch and computes in float64, here users come in a fresh random
+    order each epoch and factors are float32. Results agree statistically, not bit for bit
+    (``benchmarks/compare.py``; ``benchmarks/svdpp_surprise_seeds.py`` compares the spread
+    over seeds).
+
+    The defaults were chosen by validation RMSE on MovieLens 100K and latest-small
+    (``benchmarks/tune_svdpp.py``; output in ``benchmarks/results/tune_svdpp.txt``).
+    """
+
+    _cli_name = "svdpp"
+
+    def __init__(self, n_factors: int = 100, n_epochs: int = 20, lr: float = 0.02,
+                 reg: float = 0.05, init_mean: float = 0.0, init_std: float = 0.02,
+                 lr_bias: float | None = None, lr_implicit: float | None = None,
+                 reg_bias: float | None = None, reg_user: float | None = None,
+                 reg_item: float | None = None, reg_implicit: float | None = 0.0125,
+                 lr_schedule: str = "adagrad", lr_decay: float = 1.0,
+                 n_threads: int | None = None, random_state: Seed = None,
+                 verbose: bool = False, n_iter_no_change: int | None = None) -> None:
+        self.n_factors = n_factors
+        self.n_epochs = n_epochs
+        self.lr = lr
+        self.reg = reg
+        self.init_mean = init_mean
+        self.init_std = init_std
+        self.lr_bias = lr_bias
+        self.lr_implicit = lr_implicit
+        self.reg_bias = reg_bias
+        self.reg_user = reg_user
+        self.reg_item = reg_item
+        self.reg_implicit = reg_implicit
+        self.lr_schedule = lr_schedule
+        self.lr_decay = lr_decay
+        self.n_threads = n_threads
+        self.random_state = random_state
+        self.verbose = verbose
+        self.n_iter_no_change = n_iter_no_change
+
+    def _get_traits(self) -> ModelTraits:
+        small = {"n_factors": 8, "n_epochs": 3, "random_state": 0}
+        return ModelTraits(
+            feedback="explicit", val_metric="rmse", fold_in="ridge", biased=True,
+            deterministic=False,  # Hogwild on the shared rows at more than one thread
+            test_variants=(small, {**small, "lr_schedule": "constant", "lr": 0.01}))
+
+    def _check_params(self) -> dict:
+        p = {
+            "k": check_int(self.n_factors, "n_factors", min_value=1),
+            "n_epochs": check_int(self.n_epochs, "n_epochs", min_value=0),
+            "lr": check_float(self.lr, "lr", positive=True),
+            "reg": check_float(self.reg, "reg", nonneg=True),
+            "init_mean": check_float(self.init_mean, "init_mean"),
+            "init_std": check_float(self.init_std, "init_std", nonneg=True),
+            "lr_decay": check_float(self.lr_decay, "lr_decay", positive=True),
+        }
+        if p["lr_decay"] > 1:
+            raise ValueError(f"lr_decay must be in (0, 1], got {p['lr_decay']}")
+        for name in ("lr_bias", "lr_implicit"):
+            v = getattr(self, name)
+            p[name] = p["lr"] if v is None else check_float(v, name, positive=True)
+        for name in ("reg_bias", "reg_user", "reg_item", "reg_implicit"):
+            v = getattr(self, name)
+            p[name] = p["reg"] if v is None else check_float(v, name, nonneg=True)
+        check_choice(self.lr_schedule, "lr_schedule", ("constant", "adagrad"))
+        # one step and one weight per parameter, as the kernel takes them (Surprise's
+        # lr_bu, lr_bi, ... map onto these; mfrec's own parameters tie them in pairs)
+        p.update(lr_bu=p["lr_bias"], lr_bi=p["lr_bias"], lr_pu=p["lr"], lr_qi=p["lr"],
+                 lr_yj=p["lr_implicit"], reg_bu=p["reg_bias"], reg_bi=p["reg_bias"])
+        return p
+
+    def fit(self, X: InteractionsLike, *, eval_set: InteractionsLike | None = None,
+            callback: EpochCallback | None = None,
+            implicit_items: InteractionsLike | None = None) -> SVDpp:
+        """Fit the model.
+
+        Parameters
+        ----------
+        X : Interactions, scipy sparse matrix of shape (n_users, n_items) or DataFrame
+            Training ratings.
+        eval_set : Interactions, sparse matrix of shape (n_users, n_items) or DataFrame, optional
+            Validation ratings; their RMSE is reported as ``val_rmse`` after every epoch
+            (and watched by ``n_iter_no_change``).
+        callback : callable, optional
+            Called as ``callback(info)`` after every epoch with a dict: ``epoch`` (int,
+            1-based), ``elapsed`` (seconds since the start of training), ``loss`` (the mean
+            squared training error seen during the epoch) and, with an ``eval_set``,
+            ``val_rmse``; returning ``False`` stops training. The same dicts are kept in
+            ``history_``.
+        implicit_items : Interactions, DataFrame or sparse matrix of shape (n_users, n_items)
+            Optional: extra (user, item) pairs for N(u) besides the rated items (values ignored):
+            items users clicked, bought or were shown. An Interactions or a DataFrame
+            (columns ``user``, ``item``) holds raw ids, mapped through the id maps of ``X``;
+            a sparse matrix holds the inner ids of ``X`` (its shape must be ``X``'s). Only
+            users with ratings learn from theirs.
+
+        Returns
+        -------
+        self
+            Fitted: ``user_factors_`` (n_users, n_factors), ``item_factors_`` and
+            ``implicit_factors_`` (n_items, n_factors), ``user_implicit_`` (n_users,
+            n_factors), ``user_bias_`` (n_users,), ``item_bias_`` (n_items,), all float32,
+            ``global_mean_``, ``history_``.
+
+        Raises
+        ------
+        FloatingPointError
+            When training diverges (non-finite loss); the message names the learning rate.
+        UnknownIdError
+            (a ``KeyError``) ``implicit_items`` names a user or item that ``X`` does not.
+        ValueError, TypeError
+            An invalid parameter (named in the message), empty training data, or
+            ``implicit_items`` of the wrong type or shape.
+        """
+        return self._fit(X, eval_set=eval_set, callback=callback,
+                         implicit_items=implicit_items)
+
+    def _make_trainer(self, data: Interactions, params: dict, engine: LocalEngine,
+                      implicit_items: InteractionsLike | None = None,
+                      **fit_data) -> _SvdppTrainer:
+        return _SvdppTrainer(self, data, params, engine, implicit_items)
+
+    # -- scoring and cold start ---------------------------------------------------------------
+    def _make_scorer(self, state: dict) -> DotScorer:
+        # x_u = p_u + z_u, formed once per published state
+        x = np.add(state["user_factors_"], state["user_implicit_"], dtype=np.float32)
+        return DotScorer(x, state["item_factors_"], state["user_bias_"], state["item_bias_"],
+                         offset=float(state["global_mean_"]), fallback=None, clip=True,
+                         train=state["_train"])
+
+    def _fold_in_params(self, side: str) -> dict:
+        # The SGD loss charges λ·‖row‖² and λ_b·b² per rating: λ·n for the row.
+        p = self._check_params()
+        return {"reg": p["reg_user" if side == "users" else "reg_item"],
+                "reg_bias": p["reg_bias"], "reg_count": True}
+
+    def _user_terms(self, R, state: dict) -> np.ndarray:
+        """z_u of the rows of the CSR ``R`` (their items as N(u)) with the fitted y_j."""
+        Y = state["implicit_factors_"]
+        Z = np.empty((R.shape[0], Y.shape[1]), dtype=np.float32)
+        n = threads_for(self.n_threads, state["n_threads_"],
+                        work_ns("pair", R.nnz * (Y.shape[1] + 4)))
+        _core.svdpp_user_terms(R.indptr.astype(np.int64), R.indices.astype(np.int32), Y, Z,
+                               n_threads=n)
+        return Z
+
+    def _fold_in_system(self, side: str, R, state: dict) -> tuple[np.ndarray, np.ndarray,
+                                                                  np.ndarray]:
+        if side == "items":  # against the effective user vectors p_u + z_u
+            x = np.add(state["user_factors_"], state["user_implicit_"], dtype=np.float32)
+            return x, state["user_bias_"], R.data
+        # users: targets r_ui − q_iᵀz_u (the solver subtracts μ + b_i)
+        Z = self._user_terms(R, state)
+        Q = state["item_factors_"]
+        rows = np.repeat(np.arange(R.shape[0], dtype=np.int64), np.diff(R.indptr))
+        dots = np.empty(R.nnz, dtype=np.float32)
+        prm = _core.PredictParams(offset=0.0, use_fallback=False, fallback=0.0, clip=False)
+        n = threads_for(self.n_threads, state["n_threads_"],
+                        work_ns("pair", R.nnz * (Q.shape[1] + 4)))
+        _core.predict_pairs(rows, R.indices.astype(np.int64), Z, Q, dots, params=prm,
+                            n_threads=n)
+        return Q, state["item_bias_"], R.data - dots
+
+    def _fold_in_extra_state(self, side: str, R, state: dict) -> dict:
+        if side == "users":
+            return {"user_implicit_": np.vstack([state["user_implicit_"],
+                                                 self._user_terms(R, state)])}
+        Y = state["implicit_factors_"]
+        return {"implicit_factors_": np.vstack([Y, np.zeros((R.shape[0], Y.shape[1]),
+                                                            dtype=np.float32)])}
+
+    def _upgrade_state(self, state: dict) -> dict:
+        # the state of a model file: SVD++'s own arrays checked as the loader checks the
+        # shared ones (shapes, dtype, finite), before the model uses any of them
+        n_users, n_items = len(state.get("user_map_", ())), len(state.get("item_map_", ()))
+        k = getattr(state.get("user_factors_"), "shape", (0, -1))[-1]
+        for name, rows in (("implicit_factors_", n_items), ("user_implicit_", n_users)):
+            arr = state.get(name)
+            if not (isinstance(arr, np.ndarray) and arr.dtype == np.float32
+                    and arr.shape == (rows, k) and np.all(np.isfinite(arr))):
+                got = "missing" if arr is None else \
+                    f"{getattr(arr, 'dtype', type(arr).__name__)} {getattr(arr, 'shape', '')}"
+                raise ModelFileError(f"the SVDpp model file is corrupt: {name} should be "
+                                     f"finite float32 of shape ({rows}, {k}), got {got}")
+        return state
+
+
+def _implicit_pairs(data: Interactions, implicit_items) -> tuple[np.ndarray, np.ndarray]:
+    """(users, items) inner ids of the extra implicit pairs, checked against ``data``."""
+    if sp.issparse(implicit_items):
+        check_sparse(implicit_items, "implicit_items")
+        if implicit_items.shape != data.shape:
+            raise ValueError(f"implicit_items must have the training data's shape "
+                             f"{data.shape} (inner ids), got {implicit_items.shape}")
+        coo = sp.coo_matrix(implicit_items)
+        check_sparse(coo, "implicit_items")
+        return coo.row.astype(np.int64), coo.col.astype(np.int64)
+    if isinstance(implicit_items, Interactions):
+        inter = implicit_items
+    elif type(implicit_items).__name__ == "DataFrame" and hasattr(implicit_items, "columns"):
+        inter = Interactions.from_pandas(implicit_items, duplicates="last")
+    else:
+        raise TypeError("implicit_items must be an mfrec.Interactions, a scipy sparse matrix "
+                        f"of shape {data.shape} or a pandas DataFrame, got "
+                        f"{type(implicit_items).__name__}")
+    try:
+        users = data.user_map.to_inner(inter.users, missing="raise")
+        items = data.item_map.to_inner(inter.items, missing="raise")
+    except UnknownIdError as exc:
+        raise UnknownIdError(f"implicit_items: {exc} (the training data does not have it)") \
+            from None
+    return users, items
+
+
+class _SvdppTrainer:
+    """One SVD++ fit: N(u), the factors (rows padded and aligned), the epochs' steps."""
+
+    def __init__(self, model: SVDpp, data: Interactions, p: dict, engine: LocalEngine,
+                 implicit_items) -> None:
+        rng = check_random_state(model.random_state)
+        n_users, n_items, k = data.n_users, data.n_items, p["k"]
+        self.k, self.nnz, self.n_epochs, self.p = k, data.nnz, p["n_epochs"], p
+        self.scale = (float(data.ratings.min()), float(data.ratings.max()))
+        self.R = (data.indptr, data.item_index, data.ratings)
+        if implicit_items is None:  # N(u) = R(u)
+            self.N = (data.indptr, data.item_index)
+        else:
+            u, i = _implicit_pairs(data, implicit_items)
+            rows = np.concatenate([data.user_index.astype(np.int64), u])
+            cols = np.concatenate([data.item_index.astype(np.int64), i])
+            M = sp.csr_matrix((np.ones(len(rows), dtype=np.float32), (rows, cols)),
+                              shape=data.shape)
+            M.sum_duplicates()
+            M.sort_indices()
+            self.N = (M.indptr.astype(np.int64), M.indices.astype(np.int32))
+        counts = np.diff(data.indptr)
+        self.active = np.flatnonzero(counts > 0).astype(np.int32)
+        # Rows padded with zeros (which the updates keep at zero) to the SIMD width and
+        # 64-byte aligned, as the FunkSVD kernels want them.
+        align = _core.sgd_row_floats()
+        k_pad = -(-k // align) * align
+        self.P = aligned_empty((n_users, k_pad))
+        self.Q = aligned_empty((n_items, k_pad))
+        self.Y = aligned_empty((n_items, k_pad))
+        seeds = rng.integers(0, 2**63, size=4)
+        for F, seed in zip((self.P, self.Q, self.Y), seeds[:3]):
+            _core.init_normal(F, k=k, mean=p["init_mean"], std=p["init_std"], seed=int(seed),
+                              n_threads=engine.threads(work_ns("rand", F.size)))
+        self.order_seed = int(seeds[3])
+        self.bu = np.zeros(n_users, dtype=np.float32)
+        self.bi = np.zeros(n_items, dtype=np.float32)
+        adagrad = model.lr_schedule == "adagrad"
+        self.Gu = np.ones(n_users if adagrad else 0, dtype=np.float32)
+        self.Gi = np.ones(n_items if adagrad else 0, dtype=np.float32)
+        # per epoch: a_bu, a_bi, a_p, a_q, a_y
+        decay = p["lr_decay"] ** np.arange(self.n_epochs)[:, None]
+        self.steps = np.ascontiguousarray(
+            decay * [p["lr_bu"], p["lr_bi"], p["lr_pu"], p["lr_qi"], p["lr_yj"]],
+            dtype=np.float32)
+        self.params = _core.SvdppParams(
+            mu=p["global_mean"], reg_bu=p["reg_bu"], reg_bi=p["reg_bi"],
+            reg_p=p["reg_user"], reg_q=p["reg_item"], reg_y=p["reg_implicit"],
+            adagrad=adagrad, n_factors=k)
+        # an epoch's work, in FunkSVD's units (a rating's step over one padded row): a
+        # rating here passes over p, q, z and acc (about two FunkSVD steps), an item of N(u)
+        # over y_j twice (about one)
+        self.n_threads = engine.threads(work_ns("sgd", (2 * data.nnz + len(self.N[1])) * k_pad))
+        self.terms_threads = engine.threads(work_ns("pair", len(self.N[1]) * (k + 4)))
+        self.has_implicit = np.zeros(n_items, dtype=bool)
+        self.has_implicit[self.N[1][np.repeat(counts > 0, np.diff(self.N[0]))]] = True
+        self.cold_users = counts == 0
+
+    def _epochs(self, first: int, n: int) -> tuple[np.ndarray, np.ndarray]:
+        return _core.svdpp_epochs(*self.R, *self.N, self.active,
+                                  self.steps[first:first + n], self.P, self.Q, self.Y,
+                                  self.bu, self.bi, self.Gu, self.Gi, params=self.params,
+                                  first_epoch=first, seed=self.order_seed,
+                                  n_threads=self.n_threads)
+
+    def _diverged(self, epoch: int, sse: float) -> FloatingPointError:
+        lo, hi = self.scale
+        if hi - lo > 100:  # play counts or clicks, not ratings: no step size will do
+            return FloatingPointError(
+                f"SGD diverged in epoch {epoch + 1} (training loss is {sse}): the values range "
+                f"from {lo:g} to {hi:g}, which looks like counts (plays, clicks), not ratings. "
+                "Use an implicit-feedback model (ImplicitALS; `--model implicit-als` on the "
+                "command line), or rescale the values (e.g. np.log1p) for a rating model")
+        return FloatingPointError(
+            f"SGD diverged in epoch {epoch + 1} (training loss is {sse}): the learning rate "
+            f"lr={self.p['lr']} (lr_bias={self.p['lr_bias']}, "
+            f"lr_implicit={self.p['lr_implicit']}) is too large for this data; lower it "
+            "(e.g. by 10x)")
+
+    def run_all(self) -> list[tuple[float, float]]:
+        # Nothing watches the epochs: all of them in one call (one parallel region), with the
+        # same steps and visiting orders as epoch() one by one, so the same result.
+        sse, seconds = self._epochs(0, self.n_epochs)
+        if len(sse) and not np.isfinite(sse[-1]):
+            raise self._diverged(len(sse) - 1, sse[-1])
+        return [(float(s) / self.nnz, float(t)) for s, t in zip(sse, seconds)]
+
+    def epoch(self, t: int) -> float:
+        sse = float(self._epochs(t, 1)[0][0])
+        if not np.isfinite(sse):
+            raise self._diverged(t, sse)
+        return sse / self.nnz
+
+    def state(self, final: bool) -> dict:
+        """The fitted arrays (new arrays either way)."""
+        k = self.k
+        Y = np.array(self.Y[:, :k])
+        Y[~self.has_implicit] = 0.0  # in no user's N(u): never trained, never used
+        Z = np.empty((len(self.bu), k), dtype=np.float32)
+        _core.svdpp_user_terms(*self.N, Y, Z, n_threads=self.terms_threads)
+        Z[self.cold_users] = 0.0
+        return {"user_factors_": np.array(self.P[:, :k]),
+                "item_factors_": np.array(self.Q[:, :k]),
+                "implicit_factors_": Y, "user_implicit_": Z,
+                "user_bias_": self.bu.copy(), "item_bias_": self.bi.copy()}
