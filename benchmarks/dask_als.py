@@ -77,8 +77,9 @@ def needed_bytes(R, k, n_blocks) -> float:
 
     total = 0
     for M in (R.tocsr(), R.T.tocsr()):
-        rows_b = md.block_bounds(M.shape[0], n_blocks)
-        cols_b = md.block_bounds(M.shape[1], n_blocks)
+        rows_b = md.block_bounds(M.shape[0], n_blocks, md._row_cost(np.diff(M.indptr)))
+        cols_b = md.block_bounds(M.shape[1], n_blocks, md._row_cost(
+            np.bincount(M.indices, minlength=M.shape[1])))
         for b, (lo, hi) in enumerate(rows_b):
             cols = np.unique(M[lo:hi].indices)
             for j, (a, z) in enumerate(cols_b):

@@ -75,11 +75,29 @@ def _is_dask_frame(X) -> bool:
     return type(X).__module__.startswith("dask") and hasattr(X, "columns")
 
 
-def block_bounds(n: int, n_blocks: int) -> list[tuple[int, int]]:
-    """Row ranges of ``n`` rows in at most ``n_blocks`` blocks starting at multiples of 2048."""
+def block_bounds(n: int, n_blocks: int, weights=None) -> list[tuple[int, int]]:
+    """Row ranges of ``n`` rows in at most ``n_blocks`` blocks starting at multiples of 2048:
+    equal numbers of 2048-row chunks, or with ``weights`` (a cost per row) equal costs as
+    near as the chunks allow."""
     chunks = max(1, -(-n // BLOCK_ALIGN))
-    per = -(-chunks // max(1, n_blocks)) * BLOCK_ALIGN
-    return [(a, min(n, a + per)) for a in range(0, max(n, 1), per)]
+    if weights is None or n_blocks <= 1 or chunks <= 1:
+        per = -(-chunks // max(1, n_blocks)) * BLOCK_ALIGN
+        return [(a, min(n, a + per)) for a in range(0, max(n, 1), per)]
+    cum = np.cumsum(np.add.reduceat(np.asarray(weights, dtype=np.float64),
+                                    np.arange(0, n, BLOCK_ALIGN)))
+    cuts = [0]
+    for j in range(1, n_blocks):
+        c = int(np.argmin(np.abs(cum - cum[-1] * j / n_blocks))) + 1  # chunks before the cut
+        if cuts[-1] < c < chunks:
+            cuts.append(c)
+    cuts.append(chunks)
+    return [(a * BLOCK_ALIGN, min(n, b * BLOCK_ALIGN)) for a, b in zip(cuts[:-1], cuts[1:])]
+
+
+def _row_cost(counts: np.ndarray) -> np.ndarray:
+    """What a row costs a half-sweep, in interactions: its own plus ~k/2 for its k × k
+    solve (nnz·2k(1+cg) + k²(1+cg) per row, at k ≈ 64)."""
+    return counts.astype(np.float64) + 32.0
 
 
 # -- tasks (run on the workers; plain functions of numpy arrays) --------------------------
@@ -304,7 +322,9 @@ def _item_blocks(client, by_user, user_bounds, item_bounds, workers, tag):
 
 def _from_interactions(client, data: Interactions, n_blocks: int) -> DistData:
     workers = sorted(client.nthreads())
-    ub, ib = block_bounds(data.n_users, n_blocks), block_bounds(data.n_items, n_blocks)
+    # blocks of equal work (interactions and rows), so no worker waits for another
+    ub = block_bounds(data.n_users, n_blocks, _row_cost(data.user_counts()))
+    ib = block_bounds(data.n_items, n_blocks, _row_cost(data.item_counts()))
     tag = uuid.uuid4().hex[:8]
     args = [tuple(_slice_csr(data.indptr, data.item_index, data.ratings, lo, hi))
             for lo, hi in ub]
