@@ -51,7 +51,7 @@ class ShardedEngine(LocalEngine):
         super().__init__(n_threads)
         self.calls = []
 
-    def als(self, data, values):
+    def als(self, data, values=None):
         work = super().als(data, values)
         sharded = ShardedAls(self, work.rows["users"], work.rows["items"], data)
         sharded.calls = self.calls

@@ -122,6 +122,21 @@ void register_als(py::module_& m) {
         },
         py::arg("Y").noconvert(), py::kw_only(), py::arg("n_threads"),
         "YᵀY (thread-count independent).");
+
+    m.def(
+        "gram_accumulate",
+        [](const carray<float>& Y, carray<double>& acc, int n_threads) {
+            if (n_threads < 1) throw py::value_error("n_threads must be >= 1");
+            MatrixView Yv = const_matrix(Y, "Y");
+            check_shape(acc, "acc", {Yv.cols, Yv.cols});
+            double* a = acc.mutable_data();
+            py::gil_scoped_release release;  // raw pointers only below
+            linalg::gram_accumulate(Yv, a, n_threads);
+        },
+        py::arg("Y").noconvert(), py::arg("acc").noconvert(), py::kw_only(),
+        py::arg("n_threads"),
+        "acc (k × k, float64) += YᵀY chunk by chunk (2048 rows each) in row order: row blocks "
+        "starting at multiples of 2048 accumulated in order give gram()'s bits (cast to float32).");
 }
 
 }  // namespace mfrec::bind

@@ -20,7 +20,6 @@ import numpy as np
 from . import _persist, _registry
 from ._engine import LocalEngine
 from ._foldin import ColdStartMixin
-from ._input import as_interactions
 from ._params import Params
 from ._retrieval import RetrievalMixin
 from ._scoring import DotScorer, Scorer, ScorerCell, Snapshot, align, predict, predict_inner
@@ -144,33 +143,34 @@ class Recommender(RetrievalMixin, ColdStartMixin, Params):
     def _fit(self, X: InteractionsLike, *, eval_set: InteractionsLike | None,
              callback: EpochCallback | None, engine: Engine | None = None,
              **fit_data: Any) -> Recommender:
-        """Validate, build the trainer, run the training loop, publish the fitted state."""
+        """Validate, build the trainer, run the training loop, publish the fitted state.
+
+        ``engine`` (default: a :class:`LocalEngine` on ``n_threads``) turns ``X`` into the
+        training data and runs the trainer (``mfrec.distributed`` passes a Dask engine)."""
         params = self._check_params()
-        data = self._prepare_data(as_interactions(X))
-        if data.nnz == 0:
-            raise ValueError(f"no training data: {data!r} has no interactions")
         n_threads = resolve_n_threads(getattr(self, "n_threads", None))
+        engine = engine or LocalEngine(n_threads, auto=not _exact_threads(self))
+        data = engine.training_data(self, X)
         traits = self._get_traits()
         base = {
             "n_threads_": n_threads,
             "user_map_": data.user_map,
             "item_map_": data.item_map,
             "rating_scale_": data.rating_scale,
-            "global_mean_": (float(np.mean(data.ratings, dtype=np.float64))
-                             if traits.feedback == "explicit" else 0.0),
-            "_train": data,
+            "global_mean_": (engine.mean_rating(data) if traits.feedback == "explicit"
+                             else 0.0),
+            "_train": engine.kept_data(data),
             "_cold_users_": data.user_counts() == 0,
             "_cold_items_": data.item_counts() == 0,
             "_biased": bool(traits.biased),
         }
-        engine = engine or LocalEngine(n_threads, auto=not _exact_threads(self))
         if getattr(self, "verbose", False) and data.nnz >= 1_000_000:
             print(f"{type(self).__name__}: preparing {data.nnz:,} interactions "
                   f"({data.n_users:,} users x {data.n_items:,} items)", file=sys.stderr,
                   flush=True)
         params = {**params, "global_mean": base["global_mean_"]}
         trainer = self._make_trainer(data, params, engine, **fit_data)
-        train(self, trainer, base, eval_set=eval_set, callback=callback)
+        train(self, trainer, base, eval_set=eval_set, callback=callback, engine=engine)
         return self
 
     # -- the fitted state ---------------------------------------------------------------

@@ -27,6 +27,7 @@ __all__: list[str] = [
     "cpu_isa_level",
     "gibbs_half_sweep",
     "gram",
+    "gram_accumulate",
     "implicit_loss",
     "init_normal",
     "isa_dispatch",
@@ -387,6 +388,17 @@ def gram(
     YᵀY (thread-count independent).
     """
 
+def gram_accumulate(
+    Y: NDArray[np.float32],
+    acc: NDArray[np.float64],
+    *,
+    n_threads: int,
+) -> None:
+    """
+    acc (k × k, float64) += YᵀY chunk by chunk (2048 rows each) in row order: row blocks
+    starting at multiples of 2048 accumulated in order give gram()'s bits (cast to float32).
+    """
+
 def implicit_loss(
     indptr: NDArray[np.int64],
     indices: NDArray[np.int32],
@@ -411,9 +423,11 @@ def init_normal(
     std: float,
     seed: int,
     n_threads: int,
+    first_row: int = 0,
 ) -> None:
     """
-    Fill X[:, :k] with Normal(mean, std) draws (row r from stream (seed, r)), X[:, k:] = 0.
+    Fill X[:, :k] with Normal(mean, std) draws (row r from stream (seed, first_row + r)), X[:,
+    k:] = 0: rows first_row.. of the matrix the same seed fills whole.
     """
 
 def isa_dispatch() -> bool:

@@ -3,12 +3,19 @@
 A model's ``fit`` builds a trainer (``_training.py``) and hands it an engine. The trainer holds
 the algorithm (which half-sweeps, with which parameters, what loss); the engine holds the data
 and the factors and runs the row solves. :class:`LocalEngine` runs the OpenMP kernels of
-``_core`` in this process. The ALS family talks to its engine only through the operations of
-:class:`LocalAls` (``init_factors``, ``gram``, ``solve`` (optionally returning the
-objective its solves computed), ``squared_error``, ``state``), so a distributed engine that
-keeps the ratings partitioned on other machines implements those same operations and runs
-the same trainer: YᵀY is computed once per half-sweep and passed to the row solver, so every
-partition reuses it.
+``_core`` in this process.
+
+What ``Recommender._fit`` asks of an engine: ``training_data(model, X)`` (the validated
+training data: an ``Interactions`` here), ``mean_rating``, ``kept_data`` (what the fitted
+model keeps as its training interactions) and ``validation(model, eval_set)`` (the
+per-epoch validation score). The ALS models also ask for ``median_max`` of the values and
+``als(data, values)``, a workspace whose operations are those of :class:`LocalAls`
+(``init_factors``, ``gram``, ``solve`` (optionally returning the objective its solves
+computed), ``squared_error``, ``value_sum``, ``state``). A distributed engine that keeps the
+ratings partitioned on other machines (``mfrec.distributed``, on Dask) implements those same
+operations and runs the same trainer: YᵀY is computed once per half-sweep and passed to the
+row solver, so every partition reuses it; ``values`` is a function applied to the ratings
+where they live (per partition), never an array the client builds.
 
 The SGD and bias models run on the local engine only (their trainers take it for its thread
 count).
@@ -16,15 +23,19 @@ count).
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, NamedTuple
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 import numpy as np
 import scipy.sparse as sp
 
 from . import _core
 from ._cores import free_cores, threads_for, work_ns
+from ._input import as_interactions
 
 if TYPE_CHECKING:
+    from collections.abc import Callable
+
+    from ._input import InteractionsLike
     from .interactions import Interactions
 
 __all__ = ["Csr", "LocalAls", "LocalEngine"]
@@ -101,8 +112,47 @@ class LocalEngine:
                              x_bias=x_bias, other_bias=other_bias, row_loss=row_loss,
                              n_threads=self.threads(work_ns("als", work)))
 
-    def als(self, data: Interactions, values: np.ndarray) -> LocalAls:
-        """The ALS workspace of ``data`` with ``values`` (ratings or confidences) per entry."""
+    # -- the training data -------------------------------------------------------------
+    def training_data(self, model: Any, X: InteractionsLike) -> Interactions:
+        """``X`` as the model trains on it: canonical, through the model's ``_prepare_data``
+        (raises ValueError when nothing is left)."""
+        data = model._prepare_data(as_interactions(X))
+        if data.nnz == 0:
+            raise ValueError(f"no training data: {data!r} has no interactions")
+        return data
+
+    def kept_data(self, data: Interactions) -> Interactions:
+        """The training interactions the fitted model keeps (the "seen" filter)."""
+        return data
+
+    def mean_rating(self, data: Interactions) -> float:
+        """μ, the mean training value (float64 sum)."""
+        return float(np.mean(data.ratings, dtype=np.float64))
+
+    def median_max(self, data: Interactions) -> tuple[float, float]:
+        """The median (as ``np.median`` of the float32 values) and the largest training
+        value."""
+        return float(np.median(data.ratings)), float(data.ratings.max())
+
+    def validation(self, model: Any, eval_set: InteractionsLike) -> Callable[[], float]:
+        """The per-epoch validation score on ``eval_set`` (the model's ``_val_score`` on the
+        model as published after the epoch)."""
+        try:
+            val = as_interactions(eval_set, what="eval_set")
+        except ValueError as exc:
+            raise ValueError(f"eval_set: {exc}") from exc
+        if val.nnz == 0:
+            raise ValueError("eval_set has no interactions")
+        return lambda: model._val_score(val)
+
+    def als(self, data: Interactions,
+            values: np.ndarray | Callable[[np.ndarray], np.ndarray] | None = None) -> LocalAls:
+        """The ALS workspace of ``data`` with ``values`` per entry: the ratings (None), a
+        function of the ratings (e.g. confidences) or an array."""
+        if values is None:
+            values = data.ratings
+        elif callable(values):
+            values = values(data.ratings)
         by_user = Csr(data.indptr, data.item_index, np.ascontiguousarray(values, np.float32))
         return LocalAls(self, by_user, by_user.transpose(data.n_items), data)
 
@@ -180,6 +230,10 @@ class LocalAls:
                             n_threads=self.engine.threads(
                                 work_ns("pair", len(users) * (self.X.shape[1] + 4))))
         return float(np.mean((pred - data.ratings) ** 2, dtype=np.float64))
+
+    def value_sum(self, shift: float = 0.0) -> float:
+        """Σ (value + shift) over the stored entries (float32 terms, float64 sum)."""
+        return float(np.sum(self.rows["users"].values + shift, dtype=np.float64))
 
     def state(self, copy: bool) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
         """(X, Y, b_u, b_i): copies while training goes on, the buffers at the end."""

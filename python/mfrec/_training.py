@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING, Any, Protocol
 
 import numpy as np
 
-from ._input import as_interactions
+from ._engine import LocalEngine
 from ._progress import progress
 from ._scoring import align, predict_inner
 from ._threads import blas_limited
@@ -64,7 +64,7 @@ def val_score(model: Recommender, data: Interactions) -> float:
 
 def train(model: Recommender, trainer: Trainer, base: dict[str, Any], *,
           eval_set: InteractionsLike | None = None,
-          callback: EpochCallback | None = None) -> None:
+          callback: EpochCallback | None = None, engine: Any = None) -> None:
     """Run ``trainer`` for its epochs and publish the fitted state on ``model``.
 
     After each epoch a dict ``info`` (``epoch``, ``elapsed``, ``loss`` and, with an
@@ -74,7 +74,9 @@ def train(model: Recommender, trainer: Trainer, base: dict[str, Any], *,
     validation metric has not improved for that many epochs. With ``verbose``, a progress bar
     (tqdm when installed, else one line per epoch on stderr). BLAS pools are limited to one
     thread meanwhile (see ``_threads.py``). ``base`` holds the fitted attributes that do not
-    come from the trainer (id maps, rating scale, training data).
+    come from the trainer (id maps, rating scale, training data). ``engine`` (the trainer's)
+    computes the validation score (``engine.validation``; default: the model's
+    ``_val_score`` on ``eval_set`` in this process).
     """
     patience = getattr(model, "n_iter_no_change", None)
     if patience is not None:
@@ -85,12 +87,7 @@ def train(model: Recommender, trainer: Trainer, base: dict[str, Any], *,
         raise TypeError(f"callback must be callable, got {type(callback).__name__}")
     val = None
     if eval_set is not None:
-        try:
-            val = as_interactions(eval_set, what="eval_set")
-        except ValueError as exc:
-            raise ValueError(f"eval_set: {exc}") from exc
-        if val.nnz == 0:
-            raise ValueError("eval_set has no interactions")
+        val = (engine or LocalEngine(1)).validation(model, eval_set)
     metric = model._get_traits().val_metric
     verbose = bool(getattr(model, "verbose", False))
     name = type(model).__name__
@@ -134,7 +131,7 @@ def _epochs(model, trainer, base, history, val, metric, callback, patience, verb
                 model._publish({**base, **trainer.state(final=False), "history_": history,
                                 "best_epoch_": best_epoch})
             if val is not None:
-                info[val_key] = model._val_score(val)
+                info[val_key] = val()
             bar.update(**{k: v for k, v in info.items() if k not in ("epoch", "elapsed")})
             if val is not None:
                 score = info[val_key] if lower_is_better else -info[val_key]

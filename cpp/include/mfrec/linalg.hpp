@@ -164,12 +164,16 @@ MFREC_INLINE void cg_steps(Apply&& apply, float* MFREC_RESTRICT x, float* MFREC_
     }
 }
 
-/// G = YᵀY (k × k, full, row-major) with k = Y.cols: a fixed partition into chunks of rows,
-/// each summed in float and the chunks added in order in double, so the result does not
-/// depend on the thread count.
-inline void gram(MatrixView Y, float* G, int n_threads) {
+/// Rows per chunk of gram(): a fixed partition of Y's rows.
+constexpr index_t kGramChunk = 2048;
+
+/// acc += the per-chunk parts of YᵀY (k × k, row-major, double), chunk after chunk in row
+/// order: chunks of kGramChunk rows, each summed in float. Row blocks of a larger matrix that
+/// start at multiples of kGramChunk, accumulated block after block into one acc, give the
+/// same bits as the whole matrix (a distributed engine reduces its blocks' Gramians so).
+inline void gram_accumulate(MatrixView Y, double* acc, int n_threads) {
     const index_t k = Y.cols;
-    constexpr index_t kChunk = 2048;
+    constexpr index_t kChunk = kGramChunk;
     const index_t n_chunks = std::max<index_t>(1, (Y.rows + kChunk - 1) / kChunk);
     std::vector<double> part(static_cast<size_t>(n_chunks) * k * k, 0.0);
     ParallelErrors errors;
@@ -187,10 +191,20 @@ inline void gram(MatrixView Y, float* G, int n_threads) {
     }
     errors.rethrow();
     for (index_t e = 0; e < k * k; ++e) {
-        double s = 0.0;
+        double s = acc[e];
         for (index_t c = 0; c < n_chunks; ++c) s += part[c * k * k + e];
-        G[e] = static_cast<float>(s);
+        acc[e] = s;
     }
+}
+
+/// G = YᵀY (k × k, full, row-major) with k = Y.cols: a fixed partition into chunks of rows,
+/// each summed in float and the chunks added in order in double, so the result does not
+/// depend on the thread count.
+inline void gram(MatrixView Y, float* G, int n_threads) {
+    const index_t k = Y.cols;
+    std::vector<double> acc(static_cast<size_t>(k) * k, 0.0);
+    gram_accumulate(Y, acc.data(), n_threads);
+    for (index_t e = 0; e < k * k; ++e) G[e] = static_cast<float>(acc[e]);
 }
 
 }  // namespace mfrec::linalg

@@ -142,9 +142,11 @@ inline void normal_row_base(float* row, index_t k, index_t k_pad, float mean, fl
 }  // namespace detail
 
 /// X[r, :k] ~ Normal(mean, std) and X[r, k:] = 0 for every row r of the n × k_pad matrix X.
-/// Row r draws from its own stream (seed, r).
+/// Row r draws from its own stream (seed, first_row + r): a block of rows starting at
+/// first_row gets the same numbers as those rows of the whole matrix (a distributed engine
+/// initialises each row block where it lives).
 inline void init_normal(MatrixView X, index_t k, float mean, float std_dev, std::uint64_t seed,
-                        int n_threads) {
+                        int n_threads, std::int64_t first_row = 0) {
     auto row_fn = &detail::normal_row_base;
 #if MFREC_HAS_DISPATCH
     const int level = isa_level();
@@ -154,7 +156,7 @@ inline void init_normal(MatrixView X, index_t k, float mean, float std_dev, std:
 #pragma omp parallel for num_threads(n_threads) schedule(static)
     for (index_t r = 0; r < X.rows; ++r)
         row_fn(X.row(r), k, X.cols, mean, std_dev,
-               seed * 0xD1B54A32D192ED03ull + static_cast<std::uint64_t>(r));
+               seed * 0xD1B54A32D192ED03ull + static_cast<std::uint64_t>(first_row + r));
 }
 
 }  // namespace mfrec

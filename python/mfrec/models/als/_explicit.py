@@ -138,7 +138,7 @@ class ALS(AlsBase):
         solve = _core.AlsParams(reg=params["reg"], reg_count=self.reg_scaling == "count",
                                 implicit=False, augment=biased, mu=mu,
                                 cg_steps=params["cg_steps"])
-        return AlsTrainer(engine.als(data, data.ratings), solve, n_epochs=params["n_epochs"],
+        return AlsTrainer(engine.als(data), solve, n_epochs=params["n_epochs"],
                           k=params["k"], init_std=params["init_std"],
                           random_state=self.random_state, compute_loss=self.compute_loss,
                           loss_scale=1.0,

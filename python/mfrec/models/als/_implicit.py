@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import warnings
+from functools import partial
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -18,6 +19,14 @@ if TYPE_CHECKING:
     from ...interactions import Interactions
 
 __all__ = ["ImplicitALS"]
+
+
+def confidence(values: np.ndarray, *, kind: str, alpha: float, epsilon: float) -> np.ndarray:
+    """c = 1 + alpha·log(1 + r/epsilon) (``kind="log"``) or 1 + alpha·r, float32."""
+    r = values.astype(np.float64)
+    if kind == "linear":
+        return (1.0 + alpha * r).astype(np.float32)
+    return (1.0 + alpha * np.log1p(r / epsilon)).astype(np.float32)
 
 
 class ImplicitALS(AlsBase):
@@ -126,34 +135,30 @@ class ImplicitALS(AlsBase):
             p["epsilon"] = check_float(self.epsilon, "epsilon", positive=True)
         return p
 
-    def _epsilon(self, values: np.ndarray) -> float:
-        """``epsilon`` for training values ``values`` (resolving ``"auto"``)."""
+    def _epsilon(self, median: float) -> float:
+        """``epsilon`` for training values of median ``median`` (resolving ``"auto"``; the
+        training values are all positive: ``_prepare_data`` dropped the zeros)."""
         p = self._check_params()
         if "epsilon" in p:
             return p["epsilon"]
-        positive = values[values > 0]
-        return 0.1 * float(np.median(positive)) if positive.size else 0.1
+        return 0.1 * median
 
     def _confidence(self, values: np.ndarray, epsilon: float) -> np.ndarray:
         """c = 1 + alpha·log(1 + r/epsilon) or 1 + alpha·r, float32."""
-        alpha = check_float(self.alpha, "alpha", nonneg=True)
-        r = values.astype(np.float64)
-        if self.confidence == "linear":
-            return (1.0 + alpha * r).astype(np.float32)
-        return (1.0 + alpha * np.log1p(r / epsilon)).astype(np.float32)
+        return confidence(values, kind=self.confidence,
+                          alpha=check_float(self.alpha, "alpha", nonneg=True), epsilon=epsilon)
 
-    def _warn_raw_counts(self, values: np.ndarray) -> None:
+    def _warn_raw_counts(self, median: float, largest: float) -> None:
         """Linear confidence on large values (raw play counts) puts almost all the weight
         on a few heavy pairs: measured on Last.fm, alpha·median > 100 lost 25-60 % of the
         NDCG@10 that log confidence reaches (benchmarks/results/tune_implicit_defaults.txt)."""
-        if self.confidence != "linear" or not values.size:
+        if self.confidence != "linear":
             return
-        median = float(np.median(values))
         if float(self.alpha) * median > 100:
             warnings.warn(
                 f"ImplicitALS: the values look like raw counts (median {median:g}) and "
                 f"confidence='linear' with alpha={self.alpha:g} gives pairs weights up to "
-                f"{1 + float(self.alpha) * float(values.max()):.3g}; use the default "
+                f"{1 + float(self.alpha) * largest:.3g}; use the default "
                 f"confidence='log', or alpha <= {100 / median:.3g}", UserWarning, stacklevel=4)
 
     def _prepare_data(self, data: Interactions) -> Interactions:
@@ -216,13 +221,16 @@ class ImplicitALS(AlsBase):
 
     def _make_trainer(self, data: Interactions, params: dict, engine: LocalEngine,
                       **fit_data) -> AlsTrainer:
-        self._warn_raw_counts(data.ratings)
-        epsilon = self._epsilon(data.ratings)
-        conf = self._confidence(data.ratings, epsilon)
+        median, largest = engine.median_max(data)
+        self._warn_raw_counts(median, largest)
+        epsilon = self._epsilon(median)
+        # the confidences are computed where the values are (per partition on a cluster)
+        work = engine.als(data, partial(confidence, kind=self.confidence,
+                                        alpha=params["alpha"], epsilon=epsilon))
         # the loss is reported per unit of confidence: over Σ_all c
-        weight = float(data.n_users) * data.n_items + float(np.sum(conf - 1.0, dtype=np.float64))
+        weight = float(data.n_users) * data.n_items + work.value_sum(-1.0)
         solve = _core.AlsParams(reg=params["reg"], implicit=True, cg_steps=params["cg_steps"])
-        return AlsTrainer(engine.als(data, conf), solve, n_epochs=params["n_epochs"],
+        return AlsTrainer(work, solve, n_epochs=params["n_epochs"],
                           k=params["k"], init_std=params["init_std"],
                           random_state=self.random_state, compute_loss=self.compute_loss,
                           loss_scale=weight, nonneg_init=True, fitted={"epsilon_": epsilon},
