@@ -195,11 +195,14 @@ class Trainset:
         what the algorithms fit mfrec's models on."""
         if self._interactions is None:
             import mfrec
+            from mfrec._idmap import IdMap
 
-            self._interactions = mfrec.Interactions(
-                self._users, self._items, self._ratings.astype(np.float32),
-                user_ids=np.arange(self.n_users), item_ids=np.arange(self.n_items),
-                rating_scale=tuple(float(v) for v in self.rating_scale), duplicates="mean")
+            # inner ids are valid indices by construction: straight to the inner form
+            self._interactions = mfrec.Interactions._from_inner(
+                IdMap.range(self.n_users, "user"), IdMap.range(self.n_items, "item"),
+                np.asarray(self._users, dtype=np.int32), np.asarray(self._items, np.int32),
+                self._ratings.astype(np.float32), None,
+                tuple(float(v) for v in self.rating_scale), duplicates="mean")
         return self._interactions
 
 

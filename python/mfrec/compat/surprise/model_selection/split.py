@@ -51,8 +51,10 @@ class _Encoded:
     def inner(self, g: np.ndarray, n_global: int, raw_ids: np.ndarray):
         """Inner ids of the codes ``g`` by first appearance, the code → inner table, and the
         raw → inner dict."""
-        uniq, first = np.unique(g, return_index=True)
-        order = uniq[np.argsort(first, kind="stable")]
+        first = np.full(n_global, len(g), dtype=np.int64)
+        first[g[::-1]] = np.arange(len(g) - 1, -1, -1)  # the last write, the first position
+        present = np.flatnonzero(first < len(g))
+        order = present[np.argsort(first[present], kind="stable")]
         table = np.full(n_global, -1, dtype=np.int64)
         table[order] = np.arange(len(order))
         return table[g], table, dict(zip(raw_ids[order].tolist(), range(len(order))))

@@ -146,7 +146,7 @@ class AlgoBase:
             lo, hi = ts.rating_scale
             est = np.maximum(lo, np.minimum(hi, est)).tolist()
             if details is None:
-                dicts = [{"was_impossible": False} for _ in range(n)]
+                dicts = list(map(dict.copy, repeat({"was_impossible": False}, n)))
             else:
                 dicts = [{**d, "was_impossible": False} for d in details]
             for j in np.flatnonzero(impossible).tolist():
