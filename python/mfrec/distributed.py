@@ -24,6 +24,7 @@ See docs/distributed.md.
 
 from __future__ import annotations
 
+import functools
 import operator
 import uuid
 import warnings
@@ -149,6 +150,35 @@ def _init_block(lo, hi, k, std, seed, nonneg, biased):
     return X, np.zeros(hi - lo, dtype=np.float32)
 
 
+def _aligned(x):
+    """``x`` with every numpy array in it aligned for its dtype. Arrays a worker receives
+    from another process can sit at any byte offset of a message buffer (Dask's
+    deserialization keeps them in place), and the C++ kernels read them as float / int64
+    arrays: a misaligned one is copied (the sanitizer build showed the misaligned loads)."""
+    if isinstance(x, np.ndarray):
+        return x if x.flags.aligned else x.copy()
+    if isinstance(x, Csr):
+        return Csr(*(_aligned(v) for v in x))
+    if isinstance(x, _Seen):
+        return _Seen(Csr(_aligned(x.indptr), _aligned(x.item_index), np.zeros(0, np.float32)))
+    if isinstance(x, tuple) and not hasattr(x, "_fields"):
+        return tuple(_aligned(v) for v in x)
+    if isinstance(x, list):
+        return [_aligned(v) for v in x]
+    return x
+
+
+def _kernel_task(fn):
+    """A task that hands its arguments to the C++ kernels: they arrive aligned."""
+
+    @functools.wraps(fn)
+    def run(*args):
+        return fn(*(_aligned(a) for a in args))
+
+    return run
+
+
+@_kernel_task
 def _gram_step(acc, block, last):
     X = block[0]
     acc = np.zeros((X.shape[1], X.shape[1])) if acc is None else acc.copy()
@@ -182,6 +212,7 @@ def _concat(parts, j):
     return parts[0][j] if len(parts) == 1 else np.concatenate([p[j] for p in parts])
 
 
+@_kernel_task
 def _solve_block(shard: Csr, remap, block, params: dict, gram, loss: bool, *others):
     """One block's rows solved against the other side's rows it needs (``others``: one
     ``_take`` per block of the other side, in order)."""
@@ -202,6 +233,7 @@ def _sqnorm(block) -> float:
     return float(np.einsum("ij,ij->", X, X, dtype=np.float64))
 
 
+@_kernel_task
 def _sq_error(shard: Csr, remap, block, mu, biased, *others):
     X, xb = block[0], block[1]
     Y, yb = _concat(others, 0), _concat(others, 1)
@@ -653,6 +685,7 @@ def fit(model, data, client=None, *, gather_user_factors: bool = True, eval_set=
     return model
 
 
+@_kernel_task
 def _topn_block(X, ub, Y, ib, seen, biased, mu, n, filter_seen, user_ids,
                 item_map, lo):
     """Top-n of the users of one block, as a pandas DataFrame (user, rank, item, score)."""

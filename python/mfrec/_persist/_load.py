@@ -271,6 +271,18 @@ def pickle_state(model: Recommender) -> dict:
 
 
 def restore_pickle_state(model: Recommender, state: dict) -> None:
-    """Inverse of :func:`pickle_state`; ``n_threads_`` is resolved for this machine."""
+    """Inverse of :func:`pickle_state`; ``n_threads_`` is resolved for this machine. Arrays
+    come back aligned for their dtype: an unpickler may leave them at any byte offset of its
+    buffer (Dask's does), and the C++ kernels read them as float / int arrays."""
+    state = {k: _aligned(v) for k, v in state.items()}
+    train = state.get("_train")
+    if train is not None and hasattr(train, "__dict__"):
+        for k, v in list(vars(train).items()):
+            if isinstance(v, np.ndarray) and not v.flags.aligned:
+                setattr(train, k, v.copy())
     vars(model).update(state)
     _rebuild_transient(model)
+
+
+def _aligned(v):
+    return v.copy() if isinstance(v, np.ndarray) and not v.flags.aligned else v
