@@ -73,12 +73,12 @@ def needed_bytes(R, k, n_blocks) -> float:
     """Bytes of factor rows (k floats and a bias) one iteration moves between workers when
     each block gets only the rows it needs from the other worker's blocks (block b on
     worker b; n_blocks = workers)."""
-    import mfrec.distributed as md
+    from mfrec.distributed._layout import _row_cost, block_bounds
 
     total = 0
     for M in (R.tocsr(), R.T.tocsr()):
-        rows_b = md.block_bounds(M.shape[0], n_blocks, md._row_cost(np.diff(M.indptr)))
-        cols_b = md.block_bounds(M.shape[1], n_blocks, md._row_cost(
+        rows_b = block_bounds(M.shape[0], n_blocks, _row_cost(np.diff(M.indptr)))
+        cols_b = block_bounds(M.shape[1], n_blocks, _row_cost(
             np.bincount(M.indices, minlength=M.shape[1])))
         for b, (lo, hi) in enumerate(rows_b):
             cols = np.unique(M[lo:hi].indices)

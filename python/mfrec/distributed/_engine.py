@@ -1,0 +1,233 @@
+"""The Dask engine: ``DaskEngine`` (the engine protocol of ``mfrec/_engine.py`` on a Dask
+cluster: the training data as ``DistData``, its mean and median) and ``DaskAls`` (the ALS
+workspace: factor blocks as futures, each block's tasks placed where its shards are)."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+
+from .. import _core
+from .._engine import LocalEngine
+from .._input import as_interactions
+from .._validation import check_choice, check_int
+from ..interactions import _DUPLICATES
+from ._client import _is_dask_frame
+from ._layout import DistData, _from_dataframe, _from_interactions
+from ._tasks import (
+    _first,
+    _gram_step,
+    _init_block,
+    _needed,
+    _pick,
+    _second,
+    _solve_block,
+    _sq_error,
+    _sqnorm,
+    _stats,
+    _take,
+    _third,
+    _value_sum,
+    _with_values,
+)
+
+if TYPE_CHECKING:
+    from collections.abc import Callable
+
+
+class DaskEngine(LocalEngine):
+    """The ALS operations on a Dask cluster (see ``mfrec/_engine.py`` for the protocol).
+
+    Parameters
+    ----------
+    client : distributed.Client
+    n_blocks : int
+        Row blocks per side (default: the number of workers).
+    gather_user_factors : bool
+        The fitted ``user_factors_`` (and biases) as numpy arrays on the client, or as dask
+        arrays left on the workers (one chunk per user block).
+    duplicates : str
+        The repeated-pair policy for a dask DataFrame (as ``Interactions``).
+    """
+
+    name = "dask"
+
+    def __init__(self, client, n_blocks: int | None = None, gather_user_factors: bool = True,
+                 duplicates: str = "error") -> None:
+        super().__init__(1)
+        self.client = client
+        n_workers = len(client.nthreads())
+        self.n_blocks = check_int(n_blocks if n_blocks is not None else max(1, n_workers),
+                                  "n_blocks", min_value=1)
+        self.gather_user_factors = bool(gather_user_factors)
+        check_choice(duplicates, "duplicates", _DUPLICATES)
+        self.duplicates = duplicates
+
+    def training_data(self, model: Any, X) -> DistData:
+        if _is_dask_frame(X):
+            return _from_dataframe(self.client, X, model, self.n_blocks, self.duplicates)
+        data = model._prepare_data(as_interactions(X))
+        if data.nnz == 0:
+            raise ValueError(f"no training data: {data!r} has no interactions")
+        return _from_interactions(self.client, data, self.n_blocks)
+
+    def kept_data(self, data: DistData):
+        return data.gather() if self.gather_user_factors else data
+
+    def _stats(self, data: DistData):
+        if not hasattr(data, "_stats"):
+            parts = self.client.gather([self.client.submit(_stats, s, pure=False)
+                                        for s in data.by_user])
+            data._stats = parts
+        return data._stats
+
+    def mean_rating(self, data: DistData) -> float:
+        if data.local is not None:
+            return super().mean_rating(data.local)
+        return sum(p[0] for p in self._stats(data)) / data.nnz
+
+    def median_max(self, data: DistData) -> tuple[float, float]:
+        if data.local is not None:
+            return super().median_max(data.local)
+        parts = self._stats(data)
+        vals = np.concatenate([p[1] for p in parts])
+        counts = np.concatenate([p[2] for p in parts])
+        order = np.argsort(vals, kind="stable")
+        vals, cum = vals[order], np.cumsum(counts[order])
+        n = int(cum[-1])
+
+        def nth(j):  # the j-th smallest value (0-based)
+            return vals[np.searchsorted(cum, j + 1)]
+        med = np.float32(nth(n // 2)) if n % 2 else np.mean([nth(n // 2 - 1), nth(n // 2)],
+                                                             dtype=np.float32)
+        return float(med), float(vals[-1])
+
+    def validation(self, model: Any, eval_set) -> Callable[[], float]:
+        if _is_dask_frame(eval_set):
+            raise TypeError("eval_set must be in memory (Interactions, sparse matrix or "
+                            "pandas DataFrame): it is scored on the client each epoch")
+        return super().validation(model, eval_set)
+
+    def als(self, data: DistData, values=None) -> DaskAls:
+        return DaskAls(self, data, values)
+
+
+class DaskAls:
+    """An ALS workspace on a Dask cluster: each side's CSR shards and factor blocks
+    (futures of ``(F, bias)``) stay on the workers."""
+
+    def __init__(self, engine: DaskEngine, data: DistData, values) -> None:
+        if values is not None and not callable(values):
+            raise TypeError("the Dask engine takes values as a function of the ratings")
+        self.engine, self.data, self.client = engine, data, engine.client
+        c = self.client
+        self.rows = {"users": [c.submit(_with_values, s, values, pure=False, **self._at(b))
+                               for b, s in enumerate(data.by_user)],
+                     "items": [c.submit(_with_values, s, values, pure=False, **self._at(b))
+                               for b, s in enumerate(data.by_item)]}
+        self.bounds = {"users": data.user_bounds, "items": data.item_bounds}
+        # per block: which rows of each block of the other side it needs, and its indices
+        # renumbered into those rows (Spark's blocked ALS sends only these)
+        self.picks: dict[str, list] = {}
+        self.remap: dict[str, list] = {}
+        for side in ("users", "items"):
+            other = self.bounds[self._other(side)]
+            need = [c.submit(_needed, s, other, pure=False, **self._at(b))
+                    for b, s in enumerate(self.rows[side])]
+            self.picks[side] = [[c.submit(_pick, f, j, pure=False) for j in range(len(other))]
+                                for f in need]
+            self.remap[side] = [c.submit(_second, f, pure=False) for f in need]
+        self.F: dict[str, list] = {}
+        self.k = 0
+
+    def _takes(self, side: str, b: int) -> list:
+        """Futures of the other side's rows block ``b`` of ``side`` needs, one per block
+        (each computed where that block lives)."""
+        c = self.client
+        return [c.submit(_take, f, rows, pure=False, **self._at(j))
+                for j, (f, rows) in enumerate(zip(self.F[self._other(side)],
+                                                  self.picks[side][b]))]
+
+    def _at(self, b: int) -> dict:
+        """Block b's tasks run where its shards are (elsewhere if that worker is gone): no
+        work stealing moves a shard."""
+        w = self.data.workers
+        return {"workers": [w[b % len(w)]], "allow_other_workers": True} if w else {}
+
+    @staticmethod
+    def _other(side: str) -> str:
+        return "items" if side == "users" else "users"
+
+    def init_factors(self, k: int, init_std: float, seeds, nonneg: bool = False) -> None:
+        self.k = k
+        for side, seed in (("users", seeds[0]), ("items", seeds[1])):
+            self.F[side] = [self.client.submit(_init_block, lo, hi, k, init_std, int(seed),
+                                               nonneg, False, pure=False, **self._at(b))
+                            for b, (lo, hi) in enumerate(self.bounds[side])]
+
+    def gram(self, side: str):
+        """A future of FᵀF: the blocks' chunk parts accumulated block after block."""
+        acc = None
+        blocks = self.F[side]
+        for j, f in enumerate(blocks):
+            acc = self.client.submit(_gram_step, acc, f, j == len(blocks) - 1, pure=False,
+                                     **self._at(j))
+        return acc
+
+    def solve(self, side: str, params: _core.AlsParams, gram, loss: bool = False):
+        if loss and (params.augment or params.reg_count):
+            raise ValueError("the objective from the solves covers rows with a plain λ and "
+                             "no bias (implicit ALS)")
+        prm = {name: getattr(params, name) for name in
+               ("reg", "reg_count", "implicit", "augment", "mu", "cg_steps", "reg_bias")}
+        others = self.F[self._other(side)]
+        c = self.client
+        out = [c.submit(_solve_block, shard, remap, blk, prm, gram, loss,
+                        *self._takes(side, b), pure=False, **self._at(b))
+               for b, (shard, remap, blk) in enumerate(zip(self.rows[side], self.remap[side],
+                                                           self.F[side]))]
+        self.F[side] = out
+        if not loss:
+            return None
+        parts = c.gather([c.submit(_third, f, pure=False) for f in out]
+                         + [c.submit(_sqnorm, f, pure=False) for f in others])
+        n = len(out)
+        return float(sum(parts[:n])) + params.reg * float(sum(parts[n:]))
+
+    def squared_error(self, mu: float, biased: bool) -> float:
+        c = self.client
+        # the ratings, not the solver's values, are what the error is measured on
+        parts = c.gather([c.submit(_sq_error, s, remap, blk, mu, biased,
+                                   *self._takes("users", b), pure=False, **self._at(b))
+                          for b, (s, remap, blk) in enumerate(zip(
+                              self.data.by_user, self.remap["users"], self.F["users"]))])
+        return float(sum(parts)) / self.data.nnz
+
+    def value_sum(self, shift: float = 0.0) -> float:
+        c = self.client
+        return float(sum(c.gather([c.submit(_value_sum, s, shift, pure=False)
+                                   for s in self.rows["users"]])))
+
+    def _gathered(self, side):
+        blocks = self.client.gather(self.F[side])
+        return (np.concatenate([b[0] for b in blocks]),
+                np.concatenate([b[1] for b in blocks]))
+
+    def _as_dask(self, side):
+        import dask
+        import dask.array as da
+        xs, bs = [], []
+        for (lo, hi), f in zip(self.bounds[side], self.F[side]):
+            d = dask.delayed(f)
+            xs.append(da.from_delayed(dask.delayed(_first)(d), (hi - lo, self.k), np.float32))
+            bs.append(da.from_delayed(dask.delayed(_second)(d), (hi - lo,), np.float32))
+        return da.concatenate(xs), da.concatenate(bs)
+
+    def state(self, copy: bool):
+        Y, bi = self._gathered("items")
+        if copy or self.engine.gather_user_factors:
+            X, bu = self._gathered("users")
+        else:
+            X, bu = self._as_dask("users")
+        return X, Y, bu, bi
