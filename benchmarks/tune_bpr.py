@@ -51,6 +51,7 @@ import time
 import numpy as np
 import scipy.sparse as sp
 from _meta import cpu_name, dist_version, git_state
+from tune_implicit_defaults import load  # the same data sets (MAIN), loaded once
 
 import mfrec
 from mfrec.model_selection import per_user_split
@@ -65,20 +66,8 @@ REGS = (0.0, 0.001, 0.003, 0.01, 0.03, 0.1)
 NEGATIVES = ("uniform", "popularity")
 BASE = {"n_factors": 64, "n_epochs": 100, "init_std": 0.01, "verify_negatives": True}
 
-_DATA: dict = {}
 _SPLITS: dict = {}
 _CACHE: dict = {}
-
-
-def load(name: str) -> mfrec.Interactions:
-    if name not in _DATA:
-        if name == "lastfm-2k":
-            _DATA[name] = mfrec.datasets.load_lastfm("2k", download=False)
-        elif name == "ml-100k":
-            _DATA[name] = mfrec.datasets.load_movielens("100k", download=False).binarize(4)
-        else:
-            raise KeyError(name)
-    return _DATA[name]
 
 
 def split(name: str, seed: int, part: str):
