@@ -17,26 +17,17 @@ from __future__ import annotations
 import argparse
 import inspect
 import json
-import platform
 import re
 import time
 from pathlib import Path
+
+from _meta import cpu_name
 
 import mfrec
 
 HERE = Path(__file__).resolve().parent
 SETS = {"ml-100k": "100k", "ml-latest-small": "latest-small"}
 BUCKETS = (None, (5, 20, 100), (10, 50))
-
-
-def cpu_name() -> str:
-    try:
-        for line in open("/proc/cpuinfo"):
-            if line.startswith("model name"):
-                return line.split(":", 1)[1].strip()
-    except OSError:
-        pass
-    return platform.processor() or "unknown"
 
 
 def member_classes() -> list[type]:

@@ -11,23 +11,12 @@ none). Output: a table per data set and the means, to stdout.
 import argparse
 import json
 import os
-import platform
 import time
 
 import numpy as np
+from _meta import cpu_name
 
 import mfrec
-
-
-def cpu_name() -> str:
-    try:
-        with open("/proc/cpuinfo") as f:
-            for line in f:
-                if line.startswith("model name"):
-                    return line.split(":", 1)[1].strip()
-    except OSError:
-        pass
-    return platform.processor() or "unknown"
 
 
 def _ndcg(model, test, kappa):

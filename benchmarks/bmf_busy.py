@@ -11,7 +11,7 @@ import subprocess
 import sys
 import time
 
-from bmf_accuracy import cpu_name
+from _meta import cpu_name
 from busy_threads import _data, _measure
 
 

@@ -16,7 +16,7 @@ import os
 import time
 
 import numpy as np
-from bmf_accuracy import cpu_name
+from _meta import cpu_name
 
 import mfrec
 

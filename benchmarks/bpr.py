@@ -33,6 +33,8 @@ import numpy as np
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 
+from _meta import cpu_name, dist_version  # noqa: E402
+
 
 def run_mfrec(R, k, epochs, threads, seed, **kw):
     import mfrec
@@ -58,17 +60,6 @@ def run_implicit(R, k, epochs, threads, seed):
     return float(np.median(per_epoch))
 
 
-def _cpu() -> str:
-    try:
-        with open("/proc/cpuinfo") as fh:
-            for line in fh:
-                if line.startswith("model name"):
-                    return line.split(":", 1)[1].strip()
-    except OSError:
-        pass
-    return "unknown CPU"
-
-
 def main(argv=None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--factors", default="32,64,128")
@@ -86,16 +77,11 @@ def main(argv=None) -> int:
     shape = (20_000, 5_000, 1_000_000) if args.quick else (200_000, 50_000, 10_000_000)
     R = positives(*shape).astype(np.float32)
     R.sort_indices()
-    try:
-        from importlib.metadata import version
-
-        imp = version("implicit")
-    except Exception:  # noqa: BLE001
-        imp = None
+    imp = dist_version("implicit")
     print(f"{R.shape[0]:,} users x {R.shape[1]:,} items, {R.nnz:,} positives; {args.epochs} "
           f"epochs per fit, median of {args.rounds} alternating rounds; {args.threads} threads; "
           f"mfrec {mfrec.__version__} (ISA level {_core.isa_level()}, "
-          f"MFREC_ISA={os.environ.get('MFREC_ISA', 'unset')}); implicit {imp}; {_cpu()}; "
+          f"MFREC_ISA={os.environ.get('MFREC_ISA', 'unset')}); implicit {imp}; {cpu_name()}; "
           f"load average {os.getloadavg()[0]:.1f}\n")
     print("| k | mfrec s/epoch | implicit s/epoch | implicit / mfrec | mfrec ns/triple/thread |")
     print("|---:|---:|---:|---:|---:|")
@@ -112,7 +98,7 @@ def main(argv=None) -> int:
         print(f"| {k} | {m:.3f} | {i:.3f} | {i / m:.1f}× | "
               f"{m / R.nnz * args.threads * 1e9:.0f} |", flush=True)
     if args.json:
-        meta = {"cpu": _cpu(), "threads": args.threads, "epochs": args.epochs,
+        meta = {"cpu": cpu_name(), "threads": args.threads, "epochs": args.epochs,
                 "rounds": args.rounds, "shape": list(R.shape), "nnz": int(R.nnz),
                 "mfrec": mfrec.__version__, "implicit": imp, "isa_level": _core.isa_level(),
                 "date": time.strftime("%Y-%m-%d")}

@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import argparse
 import os
-import platform
 import statistics
 import sys
 import time
@@ -29,21 +28,11 @@ HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 
 import _tasks_implicit as T  # noqa: E402
+from _meta import cpu_name  # noqa: E402
 
 import mfrec  # noqa: E402
 
 N = 10
-
-
-def _cpu() -> str:
-    try:
-        with open("/proc/cpuinfo") as f:
-            for line in f:
-                if line.startswith("model name"):
-                    return line.split(":", 1)[1].strip()
-    except OSError:
-        pass
-    return platform.processor() or platform.machine()
 
 
 def _ndcg(ids, test, users) -> float:
@@ -58,7 +47,7 @@ def main() -> None:
     args = ap.parse_args()
     from peers import implicit_peer
 
-    print(f"mfrec {mfrec.__version__}, {_cpu()}, {len(os.sched_getaffinity(0))} cores, "
+    print(f"mfrec {mfrec.__version__}, {cpu_name()}, {len(os.sched_getaffinity(0))} cores, "
           f"{args.threads} threads, load average {os.getloadavg()[0]:.1f} at the start")
     for name in args.datasets.split(","):
         T.prepare(name)

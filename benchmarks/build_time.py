@@ -30,6 +30,8 @@ import tempfile
 import time
 from pathlib import Path
 
+from _meta import cpu_name
+
 ROOT = Path(__file__).resolve().parents[1]
 
 CONFIGS: dict[str, list[str]] = {
@@ -38,16 +40,6 @@ CONFIGS: dict[str, list[str]] = {
     "lto": ["-Ccmake.define.CMAKE_INTERPROCEDURAL_OPTIMIZATION=ON"],
     "no-pch": ["-Ccmake.define.CMAKE_DISABLE_PRECOMPILE_HEADERS=ON"],
 }
-
-
-def cpu_name() -> str:
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                return line.split(":", 1)[1].strip()
-    except OSError:
-        pass
-    return platform.processor() or "unknown CPU"
 
 
 def ninja_steps(build_dir: Path) -> list[tuple[str, float]]:

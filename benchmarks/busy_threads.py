@@ -25,27 +25,17 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import platform
 import statistics
 import subprocess
 import sys
 import time
 
+from _meta import cpu_name
+
 import mfrec
 
 NAMES = ["Baseline", "FunkSVD", "ALS", "ImplicitALS"]
 IMPLICIT = ("ImplicitALS", "BPR")  # fitted on the positives (ratings >= 4)
-
-
-def _cpu() -> str:
-    try:
-        with open("/proc/cpuinfo") as fh:
-            for line in fh:
-                if line.startswith("model name"):
-                    return line.split(":", 1)[1].strip()
-    except OSError:
-        pass
-    return platform.processor() or platform.machine()
 
 
 _ONLY: list[str] = []
@@ -104,7 +94,7 @@ def main() -> None:
         _ONLY.extend(args.models.split(","))
     names = _models()
     meta = {"mfrec": mfrec.__version__, "file": mfrec.__file__, "date": time.strftime("%Y-%m-%d"),
-            "cpu": _cpu(),
+            "cpu": cpu_name(),
             "cores": len(os.sched_getaffinity(0))}
     out = {"meta": meta, "busy": {}, "idle": {}}
     train, positives = _data("ml-100k")

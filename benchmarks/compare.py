@@ -58,7 +58,6 @@ import platform
 import shlex
 import sys
 import time
-from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
@@ -68,29 +67,13 @@ import _report  # noqa: E402
 import _tasks_implicit  # noqa: E402
 import _tasks_rating  # noqa: E402
 import _tasks_topn  # noqa: E402
+from _meta import cpu_name, dist_version  # noqa: E402
 from _runner import base_record, peak_rss_mb, run_child, why_not_run  # noqa: E402
 
 TASKS = {"rating": _tasks_rating, "implicit": _tasks_implicit, "topn": _tasks_topn}
 TITLES = {"rating": "Rating prediction", "implicit": "Implicit feedback",
           "topn": "Top-N for every user"}
 QUICK_REPEATS = 3
-
-
-def _dist_version(name: str) -> str | None:
-    try:
-        return version(name)
-    except PackageNotFoundError:
-        return None
-
-
-def _cpu_name() -> str:
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                return line.split(":", 1)[1].strip()
-    except OSError:
-        pass
-    return platform.processor() or platform.machine()
 
 
 def collect_meta(threads: int, argv: list[str]) -> dict:
@@ -108,10 +91,10 @@ def collect_meta(threads: int, argv: list[str]) -> dict:
     """
     import mfrec
 
-    versions = {"python": platform.python_version(), "numpy": _dist_version("numpy"),
-                "mfrec": mfrec.__version__, "surprise": _dist_version("scikit-surprise"),
-                "implicit": _dist_version("implicit"), "libmf": _dist_version("libmf")}
-    return {"machine": platform.machine(), "cpu": _cpu_name(), "cores": os.cpu_count(),
+    versions = {"python": platform.python_version(), "numpy": dist_version("numpy"),
+                "mfrec": mfrec.__version__, "surprise": dist_version("scikit-surprise"),
+                "implicit": dist_version("implicit"), "libmf": dist_version("libmf")}
+    return {"machine": platform.machine(), "cpu": cpu_name(), "cores": os.cpu_count(),
             "system": platform.system(), "date": datetime.date.today().isoformat(),
             "threads": threads, "versions": versions,
             "openmp": bool(mfrec._core.openmp_enabled()),

@@ -15,26 +15,16 @@ from __future__ import annotations
 
 import argparse
 import json
-import platform
 import time
 from pathlib import Path
 
 import numpy as np
+from _meta import cpu_name
 
 import mfrec
 
 HERE = Path(__file__).resolve().parent
 SETS = {"ml-100k": ("100k", "genres"), "ml-latest-small": ("latest-small", ("genres", "tags"))}
-
-
-def cpu_name() -> str:
-    try:
-        for line in open("/proc/cpuinfo"):
-            if line.startswith("model name"):
-                return line.split(":", 1)[1].strip()
-    except OSError:
-        pass
-    return platform.processor() or "unknown"
 
 
 def rmse(model, test) -> float:

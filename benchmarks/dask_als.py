@@ -40,8 +40,9 @@ from pathlib import Path
 import numpy as np
 
 sys.path.insert(0, str(Path(__file__).parent))
+from _meta import cpu_name  # noqa: E402
 from implicit_als import positives  # noqa: E402
-from spark_als import cpu_name, parquet_positives  # noqa: E402
+from spark_als import parquet_positives  # noqa: E402
 
 HERE = Path(__file__).parent
 

@@ -31,6 +31,7 @@ from pathlib import Path
 
 import numpy as np
 import scipy.sparse as sp
+from _meta import cpu_name
 
 CACHE = Path(os.environ.get("MFREC_BENCH_CACHE", Path.home() / ".cache" / "mfrec-bench"))
 
@@ -105,17 +106,6 @@ def run_implicit(C, X0, Y0, k, reg, iters, use_cg, threads, loss):
     return float(np.median(per_iter)), model.user_factors, model.item_factors
 
 
-def _cpu() -> str:
-    try:
-        with open("/proc/cpuinfo") as fh:
-            for line in fh:
-                if line.startswith("model name"):
-                    return line.split(":", 1)[1].strip()
-    except OSError:
-        pass
-    return "unknown CPU"
-
-
 def main(argv=None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--factors", default="32,64,128")
@@ -144,7 +134,7 @@ def main(argv=None) -> int:
     losses = {"off": [False], "on": [True], "both": [False, True]}[args.loss]
     print(f"{R.shape[0]:,} users x {R.shape[1]:,} items, {R.nnz:,} positives; "
           f"{args.iters} iterations, {args.threads} threads, reg {args.reg}, alpha {args.alpha}"
-          f"; implicit {version or 'not installed'}; {_cpu()}; mfrec ISA level "
+          f"; implicit {version or 'not installed'}; {cpu_name()}; mfrec ISA level "
           f"{_core.isa_level()} (MFREC_ISA={os.environ.get('MFREC_ISA', 'unset')})\n")
     print("| k | solver | training loss | mfrec s/iter | implicit s/iter | "
           "mfrec / implicit time | loss mfrec | loss implicit | rel. diff |\n"
@@ -175,7 +165,7 @@ def main(argv=None) -> int:
                   f"{row.get('rel_diff', float('nan')):.1e} |", flush=True)
     if args.json:
         with open(args.json, "w") as fh:
-            json.dump({"cpu": _cpu(), "isa_level": _core.isa_level(),
+            json.dump({"cpu": cpu_name(), "isa_level": _core.isa_level(),
                        "shape": list(R.shape), "nnz": int(R.nnz), "iters": args.iters,
                        "threads": args.threads, "reg": args.reg, "alpha": args.alpha,
                        "implicit_version": version, "rows": rows}, fh, indent=1)

@@ -31,18 +31,9 @@ import subprocess
 import sys
 import time
 
+from _meta import cpu_name
+
 LEVELS = {4: "avx512", 3: "avx2", 0: "generic"}
-
-
-def _cpu() -> str:
-    try:
-        with open("/proc/cpuinfo") as fh:
-            for line in fh:
-                if line.startswith("model name"):
-                    return line.split(":", 1)[1].strip()
-    except OSError:
-        pass
-    return "unknown CPU"
 
 
 def _per_epoch(model) -> float:
@@ -101,7 +92,7 @@ def main(argv=None) -> int:
 
     top = _core.cpu_isa_level()
     rows = []
-    print(f"{_cpu()}; {os.cpu_count()} cores; load {os.getloadavg()[0]:.2f}; 1 thread\n")
+    print(f"{cpu_name()}; {os.cpu_count()} cores; load {os.getloadavg()[0]:.2f}; 1 thread\n")
     print("| ISA | SGD ns/update (k=100) | ALS µs/row (k=64) | ImplicitALS µs/row (k=64) "
           "| top-N users/s (50k items, k=64) | top-N GMAC/s |\n|---|---|---|---|---|---|")
     for level, name in LEVELS.items():
@@ -118,7 +109,7 @@ def main(argv=None) -> int:
               f"{row['topn_gmac_per_s']:.1f} |", flush=True)
     if args.json:
         with open(args.json, "w") as fh:
-            json.dump({"cpu": _cpu(), "threads": 1, "rows": rows}, fh, indent=1)
+            json.dump({"cpu": cpu_name(), "threads": 1, "rows": rows}, fh, indent=1)
     return 0
 
 

@@ -17,6 +17,7 @@ import statistics
 import time
 
 import numpy as np
+from _meta import cpu_name
 from threadpoolctl import threadpool_limits
 
 import mfrec
@@ -33,8 +34,7 @@ def main() -> None:
     data = mfrec.datasets.load_lastfm(download=False)
     X = data.to_csr().astype(np.float32)
     X.sort_indices()
-    cpu = next((line.split(":", 1)[1].strip() for line in open("/proc/cpuinfo")
-                if line.startswith("model name")), "?")
+    cpu = cpu_name()
     print(f"Last.fm 2K: {X.shape[0]} users × {X.shape[1]} artists, {X.nnz} play counts; "
           f"K={args.k}; {args.threads} threads; {cpu}; load average before "
           f"{os.getloadavg()[0]:.1f}; mfrec {mfrec.__version__}, implicit {implicit.__version__}\n")

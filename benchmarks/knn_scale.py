@@ -25,7 +25,6 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import platform
 import subprocess
 import sys
 import time
@@ -33,6 +32,8 @@ from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
+
+from _meta import cpu_name  # noqa: E402
 
 
 def one(dataset: str, max_neighbors: int | str | None, threads: int) -> dict:
@@ -87,9 +88,7 @@ def main() -> None:
         cap = int(args.worker[1]) if cap is None and args.worker[1] != "none" else cap
         print(json.dumps(one(args.worker[0], cap, args.threads)))
         return
-    cpu = next((line.split(":", 1)[1].strip() for line in
-                Path("/proc/cpuinfo").read_text().splitlines()
-                if line.startswith("model name")), platform.processor())
+    cpu = cpu_name()
     for dataset in args.datasets.split(","):
         for cap in args.max_neighbors.split(","):
             load = os.getloadavg()[0]

@@ -85,12 +85,13 @@ def _seeds_table(label, train, test, surprise, defaults, make_trainset) -> None:
 
 def main() -> None:
     import surprise
-    from busy_threads import _cpu, _measure
+    from _meta import cpu_name
+    from busy_threads import _measure
 
     from peers.surprise_peer import _DEFAULTS, _trainset
 
     print(f"# nmf_vs_surprise.py — {time.strftime('%Y-%m-%d')}, mfrec {mfrec.__version__}, "
-          f"surprise {surprise.__version__}, {_cpu()}, {len(os.sched_getaffinity(0))} cores, "
+          f"surprise {surprise.__version__}, {cpu_name()}, {len(os.sched_getaffinity(0))} cores, "
           f"load average at start {os.getloadavg()[0]:.1f}")
     splits = {}
     for name in ("100k", "latest-small"):

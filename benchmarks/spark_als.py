@@ -20,11 +20,11 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import platform
 import time
 from pathlib import Path
 
 import numpy as np
+from _meta import cpu_name
 
 CACHE = Path(os.environ.get("MFREC_BENCH_CACHE", Path.home() / ".cache" / "mfrec-bench"))
 
@@ -49,16 +49,6 @@ def parquet_positives(nnz: int = 10_000_000, n_users: int = 200_000, n_items: in
                        out / f"part-{j:03d}.parquet")
     (out / "_done").write_text("ok")
     return out
-
-
-def cpu_name() -> str:
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                return line.split(":", 1)[1].strip()
-    except OSError:
-        pass
-    return platform.processor()
 
 
 def run(path: Path, k: int, reg: float, alpha: float, cores: int, iters: int,

@@ -25,7 +25,6 @@ from __future__ import annotations
 
 import argparse
 import os
-import platform
 import statistics
 import sys
 import time
@@ -37,22 +36,12 @@ HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 
 import _tasks_rating  # noqa: E402
+from _meta import cpu_name  # noqa: E402
 
 import mfrec  # noqa: E402
 
 SURPRISE = dict(n_factors=20, n_epochs=20, lr=0.007, reg=0.02, reg_implicit=0.02,
                 init_std=0.1, lr_schedule="constant")
-
-
-def _cpu() -> str:
-    try:
-        with open("/proc/cpuinfo") as f:
-            for line in f:
-                if line.startswith("model name"):
-                    return line.split(":", 1)[1].strip()
-    except OSError:
-        pass
-    return platform.processor() or platform.machine()
 
 
 def _split(name: str):
@@ -80,7 +69,7 @@ def main() -> None:
     ap.add_argument("--repeats", type=int, default=3)
     ap.add_argument("--skip-10m", action="store_true")
     args = ap.parse_args()
-    print(f"mfrec {mfrec.__version__}, {_cpu()}, {len(os.sched_getaffinity(0))} cores, "
+    print(f"mfrec {mfrec.__version__}, {cpu_name()}, {len(os.sched_getaffinity(0))} cores, "
           f"load average {os.getloadavg()[0]:.1f} at the start; n_threads=1, CPU seconds")
 
     data, train, test, scale = _split("ml-100k")

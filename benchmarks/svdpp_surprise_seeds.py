@@ -13,7 +13,6 @@ seed); Surprise is single-threaded.
 
 from __future__ import annotations
 
-import platform
 import sys
 import time
 from pathlib import Path
@@ -24,22 +23,12 @@ HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 
 import _tasks_rating  # noqa: E402
+from _meta import cpu_name  # noqa: E402
 
 import mfrec  # noqa: E402
 
 SETTINGS = dict(n_factors=20, n_epochs=20, lr=0.007, reg=0.02, reg_implicit=0.02,
                 init_std=0.1, lr_schedule="constant")
-
-
-def _cpu() -> str:
-    try:
-        with open("/proc/cpuinfo") as f:
-            for line in f:
-                if line.startswith("model name"):
-                    return line.split(":", 1)[1].strip()
-    except OSError:
-        pass
-    return platform.processor() or platform.machine()
 
 
 def main(n_seeds: int = 5) -> None:
@@ -53,7 +42,7 @@ def main(n_seeds: int = 5) -> None:
     scale = tuple(float(v) for v in z["scale"])
     data = mfrec.Interactions(*train, rating_scale=scale, user_ids=np.arange(n_users),
                               item_ids=np.arange(n_items))
-    print(f"mfrec {mfrec.__version__}, {_cpu()}; ml-100k random 80/20 (seed 0), "
+    print(f"mfrec {mfrec.__version__}, {cpu_name()}; ml-100k random 80/20 (seed 0), "
           f"{len(train[2])} training ratings; settings {SETTINGS}")
     res = {"mfrec SVDpp (n_threads=1)": [], "Surprise SVDpp": []}
     for s in range(n_seeds):

@@ -45,13 +45,13 @@ import argparse
 import datetime
 import os
 import platform
-import subprocess
 import sys
 import time
-from pathlib import Path
 
 import numpy as np
 import scipy.sparse as sp
+from _meta import cpu_name, dist_version, git_state
+from tune_implicit_defaults import load  # the same data sets (MAIN), loaded once
 
 import mfrec
 from mfrec.model_selection import per_user_split
@@ -66,20 +66,8 @@ REGS = (0.0, 0.001, 0.003, 0.01, 0.03, 0.1)
 NEGATIVES = ("uniform", "popularity")
 BASE = {"n_factors": 64, "n_epochs": 100, "init_std": 0.01, "verify_negatives": True}
 
-_DATA: dict = {}
 _SPLITS: dict = {}
 _CACHE: dict = {}
-
-
-def load(name: str) -> mfrec.Interactions:
-    if name not in _DATA:
-        if name == "lastfm-2k":
-            _DATA[name] = mfrec.datasets.load_lastfm("2k", download=False)
-        elif name == "ml-100k":
-            _DATA[name] = mfrec.datasets.load_movielens("100k", download=False).binarize(4)
-        else:
-            raise KeyError(name)
-    return _DATA[name]
 
 
 def split(name: str, seed: int, part: str):
@@ -342,33 +330,11 @@ def part_test(chosen: dict) -> None:
 
 # -- main ------------------------------------------------------------------------------------------
 def header() -> None:
-    here = Path(__file__).resolve().parent
-    try:
-        head = subprocess.run(["git", "-C", str(here), "rev-parse", "--short", "HEAD"],
-                              capture_output=True, text=True).stdout.strip()
-        dirty = subprocess.run(["git", "-C", str(here), "status", "--short", "--", "python",
-                                "cpp"], capture_output=True, text=True).stdout.strip()
-    except OSError:
-        head, dirty = "?", ""
-    try:
-        from importlib.metadata import version
-
-        imp = version("implicit")
-    except Exception:  # noqa: BLE001
-        imp = "not installed"
-    cpu = "unknown CPU"
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                cpu = line.split(":", 1)[1].strip()
-                break
-    except OSError:
-        pass
-    dirty = f", uncommitted changes in python/ or cpp/: {' '.join(dirty.split())}" if dirty else ""
     print(f"# {datetime.datetime.now().isoformat(timespec='seconds')}  mfrec {mfrec.__version__} "
-          f"(git {head}{dirty}), implicit {imp}, numpy {np.__version__}, python "
-          f"{platform.python_version()}, {cpu}, {os.cpu_count()} cores, {THREADS} thread per "
-          f"fit, ISA level {mfrec._core.isa_level()}, load average {os.getloadavg()[0]:.1f}")
+          f"(git {git_state()}), implicit {dist_version('implicit') or 'not installed'}, numpy "
+          f"{np.__version__}, python {platform.python_version()}, {cpu_name()}, "
+          f"{os.cpu_count()} cores, {THREADS} thread per fit, ISA level "
+          f"{mfrec._core.isa_level()}, load average {os.getloadavg()[0]:.1f}")
 
 
 def main() -> int:

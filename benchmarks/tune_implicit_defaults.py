@@ -93,13 +93,12 @@ import datetime
 import hashlib
 import os
 import platform
-import subprocess
 import sys
 import time
-from pathlib import Path
 
 import numpy as np
 import scipy.sparse as sp
+from _meta import dist_version, git_state
 
 import mfrec
 from mfrec import _core
@@ -631,25 +630,10 @@ def part_cg(chosen: tuple) -> None:
 
 # -- main ------------------------------------------------------------------------------------------
 def header() -> None:
-    here = Path(__file__).resolve().parent
-    try:
-        head = subprocess.run(["git", "-C", str(here), "rev-parse", "--short", "HEAD"],
-                              capture_output=True, text=True).stdout.strip()
-        dirty = subprocess.run(["git", "-C", str(here), "status", "--short", "--", "python", "cpp"],
-                               capture_output=True, text=True).stdout.strip()
-    except OSError:
-        head, dirty = "?", ""
-    try:
-        from importlib.metadata import version
-
-        imp = version("implicit")
-    except Exception:  # noqa: BLE001
-        imp = "not installed"
-    dirty = f", uncommitted changes in python/ or cpp/: {' '.join(dirty.split())}" if dirty else ""
     print(f"# {datetime.datetime.now().isoformat(timespec='seconds')}  mfrec {mfrec.__version__} "
-          f"(git {head}{dirty})"
-          f", implicit {imp}, numpy {np.__version__}, python {platform.python_version()}, "
-          f"{os.cpu_count()} cores, {THREADS} threads, load average {os.getloadavg()[0]:.1f}")
+          f"(git {git_state()}), implicit {dist_version('implicit') or 'not installed'}, numpy "
+          f"{np.__version__}, python {platform.python_version()}, {os.cpu_count()} cores, "
+          f"{THREADS} threads, load average {os.getloadavg()[0]:.1f}")
 
 
 def check_eval_path() -> None:

@@ -37,9 +37,10 @@ from __future__ import annotations
 import argparse
 import itertools
 import os
-import platform
 import statistics
 import time
+
+from _meta import cpu_name
 
 import mfrec
 
@@ -104,7 +105,7 @@ def main() -> None:
     if args.quick:
         KS = (15,)
     print(f"# tune_nmf.py — {time.strftime('%Y-%m-%d')}, mfrec {mfrec.__version__}, "
-          f"{_cpu()}, {len(os.sched_getaffinity(0))} cores, n_threads={THREADS}, "
+          f"{cpu_name()}, {len(os.sched_getaffinity(0))} cores, n_threads={THREADS}, "
           f"load average at start {os.getloadavg()[0]:.1f}\n")
     sets = {"ml-100k": mfrec.datasets.load_movielens("100k"),
             "ml-latest-small": mfrec.datasets.load_movielens("latest-small")}
@@ -226,17 +227,6 @@ def _surprise_budget(train) -> float:
     print(f"Surprise NMF (defaults) fits the ML-100K training part in {secs:.3f} CPU s "
           f"(median of 3): budget {secs / 20:.4f} s\n")
     return secs / 20
-
-
-def _cpu() -> str:
-    try:
-        with open("/proc/cpuinfo") as f:
-            for line in f:
-                if line.startswith("model name"):
-                    return line.split(":", 1)[1].strip()
-    except OSError:
-        pass
-    return platform.processor() or platform.machine()
 
 
 if __name__ == "__main__":

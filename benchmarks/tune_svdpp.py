@@ -16,8 +16,9 @@ Validation RMSE 0.9046 / 0.8355 vs FunkSVD's defaults 0.9153 / 0.8500.
 """
 
 import itertools
-import platform
 import time
+
+from _meta import cpu_name
 
 import mfrec
 
@@ -36,23 +37,12 @@ def _default() -> tuple:
     return (p["lr_schedule"], p["lr"], p["reg"], ry, p["init_std"])
 
 
-def _cpu() -> str:
-    try:
-        with open("/proc/cpuinfo") as f:
-            for line in f:
-                if line.startswith("model name"):
-                    return line.split(":", 1)[1].strip()
-    except OSError:
-        pass
-    return platform.processor() or platform.machine()
-
-
 def main():
     sets = {
         "ml-100k": lambda: mfrec.datasets.load_movielens("100k"),
         "ml-latest-small": lambda: mfrec.datasets.load_movielens("latest-small"),
     }
-    print(f"mfrec {mfrec.__version__}, {_cpu()}, n_threads=1, k=100, 20 epochs, seed 0")
+    print(f"mfrec {mfrec.__version__}, {cpu_name()}, n_threads=1, k=100, 20 epochs, seed 0")
     start = time.perf_counter()
     DEFAULT = _default()
     excess = {}  # setting -> validation RMSE above the best of each data set, averaged

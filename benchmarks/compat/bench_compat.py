@@ -42,6 +42,9 @@ import numpy as np
 import scipy.sparse as sp
 
 ROOT = Path(__file__).resolve().parents[2]
+sys.path.insert(0, str(ROOT / "benchmarks"))
+
+from _meta import cpu_name  # noqa: E402
 
 # (shim name, constructor kwargs) per Surprise algorithm compared on the ml-100k split
 SURPRISE_ALGOS = [("SVD", {}), ("SVD", {"biased": False}), ("BaselineOnly", {}),
@@ -52,16 +55,6 @@ IMPLICIT_ALGOS = [("als", "AlternatingLeastSquares", {"factors": 64, "random_sta
                   ("bpr", "BayesianPersonalizedRanking", {"factors": 64, "random_state": 0}),
                   ("nearest_neighbours", "CosineRecommender", {}),
                   ("nearest_neighbours", "BM25Recommender", {})]
-
-
-def _cpu() -> str:
-    try:
-        for line in open("/proc/cpuinfo"):
-            if line.startswith("model name"):
-                return line.split(":", 1)[1].strip()
-    except OSError:
-        pass
-    return platform.processor()
 
 
 def _mods(peer: str):
@@ -168,7 +161,7 @@ def main() -> None:
     a = ap.parse_args()
     warnings.simplefilter("ignore")
     lines = ["# mfrec.compat vs the peers, same code", "",
-             f"CPU: {_cpu()}, {os.cpu_count()} cores; load before: {os.getloadavg()[0]:.2f}; "
+             f"CPU: {cpu_name()}, {os.cpu_count()} cores; load before: {os.getloadavg()[0]:.2f}; "
              f"python {platform.python_version()}. `python benchmarks/compat/bench_compat.py "
              f"--part {a.part}`.", ""]
     if a.part in ("all", "surprise"):

@@ -21,7 +21,13 @@ from ... import _core
 from ..._cores import work_ns
 from ..._engine import Csr
 from ..._validation import check_float, check_int
-from .cpu.matrix_factorization_base import MatrixFactorizationBase, check_ids, engine_for
+from .cpu.matrix_factorization_base import (
+    NO_GPU,
+    MatrixFactorizationBase,
+    check_ids,
+    engine_for,
+    reject_gpu,
+)
 from .gpu import HAS_CUDA
 from .utils import check_csr, check_random_state, nonzeros
 
@@ -72,9 +78,7 @@ class AlternatingLeastSquares(MatrixFactorizationBase):
     def __init__(self, factors=100, regularization=0.01, alpha=1.0, dtype=np.float32,
                  use_native=True, use_cg=True, iterations=15, calculate_training_loss=False,
                  num_threads=0, random_state=None, use_gpu=HAS_CUDA):
-        if use_gpu:
-            raise ValueError("use_gpu=True: mfrec has no GPU kernels (implicit.gpu.HAS_CUDA "
-                             "is False); use use_gpu=False")
+        reject_gpu(use_gpu)
         super().__init__(num_threads=num_threads)
         self.factors = factors
         self.regularization = regularization
@@ -254,7 +258,7 @@ class AlternatingLeastSquares(MatrixFactorizationBase):
         np.savez(fileobj_or_path, **args)
 
     def to_gpu(self):
-        raise ValueError("mfrec has no GPU kernels (implicit.gpu.HAS_CUDA is False)")
+        raise ValueError(NO_GPU)
 
     def to_cpu(self):
         return self

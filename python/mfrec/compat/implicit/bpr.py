@@ -21,7 +21,7 @@ import time
 import numpy as np
 
 from ..._validation import check_float, check_int
-from .cpu.matrix_factorization_base import MatrixFactorizationBase
+from .cpu.matrix_factorization_base import NO_GPU, MatrixFactorizationBase, reject_gpu
 from .gpu import HAS_CUDA
 from .utils import check_csr
 
@@ -34,9 +34,7 @@ class BayesianPersonalizedRanking(MatrixFactorizationBase):
     def __init__(self, factors=100, learning_rate=0.01, regularization=0.01, dtype=np.float32,
                  iterations=100, verify_negative_samples=True, random_state=None,
                  num_threads=0, use_gpu=HAS_CUDA):
-        if use_gpu:
-            raise ValueError("use_gpu=True: mfrec has no GPU kernels (implicit.gpu.HAS_CUDA "
-                             "is False); use use_gpu=False")
+        reject_gpu(use_gpu)
         super().__init__(num_threads=num_threads)
         self.factors = factors
         self.learning_rate = learning_rate
@@ -115,7 +113,7 @@ class BayesianPersonalizedRanking(MatrixFactorizationBase):
         np.savez(fileobj_or_path, **args)
 
     def to_gpu(self):
-        raise ValueError("mfrec has no GPU kernels (implicit.gpu.HAS_CUDA is False)")
+        raise ValueError(NO_GPU)
 
     def to_cpu(self):
         return self

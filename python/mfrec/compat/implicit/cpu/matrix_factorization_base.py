@@ -25,6 +25,13 @@ from ..recommender_base import RecommenderBase
 __all__ = ["MatrixFactorizationBase"]
 
 _PAD_SCORE = -np.finfo(np.float32).max
+NO_GPU = "mfrec has no GPU kernels (implicit.gpu.HAS_CUDA is False)"
+
+
+def reject_gpu(use_gpu) -> None:
+    """The models' ``use_gpu`` check: True raises ValueError (mfrec has no GPU kernels)."""
+    if use_gpu:
+        raise ValueError(f"use_gpu=True: {NO_GPU}; use use_gpu=False")
 
 
 def engine_for(num_threads) -> LocalEngine:

@@ -81,7 +81,32 @@ def _model_class(name: str):
     return _MODELS[name]
 
 
-class SVD(AlgoBase):
+class _DotAlgo(AlgoBase):
+    """What ``SVD``, ``SVDpp`` and ``NMF`` share: fitting their mfrec model, publishing its
+    learned values as Surprise's float64 attributes, and (``SVD``, ``NMF``) the estimate
+    r̂ = q_iᵀp_u, plus μ + b_u + b_i when ``biased``."""
+
+    def _fit_model(self, model, trainset) -> bool:
+        """Fit ``model`` on ``trainset`` and set ``pu``, ``qi``, ``bu``, ``bi`` from it
+        (float64). False when SGD diverged: the parameters are then NaN (``_fit_or_nan``)."""
+        if not _fit_or_nan(self, model, trainset):
+            return False
+        self._mfrec_model = model
+        self.pu = model.user_factors_.astype(np.float64)
+        self.qi = model.item_factors_.astype(np.float64)
+        self.bu = model.user_bias_.astype(np.float64)
+        self.bi = model.item_bias_.astype(np.float64)
+        return True
+
+    def _estimate_batch(self, u, i):
+        if self.biased:
+            est = _scores(u, i, self.pu, self.qi, self.bu, self.bi, self.trainset.global_mean)
+            return est, np.zeros(len(u), dtype=bool), "", None
+        both = (u >= 0) & (i >= 0)
+        return _scores(u, i, self.pu, self.qi, None, None, 0.0), ~both, _UNKNOWN, None
+
+
+class SVD(_DotAlgo):
     """Funk's SVD / biased MF (Surprise's ``SVD``): r̂ = μ + b_u + b_i + q_iᵀp_u.
 
     Same parameters and defaults as Surprise; trained by ``mfrec.FunkSVD`` with a constant
@@ -116,24 +141,11 @@ class SVD(AlgoBase):
         model._steps = {"lr_bu": s["lr_bu"], "lr_bi": s["lr_bi"], "lr_pu": s["lr_pu"],
                         "lr_qi": s["lr_qi"], "reg_bu": s["reg_bu"], "reg_bi": s["reg_bi"],
                         "reg_user": s["reg_pu"], "reg_item": s["reg_qi"]}
-        if not _fit_or_nan(self, model, trainset):
-            return self
-        self._mfrec_model = model
-        self.pu = model.user_factors_.astype(np.float64)
-        self.qi = model.item_factors_.astype(np.float64)
-        self.bu = model.user_bias_.astype(np.float64)
-        self.bi = model.item_bias_.astype(np.float64)
+        self._fit_model(model, trainset)
         return self
 
-    def _estimate_batch(self, u, i):
-        if self.biased:
-            est = _scores(u, i, self.pu, self.qi, self.bu, self.bi, self.trainset.global_mean)
-            return est, np.zeros(len(u), dtype=bool), "", None
-        both = (u >= 0) & (i >= 0)
-        return _scores(u, i, self.pu, self.qi, None, None, 0.0), ~both, _UNKNOWN, None
 
-
-class SVDpp(AlgoBase):
+class SVDpp(_DotAlgo):
     """Koren's SVD++ (Surprise's ``SVDpp``): r̂ = μ + b_u + b_i + q_iᵀ(p_u + |I_u|^-½ Σ_j y_j)
     over the items j the user rated.
 
@@ -175,15 +187,10 @@ class SVDpp(AlgoBase):
                         "lr_qi": s["lr_qi"], "lr_yj": s["lr_yj"], "reg_bu": s["reg_bu"],
                         "reg_bi": s["reg_bi"], "reg_user": s["reg_pu"],
                         "reg_item": s["reg_qi"], "reg_implicit": s["reg_yj"]}
-        if not _fit_or_nan(self, model, trainset):
+        if not self._fit_model(model, trainset):
             self._user_implicit = np.full_like(self.pu, np.nan)
             return self
-        self._mfrec_model = model
-        self.pu = model.user_factors_.astype(np.float64)
-        self.qi = model.item_factors_.astype(np.float64)
         self.yj = model.implicit_factors_.astype(np.float64)
-        self.bu = model.user_bias_.astype(np.float64)
-        self.bi = model.item_bias_.astype(np.float64)
         self._user_implicit = model.user_implicit_.astype(np.float64)
         return self
 
@@ -193,7 +200,7 @@ class SVDpp(AlgoBase):
         return est, np.zeros(len(u), dtype=bool), "", None
 
 
-class NMF(AlgoBase):
+class NMF(_DotAlgo):
     """Non-negative matrix factorization (Surprise's ``NMF``): r̂ = q_iᵀp_u (plus μ + b_u +
     b_i when ``biased``), every factor ≥ 0, by multiplicative updates.
 
@@ -228,32 +235,20 @@ class NMF(AlgoBase):
             verbose=bool(self.verbose))
         model._steps = {"reg_bu": float(self.reg_bu), "reg_bi": float(self.reg_bi),
                         "lr_bu": float(self.lr_bu), "lr_bi": float(self.lr_bi)}
-        if not _fit_or_nan(self, model, trainset):
-            return self
-        self._mfrec_model = model
-        self.pu = model.user_factors_.astype(np.float64)
-        self.qi = model.item_factors_.astype(np.float64)
-        self.bu = model.user_bias_.astype(np.float64)
-        self.bi = model.item_bias_.astype(np.float64)
+        self._fit_model(model, trainset)
         return self
-
-    def _estimate_batch(self, u, i):
-        if self.biased:
-            est = _scores(u, i, self.pu, self.qi, self.bu, self.bi, self.trainset.global_mean)
-            return est, np.zeros(len(u), dtype=bool), "", None
-        both = (u >= 0) & (i >= 0)
-        return _scores(u, i, self.pu, self.qi, None, None, 0.0), ~both, _UNKNOWN, None
 
 
 def _fit_or_nan(algo, model, trainset) -> bool:
     """Fit ``model``; when SGD diverges, warn and leave NaN parameters, as Surprise's fit
-    would (it has no divergence check): its predictions are then NaN. False then."""
+    would (it has no divergence check): its predictions are then NaN. False then. Called by
+    ``_DotAlgo._fit_model`` from an algorithm's ``fit``: the warning names ``fit``'s caller."""
     try:
         model.fit(trainset._to_interactions())
         return True
     except FloatingPointError as e:
         warnings.warn(f"{type(algo).__name__}: {e}; its parameters are NaN", RuntimeWarning,
-                      stacklevel=3)
+                      stacklevel=4)
     k = int(getattr(algo, "n_factors", 0))
     for name, rows in (("pu", trainset.n_users), ("qi", trainset.n_items),
                        ("yj", trainset.n_items)):
