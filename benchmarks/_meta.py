@@ -63,7 +63,7 @@ def git_state() -> str:
     try:
         head = subprocess.run(["git", "-C", str(HERE), "rev-parse", "--short", "HEAD"],
                               capture_output=True, text=True).stdout.strip()
-        dirty = subprocess.run(["git", "-C", str(HERE), "status", "--short", "--", "python",
+        dirty = subprocess.run(["git", "-C", str(HERE.parent), "status", "--short", "--", "python",
                                 "cpp"], capture_output=True, text=True).stdout.strip()
     except OSError:
         head, dirty = "?", ""
