@@ -138,7 +138,7 @@ class SVDpp(Recommender):
     same (above); what differs is the order and the precision: Surprise walks its users in
     one fixed order every epoch and computes in float64, here users come in a fresh random
     order each epoch and factors are float32. Results agree statistically, not bit for bit
-    (``benchmarks/compare.py``; ``benchmarks/svdpp_surprise_seeds.py`` compares the spread
+    (``benchmarks/compare.py``; ``benchmarks/surprise_seeds.py`` compares the spread
     over seeds).
 
     The defaults were chosen by validation RMSE on MovieLens 100K and latest-small
