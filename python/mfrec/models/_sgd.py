@@ -1,10 +1,11 @@
 """The Python side of the SGD machinery every SGD model shares: the seeded block grid
-(ranks, bins, blocks) and epoch schedules of ``cpp/include/mfrec/sgd_blocks.hpp``, and the
-aligned factor buffers its kernels want.
+(ranks, bins, blocks) and epoch schedules of ``cpp/include/mfrec/sgd_blocks.hpp``, the
+aligned factor buffers its kernels want, and the kernels' step and weight per parameter.
 
 FunkSVD uses the block grid; a model whose update touches more than one user row and one
 item row per rating (SVD++, BPR) visits users in a seeded random order instead and uses
-only :func:`aligned_empty` and the RNG (``docs/architecture.md``, "SGD").
+only :func:`aligned_empty` and the RNG (``docs/architecture.md``, "SGD"). The parameters
+the SGD models share are checked in ``mfrec/_validation.py`` (``SHARED_PARAMS``).
 """
 
 from __future__ import annotations
@@ -15,7 +16,8 @@ import numpy as np
 
 from .. import _core
 
-__all__ = ["BlockGrid", "aligned_empty", "auto_blocks", "block_grid", "sgd_schedules"]
+__all__ = ["BlockGrid", "aligned_empty", "auto_blocks", "block_grid", "kernel_steps",
+           "sgd_schedules"]
 
 
 def aligned_empty(shape: tuple[int, int], align: int = 64) -> np.ndarray:
@@ -37,6 +39,15 @@ def aligned_empty(shape: tuple[int, int], align: int = 64) -> np.ndarray:
     buf = np.empty(n + align // 4, dtype=np.float32)
     offset = (-buf.ctypes.data % align) // 4
     return buf[offset:offset + n].reshape(shape)
+
+
+def kernel_steps(p: dict) -> dict:
+    """The step and L2 weight of each parameter as the SGD kernels take them, under
+    Surprise's names, from the checked parameters ``p`` that tie them in pairs: ``lr_bias``
+    → ``lr_bu``, ``lr_bi``; ``lr`` → ``lr_pu``, ``lr_qi``; ``reg_bias`` → ``reg_bu``,
+    ``reg_bi``. (``mfrec.compat.surprise`` sets each one of its own.)"""
+    return {"lr_bu": p["lr_bias"], "lr_bi": p["lr_bias"], "lr_pu": p["lr"], "lr_qi": p["lr"],
+            "reg_bu": p["reg_bias"], "reg_bi": p["reg_bias"]}
 
 
 def auto_blocks(nnz: int, n_users: int, n_items: int, row_bytes: int, n_threads: int) -> int:

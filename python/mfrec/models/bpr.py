@@ -12,7 +12,7 @@ from .._cores import work_ns
 from .._engine import LocalEngine
 from .._scoring import DotScorer
 from .._traits import ModelTraits
-from .._validation import check_choice, check_float, check_int, check_random_state
+from .._validation import check_bool, check_choice, check_random_state, check_shared_params
 from ._sgd import aligned_empty
 
 if TYPE_CHECKING:
@@ -146,22 +146,12 @@ class BPR(Recommender):
                                    "verify_negatives": False}))
 
     def _check_params(self) -> dict:
-        p = {
-            "k": check_int(self.n_factors, "n_factors", min_value=1),
-            "n_epochs": check_int(self.n_epochs, "n_epochs", min_value=0),
-            "lr": check_float(self.lr, "lr", positive=True),
-            "reg": check_float(self.reg, "reg", nonneg=True),
-            "init_std": check_float(self.init_std, "init_std", nonneg=True),
-        }
-        p["reg_bias"] = p["reg"] if self.reg_bias is None else check_float(
-            self.reg_bias, "reg_bias", nonneg=True)
+        # shared parameters: _validation.SHARED_PARAMS; BPR's own: negatives, verify_negatives
+        p = check_shared_params(self, "n_factors", "n_epochs", "lr", "reg", "init_std")
+        p.update(check_shared_params(self, "reg_bias", default=p["reg"]))
         p["negatives"] = check_choice(self.negatives, "negatives", ("uniform", "popularity"))
-        p["adagrad"] = check_choice(self.lr_schedule, "lr_schedule",
-                                    ("constant", "adagrad")) == "adagrad"
-        if not isinstance(self.verify_negatives, (bool, np.bool_)):
-            raise TypeError(f"verify_negatives must be True or False, got "
-                            f"{self.verify_negatives!r}")
-        p["verify"] = bool(self.verify_negatives)
+        p.update(check_shared_params(self, "lr_schedule"))
+        p["verify"] = check_bool(self.verify_negatives, "verify_negatives")
         return p
 
     def _prepare_data(self, data: Interactions) -> Interactions:

@@ -10,8 +10,8 @@ from .. import _core
 from .._base import Recommender
 from .._cores import work_ns
 from .._traits import ModelTraits
-from .._validation import check_choice, check_float, check_int, check_random_state
-from ._sgd import aligned_empty, auto_blocks, block_grid, sgd_schedules
+from .._validation import check_bool, check_int, check_random_state, check_shared_params
+from ._sgd import aligned_empty, auto_blocks, block_grid, kernel_steps, sgd_schedules
 
 if TYPE_CHECKING:
     from .._engine import LocalEngine
@@ -141,28 +141,14 @@ class FunkSVD(Recommender):
                 "reg_bias": p["reg_bias"], "reg_count": True}
 
     def _check_params(self) -> dict:
-        p = {
-            "k": check_int(self.n_factors, "n_factors", min_value=1),
-            "n_epochs": check_int(self.n_epochs, "n_epochs", min_value=0),
-            "lr": check_float(self.lr, "lr", positive=True),
-            "reg": check_float(self.reg, "reg", nonneg=True),
-            "init_mean": check_float(self.init_mean, "init_mean"),
-            "init_std": check_float(self.init_std, "init_std", nonneg=True),
-            "lr_decay": check_float(self.lr_decay, "lr_decay", positive=True),
-        }
-        if p["lr_decay"] > 1:
-            raise ValueError(f"lr_decay must be in (0, 1], got {p['lr_decay']}")
-        p["lr_bias"] = p["lr"] if self.lr_bias is None else check_float(
-            self.lr_bias, "lr_bias", positive=True)
-        for name in ("reg_bias", "reg_user", "reg_item"):
-            v = getattr(self, name)
-            p[name] = p["reg"] if v is None else check_float(v, name, nonneg=True)
-        check_choice(self.lr_schedule, "lr_schedule", ("constant", "adagrad"))
-        if not isinstance(self.biased, (bool, np.bool_)):
-            raise TypeError(f"biased must be True or False, got {self.biased!r}")
-        # The kernel's step and weight per parameter (Surprise names each one; mfrec.compat)
-        p.update(lr_bu=p["lr_bias"], lr_bi=p["lr_bias"], lr_pu=p["lr"], lr_qi=p["lr"],
-                 reg_bu=p["reg_bias"], reg_bi=p["reg_bias"])
+        # shared parameters: _validation.SHARED_PARAMS (n_blocks: where the grid is built)
+        p = check_shared_params(self, "n_factors", "n_epochs", "lr", "reg", "init_mean",
+                                "init_std", "lr_decay")
+        p.update(check_shared_params(self, "lr_bias", default=p["lr"]))
+        p.update(check_shared_params(self, "reg_bias", "reg_user", "reg_item", default=p["reg"]))
+        p.update(check_shared_params(self, "lr_schedule"))
+        check_bool(self.biased, "biased")
+        p.update(kernel_steps(p))
         return p
 
     def fit(self, X: InteractionsLike, *, eval_set: InteractionsLike | None = None,

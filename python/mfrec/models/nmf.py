@@ -11,8 +11,15 @@ from .._base import Recommender
 from .._cores import work_ns
 from .._engine import Csr
 from .._traits import ModelTraits
-from .._validation import check_choice, check_float, check_int, check_random_state
-from ._sgd import aligned_empty, auto_blocks, block_grid, sgd_schedules
+from .._validation import (
+    check_bool,
+    check_choice,
+    check_float,
+    check_int,
+    check_random_state,
+    check_shared_params,
+)
+from ._sgd import aligned_empty, auto_blocks, block_grid, kernel_steps, sgd_schedules
 
 if TYPE_CHECKING:
     from .._engine import LocalEngine
@@ -159,34 +166,22 @@ class NMF(Recommender):
                             "lr_schedule": "constant", "lr": 0.01}))
 
     def _check_params(self) -> dict:
-        p = {
-            "k": check_int(self.n_factors, "n_factors", min_value=1),
-            "n_epochs": check_int(self.n_epochs, "n_epochs", min_value=0),
-            "reg": check_float(self.reg, "reg", nonneg=True),
-            "lr": check_float(self.lr, "lr", positive=True),
-            "init_low": check_float(self.init_low, "init_low", nonneg=True),
-            "init_high": check_float(self.init_high, "init_high", nonneg=True),
-        }
+        # shared parameters: _validation.SHARED_PARAMS; NMF's own: init_*, algorithm, ...
+        p = check_shared_params(self, "n_factors", "n_epochs", "reg", "lr")
+        p["init_low"] = check_float(self.init_low, "init_low", nonneg=True)
+        p["init_high"] = check_float(self.init_high, "init_high", nonneg=True)
         if p["init_high"] < p["init_low"]:
             raise ValueError(f"init_high must be >= init_low, got init_low={p['init_low']}, "
                              f"init_high={p['init_high']}")
         check_choice(self.algorithm, "algorithm", ("mu", "sgd"))
         mu = self.algorithm == "mu"  # bias defaults: Surprise's with "mu", lr / reg with "sgd"
-        p["lr_bias"] = (0.005 if mu else p["lr"]) if self.lr_bias is None else check_float(
-            self.lr_bias, "lr_bias", positive=True)
-        p["reg_bias"] = (0.02 if mu else p["reg"]) if self.reg_bias is None else check_float(
-            self.reg_bias, "reg_bias", nonneg=True)
-        for name in ("reg_user", "reg_item"):
-            v = getattr(self, name)
-            p[name] = p["reg"] if v is None else check_float(v, name, nonneg=True)
-        # one step and one weight per bias, as the kernels take them (Surprise names each one:
-        # mfrec.compat); mfrec's own parameters tie them
-        p.update(lr_bu=p["lr_bias"], lr_bi=p["lr_bias"], reg_bu=p["reg_bias"],
-                 reg_bi=p["reg_bias"])
-        check_choice(self.lr_schedule, "lr_schedule", ("constant", "adagrad"))
+        p.update(check_shared_params(self, "lr_bias", default=0.005 if mu else p["lr"]))
+        p.update(check_shared_params(self, "reg_bias", default=0.02 if mu else p["reg"]))
+        p.update(check_shared_params(self, "reg_user", "reg_item", default=p["reg"]))
+        p.update(kernel_steps(p))
+        p.update(check_shared_params(self, "lr_schedule"))
         check_choice(self.update_order, "update_order", ("alternating", "simultaneous"))
-        if not isinstance(self.biased, (bool, np.bool_)):
-            raise TypeError(f"biased must be True or False, got {self.biased!r}")
+        check_bool(self.biased, "biased")
         if self.n_blocks is not None:
             check_int(self.n_blocks, "n_blocks", min_value=1)
         return p
@@ -343,7 +338,7 @@ class _PsgdTrainer(_EpochsTrainer):
         self.Gi = np.ones(n_items if adagrad else 0, dtype=np.float32)
         self.schedules = sgd_schedules(rng, B, self.n_epochs)
         self.steps = np.ascontiguousarray(
-            np.tile([p["lr_bu"], p["lr_bi"], p["lr"], p["lr"]], (self.n_epochs, 1)),
+            np.tile([p["lr_bu"], p["lr_bi"], p["lr_pu"], p["lr_qi"]], (self.n_epochs, 1)),
             dtype=np.float32)
         self.params = _core.SgdParams(
             mu=p["global_mean"] if biased else 0.0, reg_bu=p["reg_bu"], reg_bi=p["reg_bi"],

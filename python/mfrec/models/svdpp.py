@@ -15,14 +15,13 @@ from .._scoring import DotScorer
 from .._traits import ModelTraits
 from .._validation import (
     UnknownIdError,
-    check_choice,
     check_float,
-    check_int,
     check_random_state,
+    check_shared_params,
     check_sparse,
 )
 from ..interactions import Interactions
-from ._sgd import aligned_empty
+from ._sgd import aligned_empty, kernel_steps
 
 if TYPE_CHECKING:
     from .._engine import LocalEngine
@@ -182,28 +181,17 @@ class SVDpp(Recommender):
             test_variants=(small, {**small, "lr_schedule": "constant", "lr": 0.01}))
 
     def _check_params(self) -> dict:
-        p = {
-            "k": check_int(self.n_factors, "n_factors", min_value=1),
-            "n_epochs": check_int(self.n_epochs, "n_epochs", min_value=0),
-            "lr": check_float(self.lr, "lr", positive=True),
-            "reg": check_float(self.reg, "reg", nonneg=True),
-            "init_mean": check_float(self.init_mean, "init_mean"),
-            "init_std": check_float(self.init_std, "init_std", nonneg=True),
-            "lr_decay": check_float(self.lr_decay, "lr_decay", positive=True),
-        }
-        if p["lr_decay"] > 1:
-            raise ValueError(f"lr_decay must be in (0, 1], got {p['lr_decay']}")
-        for name in ("lr_bias", "lr_implicit"):
-            v = getattr(self, name)
-            p[name] = p["lr"] if v is None else check_float(v, name, positive=True)
-        for name in ("reg_bias", "reg_user", "reg_item", "reg_implicit"):
-            v = getattr(self, name)
-            p[name] = p["reg"] if v is None else check_float(v, name, nonneg=True)
-        check_choice(self.lr_schedule, "lr_schedule", ("constant", "adagrad"))
-        # one step and one weight per parameter, as the kernel takes them (Surprise's
-        # lr_bu, lr_bi, ... map onto these; mfrec's own parameters tie them in pairs)
-        p.update(lr_bu=p["lr_bias"], lr_bi=p["lr_bias"], lr_pu=p["lr"], lr_qi=p["lr"],
-                 lr_yj=p["lr_implicit"], reg_bu=p["reg_bias"], reg_bi=p["reg_bias"])
+        # shared parameters: _validation.SHARED_PARAMS; SVD++'s own: lr_implicit, reg_implicit
+        p = check_shared_params(self, "n_factors", "n_epochs", "lr", "reg", "init_mean",
+                                "init_std", "lr_decay")
+        p.update(check_shared_params(self, "lr_bias", default=p["lr"]))
+        p["lr_implicit"] = p["lr"] if self.lr_implicit is None else check_float(
+            self.lr_implicit, "lr_implicit", positive=True)
+        p.update(check_shared_params(self, "reg_bias", "reg_user", "reg_item", default=p["reg"]))
+        p["reg_implicit"] = p["reg"] if self.reg_implicit is None else check_float(
+            self.reg_implicit, "reg_implicit", nonneg=True)
+        p.update(check_shared_params(self, "lr_schedule"))
+        p.update(kernel_steps(p), lr_yj=p["lr_implicit"])
         return p
 
     def fit(self, X: InteractionsLike, *, eval_set: InteractionsLike | None = None,
