@@ -114,6 +114,11 @@ def _check_lr_schedule(value, name: str) -> bool:
     return check_choice(value, name, ("constant", "adagrad")) == "adagrad"
 
 
+def _check_n_blocks(value, name: str) -> int | None:
+    """Bins per side of the SGD block grid: None (the model chooses) or an int >= 1."""
+    return None if value is None else check_int(value, name, min_value=1)
+
+
 _STEP = partial(check_float, positive=True)  # an SGD step size: > 0
 _WEIGHT = partial(check_float, nonneg=True)  # an L2 weight, a standard deviation: >= 0
 
@@ -135,6 +140,7 @@ SHARED_PARAMS: dict[str, tuple[str, Callable[[Any, str], Any]]] = {
     "init_std": ("init_std", _WEIGHT),
     "lr_decay": ("lr_decay", _check_lr_decay),
     "lr_schedule": ("adagrad", _check_lr_schedule),  # True for "adagrad"
+    "n_blocks": ("n_blocks", _check_n_blocks),
 }
 
 

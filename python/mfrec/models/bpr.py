@@ -13,7 +13,7 @@ from .._engine import LocalEngine
 from .._scoring import DotScorer
 from .._traits import ModelTraits
 from .._validation import check_bool, check_choice, check_random_state, check_shared_params
-from ._sgd import aligned_empty
+from ._sgd import adagrad_sums, normal_rows, padded_k
 
 if TYPE_CHECKING:
     import scipy.sparse as sp
@@ -285,20 +285,15 @@ class _BprTrainer:
         self.k, self.n_epochs, self.p = k, p["n_epochs"], p
         self.indptr = np.ascontiguousarray(data.indptr, dtype=np.int64)
         self.indices = np.ascontiguousarray(data.item_index, dtype=np.int32)
-        # Rows padded with zeros (which stay zero) to the SGD kernels' vector width, 64-byte
-        # aligned, as FunkSVD's.
-        align = _core.sgd_row_floats()
-        k_pad = -(-k // align) * align
+        # Rows padded and aligned as FunkSVD's.
+        k_pad = padded_k(k)
         self.n_threads = engine.threads(_work_ns(data.nnz, k_pad))  # an epoch's work
-        self.P = aligned_empty((n_users, k_pad))
-        self.Q = aligned_empty((n_items, k_pad))
         seeds = rng.integers(0, 2**63, size=3)
-        for F, seed in ((self.P, seeds[0]), (self.Q, seeds[1])):
-            _core.init_normal(F, k=k, mean=0.0, std=p["init_std"], seed=int(seed),
-                              n_threads=engine.threads(work_ns("rand", F.size)))
+        init = {"mean": 0.0, "std": p["init_std"], "engine": engine}
+        self.P = normal_rows(n_users, k, k_pad, seed=seeds[0], **init)
+        self.Q = normal_rows(n_items, k, k_pad, seed=seeds[1], **init)
         self.bias = np.zeros(n_items, dtype=np.float32)
-        self.Gu = np.ones(n_users if p["adagrad"] else 0, dtype=np.float32)
-        self.Gi = np.ones(n_items if p["adagrad"] else 0, dtype=np.float32)
+        self.Gu, self.Gi = adagrad_sums(n_users, n_items, p["adagrad"])
         self.thr, self.alias = negative_sampler(data.item_counts(), p["negatives"])
         self.params = model._kernel_params(p, int(seeds[2]))
 

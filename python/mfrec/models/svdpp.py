@@ -21,7 +21,7 @@ from .._validation import (
     check_sparse,
 )
 from ..interactions import Interactions
-from ._sgd import aligned_empty, kernel_steps
+from ._sgd import adagrad_sums, epoch_steps, kernel_steps, normal_rows, padded_k
 
 if TYPE_CHECKING:
     from .._engine import LocalEngine
@@ -360,32 +360,24 @@ class _SvdppTrainer:
             self.N = (M.indptr.astype(np.int64), M.indices.astype(np.int32))
         counts = np.diff(data.indptr)
         self.active = np.flatnonzero(counts > 0).astype(np.int32)
-        # Rows padded with zeros (which the updates keep at zero) to the SIMD width and
-        # 64-byte aligned, as the FunkSVD kernels want them.
-        align = _core.sgd_row_floats()
-        k_pad = -(-k // align) * align
-        self.P = aligned_empty((n_users, k_pad))
-        self.Q = aligned_empty((n_items, k_pad))
-        self.Y = aligned_empty((n_items, k_pad))
+        # Rows padded and aligned as the FunkSVD kernels want them.
+        k_pad = padded_k(k)
         seeds = rng.integers(0, 2**63, size=4)
-        for F, seed in zip((self.P, self.Q, self.Y), seeds[:3]):
-            _core.init_normal(F, k=k, mean=p["init_mean"], std=p["init_std"], seed=int(seed),
-                              n_threads=engine.threads(work_ns("rand", F.size)))
+        init = {"mean": p["init_mean"], "std": p["init_std"], "engine": engine}
+        self.P = normal_rows(n_users, k, k_pad, seed=seeds[0], **init)
+        self.Q = normal_rows(n_items, k, k_pad, seed=seeds[1], **init)
+        self.Y = normal_rows(n_items, k, k_pad, seed=seeds[2], **init)
         self.order_seed = int(seeds[3])
         self.bu = np.zeros(n_users, dtype=np.float32)
         self.bi = np.zeros(n_items, dtype=np.float32)
-        adagrad = model.lr_schedule == "adagrad"
-        self.Gu = np.ones(n_users if adagrad else 0, dtype=np.float32)
-        self.Gi = np.ones(n_items if adagrad else 0, dtype=np.float32)
+        self.Gu, self.Gi = adagrad_sums(n_users, n_items, p["adagrad"])
         # per epoch: a_bu, a_bi, a_p, a_q, a_y
-        decay = p["lr_decay"] ** np.arange(self.n_epochs)[:, None]
-        self.steps = np.ascontiguousarray(
-            decay * [p["lr_bu"], p["lr_bi"], p["lr_pu"], p["lr_qi"], p["lr_yj"]],
-            dtype=np.float32)
+        self.steps = epoch_steps([p["lr_bu"], p["lr_bi"], p["lr_pu"], p["lr_qi"], p["lr_yj"]],
+                                 self.n_epochs, p["lr_decay"])
         self.params = _core.SvdppParams(
             mu=p["global_mean"], reg_bu=p["reg_bu"], reg_bi=p["reg_bi"],
             reg_p=p["reg_user"], reg_q=p["reg_item"], reg_y=p["reg_implicit"],
-            adagrad=adagrad, n_factors=k)
+            adagrad=p["adagrad"], n_factors=k)
         # an epoch's work, in FunkSVD's units (a rating's step over one padded row): a
         # rating here passes over p, q, z and acc (about two FunkSVD steps), an item of N(u)
         # over y_j twice (about one)
