@@ -2,12 +2,20 @@
 
 Validation happens once, in Python, before any kernel runs; errors name the offending
 parameter, value, shape or id. Nothing here is public API.
+
+Model parameters: a parameter that several models have (``n_factors``, ``lr``, ``reg``,
+``lr_decay``, ...) is checked by its entry in :data:`SHARED_PARAMS`, through
+:func:`check_shared_params`; a model's own parameters are checked in its module, by its
+``_check_params``.
 """
 
 from __future__ import annotations
 
 import numbers
 import os
+from collections.abc import Callable
+from functools import partial
+from typing import Any
 
 import numpy as np
 
@@ -83,6 +91,90 @@ def check_choice(value, name: str, choices) -> str:
     if value not in choices:
         raise ValueError(f"{name} must be one of {sorted(choices)}, got {value!r}")
     return value
+
+
+def check_bool(value, name: str) -> bool:
+    """A flag: ``True`` or ``False`` (numpy bools too; 0, 1 and strings raise TypeError)."""
+    if not isinstance(value, (bool, np.bool_)):
+        raise TypeError(f"{name} must be True or False, got {value!r}")
+    return bool(value)
+
+
+def _check_lr_decay(value, name: str) -> float:
+    """The factor the SGD steps are multiplied by after every epoch: a float in (0, 1]."""
+    decay = check_float(value, name, positive=True)
+    if decay > 1:
+        raise ValueError(f"{name} must be in (0, 1], got {decay}")
+    return decay
+
+
+def _check_lr_schedule(value, name: str) -> bool:
+    """The SGD step schedule, ``"adagrad"`` (per-row adaptive steps) or ``"constant"``;
+    returns whether it is AdaGrad."""
+    return check_choice(value, name, ("constant", "adagrad")) == "adagrad"
+
+
+def _check_n_blocks(value, name: str) -> int | None:
+    """Bins per side of the SGD block grid: None (the model chooses) or an int >= 1."""
+    return None if value is None else check_int(value, name, min_value=1)
+
+
+_STEP = partial(check_float, positive=True)  # an SGD step size: > 0
+_WEIGHT = partial(check_float, nonneg=True)  # an L2 weight, a standard deviation: >= 0
+
+#: The parameters that more than one model has, each checked here and nowhere else:
+#: ``name -> (key, check)``; ``check(value, name)`` returns the checked value, which
+#: :func:`check_shared_params` returns under ``key``. A parameter of the same name that
+#: takes other values in one model (BayesianMF's and Blend's ``n_epochs`` accept None) is
+#: that model's own, checked in its module.
+SHARED_PARAMS: dict[str, tuple[str, Callable[[Any, str], Any]]] = {
+    "n_factors": ("k", partial(check_int, min_value=1)),  # latent factors k: >= 1
+    "n_epochs": ("n_epochs", partial(check_int, min_value=0)),  # 0 keeps the initial state
+    "lr": ("lr", _STEP),
+    "lr_bias": ("lr_bias", _STEP),
+    "reg": ("reg", _WEIGHT),
+    "reg_bias": ("reg_bias", _WEIGHT),
+    "reg_user": ("reg_user", _WEIGHT),
+    "reg_item": ("reg_item", _WEIGHT),
+    "init_mean": ("init_mean", check_float),  # any finite float
+    "init_std": ("init_std", _WEIGHT),
+    "lr_decay": ("lr_decay", _check_lr_decay),
+    "lr_schedule": ("adagrad", _check_lr_schedule),  # True for "adagrad"
+    "n_blocks": ("n_blocks", _check_n_blocks),
+}
+
+
+def check_shared_params(model, *names: str, default=None) -> dict[str, Any]:
+    """Check the parameters ``names`` of ``model`` (attributes of that name), in that
+    order, each by its :data:`SHARED_PARAMS` entry.
+
+    Parameters
+    ----------
+    model
+        The estimator whose parameters are checked.
+    *names : str
+        Keys of :data:`SHARED_PARAMS`.
+    default : optional
+        The value of an optional parameter left at None (used as given, not checked), e.g.
+        ``lr`` for ``lr_bias``. Without it, None is checked like any value (and refused).
+
+    Returns
+    -------
+    dict
+        ``{key: checked value}`` (``"k"`` for ``n_factors``, ``"adagrad"`` for
+        ``lr_schedule``).
+
+    Raises
+    ------
+    TypeError, ValueError
+        The first bad parameter, named in the message.
+    """
+    out = {}
+    for name in names:
+        key, check = SHARED_PARAMS[name]
+        value = getattr(model, name)
+        out[key] = default if value is None and default is not None else check(value, name)
+    return out
 
 
 def check_random_state(seed) -> np.random.Generator:

@@ -1,21 +1,32 @@
 """The Python side of the SGD machinery every SGD model shares: the seeded block grid
-(ranks, bins, blocks) and epoch schedules of ``cpp/include/mfrec/sgd_blocks.hpp``, and the
-aligned factor buffers its kernels want.
+(ranks, bins, blocks) and epoch schedules of ``cpp/include/mfrec/sgd_blocks.hpp``, the
+padded, aligned factor rows its kernels want, the AdaGrad accumulators, the steps of every
+epoch, and the kernels' step and weight per parameter.
 
-FunkSVD uses the block grid; a model whose update touches more than one user row and one
-item row per rating (SVD++, BPR) visits users in a seeded random order instead and uses
-only :func:`aligned_empty` and the RNG (``docs/architecture.md``, "SGD").
+FunkSVD and NMF's projected SGD use the block grid; a model whose update touches more than
+one user row and one item row per rating (SVD++, BPR) visits users in a seeded random order
+instead and uses only the factor rows, accumulators and steps (``docs/architecture.md``,
+"SGD"). The parameters the SGD models share are checked in ``mfrec/_validation.py``
+(``SHARED_PARAMS``).
 """
 
 from __future__ import annotations
 
-from typing import NamedTuple
+from typing import TYPE_CHECKING, NamedTuple
 
 import numpy as np
 
 from .. import _core
+from .._cores import work_ns
+from .._validation import check_shared_params
 
-__all__ = ["BlockGrid", "aligned_empty", "auto_blocks", "block_grid", "sgd_schedules"]
+if TYPE_CHECKING:
+    from .._engine import LocalEngine
+    from ..interactions import Interactions
+
+__all__ = ["BlockGrid", "adagrad_sums", "aligned_empty", "auto_blocks", "block_grid",
+           "epoch_steps", "grid_bins", "kernel_steps", "normal_rows", "padded_k",
+           "sgd_schedules"]
 
 
 def aligned_empty(shape: tuple[int, int], align: int = 64) -> np.ndarray:
@@ -37,6 +48,48 @@ def aligned_empty(shape: tuple[int, int], align: int = 64) -> np.ndarray:
     buf = np.empty(n + align // 4, dtype=np.float32)
     offset = (-buf.ctypes.data % align) // 4
     return buf[offset:offset + n].reshape(shape)
+
+
+def padded_k(k: int) -> int:
+    """The width of a factor row in floats: ``k`` rounded up to the SGD kernels' vector width
+    (``_core.sgd_row_floats()``). The padding columns are zero and the updates keep them
+    at zero; on AVX-512 machines rows of 16·n floats (one cache line per 16 factors) go to
+    the register kernel (``cpp/include/mfrec/sgd_avx512.hpp``)."""
+    align = _core.sgd_row_floats()
+    return -(-k // align) * align
+
+
+def normal_rows(n: int, k: int, k_pad: int, *, mean: float, std: float, seed: int,
+                engine: LocalEngine) -> np.ndarray:
+    """Initial factors: an ``n`` × ``k_pad`` float32 matrix, 64-byte aligned, Normal(mean,
+    std) in its first ``k`` columns (``_core.init_normal``, keyed by ``seed``) and 0 after."""
+    F = aligned_empty((n, k_pad))
+    _core.init_normal(F, k=k, mean=mean, std=std, seed=int(seed),
+                      n_threads=engine.threads(work_ns("rand", F.size)))
+    return F
+
+
+def adagrad_sums(n_users: int, n_items: int, adagrad: bool) -> tuple[np.ndarray, np.ndarray]:
+    """The AdaGrad accumulators G of the user rows and of the item rows, float32, starting
+    at 1; empty without AdaGrad (constant steps)."""
+    return (np.ones(n_users if adagrad else 0, dtype=np.float32),
+            np.ones(n_items if adagrad else 0, dtype=np.float32))
+
+
+def epoch_steps(steps: list[float], n_epochs: int, decay: float = 1.0) -> np.ndarray:
+    """The steps of every epoch, float32 of shape (n_epochs, len(steps)): ``steps`` times
+    ``decay ** t`` in epoch t (``decay`` is ``lr_decay``; 1: the same steps every epoch)."""
+    scale = decay ** np.arange(n_epochs)[:, None]
+    return np.ascontiguousarray(scale * steps, dtype=np.float32)
+
+
+def kernel_steps(p: dict) -> dict:
+    """The step and L2 weight of each parameter as the SGD kernels take them, under
+    Surprise's names, from the checked parameters ``p`` that tie them in pairs: ``lr_bias``
+    → ``lr_bu``, ``lr_bi``; ``lr`` → ``lr_pu``, ``lr_qi``; ``reg_bias`` → ``reg_bu``,
+    ``reg_bi``. (``mfrec.compat.surprise`` sets each one of its own.)"""
+    return {"lr_bu": p["lr_bias"], "lr_bi": p["lr_bias"], "lr_pu": p["lr"], "lr_qi": p["lr"],
+            "reg_bu": p["reg_bias"], "reg_bi": p["reg_bias"]}
 
 
 def auto_blocks(nnz: int, n_users: int, n_items: int, row_bytes: int, n_threads: int) -> int:
@@ -65,6 +118,16 @@ def auto_blocks(nnz: int, n_users: int, n_items: int, row_bytes: int, n_threads:
     by_ratings = int(round(np.sqrt(nnz / 5000)))
     bins = max(1, min(fit_cache, by_ratings, 64))
     return int(min(max(n_threads, -(-bins // n_threads) * n_threads), max(64, n_threads)))
+
+
+def grid_bins(model, data: Interactions, k_pad: int, n_threads: int) -> int:
+    """Bins per side of the block grid: the model's ``n_blocks`` (checked by its
+    ``SHARED_PARAMS`` entry) or, when None, :func:`auto_blocks`'s choice for ``n_threads``;
+    at most min(n_users, n_items)."""
+    B = check_shared_params(model, "n_blocks")["n_blocks"]
+    if B is None:
+        B = auto_blocks(data.nnz, data.n_users, data.n_items, 4 * k_pad, n_threads)
+    return max(1, min(B, data.n_users, data.n_items))
 
 
 def sgd_schedules(rng: np.random.Generator, B: int, n_epochs: int) -> np.ndarray:

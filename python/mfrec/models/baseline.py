@@ -11,7 +11,7 @@ from .._base import Recommender
 from .._cores import work_ns
 from .._engine import Csr
 from .._traits import ModelTraits
-from .._validation import check_float, check_int
+from .._validation import check_shared_params
 
 if TYPE_CHECKING:
     from .._engine import LocalEngine
@@ -64,9 +64,8 @@ class Baseline(Recommender):
                            deterministic=True, test_variants=({"n_epochs": 3},))
 
     def _check_params(self) -> dict:
-        return {"n_epochs": check_int(self.n_epochs, "n_epochs", min_value=0),
-                "reg_user": check_float(self.reg_user, "reg_user", nonneg=True),
-                "reg_item": check_float(self.reg_item, "reg_item", nonneg=True)}
+        # shared parameters: _validation.SHARED_PARAMS
+        return check_shared_params(self, "n_epochs", "reg_user", "reg_item")
 
     def _fold_in_params(self, side: str) -> dict:
         # b_u = Σ (r − μ − b_i) / (reg_user + n_u): a ridge solve with λ = reg_user

@@ -26,7 +26,14 @@ from .._cores import work_ns
 from .._engine import Csr
 from .._scoring import DotScorer
 from .._traits import ModelTraits
-from .._validation import check_choice, check_float, check_int, check_random_state
+from .._validation import (
+    check_bool,
+    check_choice,
+    check_float,
+    check_int,
+    check_random_state,
+    check_shared_params,
+)
 
 if TYPE_CHECKING:
     from numpy.typing import ArrayLike, NDArray
@@ -127,15 +134,15 @@ class BayesianMF(Recommender):
                                                   "thin": 2, "n_epochs": 10}))
 
     def _check_params(self) -> dict[str, Any]:
-        p = {
-            "k": check_int(self.n_factors, "n_factors", min_value=1),
-            "n_samples": check_int(self.n_samples, "n_samples", min_value=1),
-            "burn_in": check_int(self.burn_in, "burn_in", min_value=0),
-            "thin": check_int(self.thin, "thin", min_value=1),
-            "beta0": check_float(self.beta0, "beta0", positive=True),
-            "w0": check_float(self.w0, "w0", positive=True),
-            "init_std": check_float(self.init_std, "init_std", nonneg=True),
-        }
+        # shared parameters (n_factors, init_std): _validation.SHARED_PARAMS; the others,
+        # n_epochs too (None: burn_in + n_samples * thin), are BayesianMF's own
+        p = check_shared_params(self, "n_factors")
+        p.update(n_samples=check_int(self.n_samples, "n_samples", min_value=1),
+                 burn_in=check_int(self.burn_in, "burn_in", min_value=0),
+                 thin=check_int(self.thin, "thin", min_value=1),
+                 beta0=check_float(self.beta0, "beta0", positive=True),
+                 w0=check_float(self.w0, "w0", positive=True))
+        p.update(check_shared_params(self, "init_std"))
         if p["init_std"] > 1e3:  # float32 factors: the first draws would overflow
             raise ValueError(f"init_std must be <= 1000, got {p['init_std']}")
         total = p["burn_in"] + p["n_samples"] * p["thin"]
@@ -148,8 +155,7 @@ class BayesianMF(Recommender):
             p["alpha"] = check_float(self.alpha, "alpha", positive=True)
             if p["alpha"] > 1e4:  # a noise std below 0.01: float32 systems lose definiteness
                 raise ValueError(f"alpha must be <= 1e4 (a noise std of 0.01), got {p['alpha']}")
-        if not isinstance(self.biased, (bool, np.bool_)):
-            raise TypeError(f"biased must be True or False, got {self.biased!r}")
+        check_bool(self.biased, "biased")
         return p
 
     def fit(self, X: InteractionsLike, *, eval_set: InteractionsLike | None = None,

@@ -21,7 +21,13 @@ from .._foldin import _extend_train, _rows
 from .._persist import ModelFileError
 from .._scoring import Scorer, predict_inner
 from .._traits import ModelTraits
-from .._validation import check_float, check_int, check_random_state
+from .._validation import (
+    check_bool,
+    check_float,
+    check_int,
+    check_random_state,
+    check_shared_params,
+)
 
 if TYPE_CHECKING:
     from numpy.typing import ArrayLike, NDArray
@@ -155,13 +161,12 @@ class Blend(Recommender):
             edges = tuple(check_int(b, "buckets", min_value=1) for b in self.buckets)
             if list(edges) != sorted(set(edges)):
                 raise ValueError(f"buckets must be increasing, got {self.buckets!r}")
-        if not isinstance(self.refit, (bool, np.bool_)):
-            raise TypeError(f"refit must be True or False, got {self.refit!r}")
-        n_epochs = self.n_epochs
+        check_bool(self.refit, "refit")
+        n_epochs = self.n_epochs  # Blend's own: None or an int >= 0
         if n_epochs is not None:
             n_epochs = check_int(n_epochs, "n_epochs", min_value=0)
         return {"val_size": val_size, "edges": np.array(edges, dtype=np.int64),
-                "reg": check_float(self.reg, "reg", nonneg=True),
+                **check_shared_params(self, "reg"),  # shared: _validation.SHARED_PARAMS
                 "reg_bucket": check_float(self.reg_bucket, "reg_bucket", nonneg=True),
                 "n_epochs": n_epochs}
 

@@ -12,8 +12,8 @@ from .._cores import work_ns
 from .._engine import LocalEngine
 from .._scoring import DotScorer
 from .._traits import ModelTraits
-from .._validation import check_choice, check_float, check_int, check_random_state
-from ._sgd import aligned_empty
+from .._validation import check_bool, check_choice, check_random_state, check_shared_params
+from ._sgd import adagrad_sums, normal_rows, padded_k
 
 if TYPE_CHECKING:
     import scipy.sparse as sp
@@ -146,22 +146,12 @@ class BPR(Recommender):
                                    "verify_negatives": False}))
 
     def _check_params(self) -> dict:
-        p = {
-            "k": check_int(self.n_factors, "n_factors", min_value=1),
-            "n_epochs": check_int(self.n_epochs, "n_epochs", min_value=0),
-            "lr": check_float(self.lr, "lr", positive=True),
-            "reg": check_float(self.reg, "reg", nonneg=True),
-            "init_std": check_float(self.init_std, "init_std", nonneg=True),
-        }
-        p["reg_bias"] = p["reg"] if self.reg_bias is None else check_float(
-            self.reg_bias, "reg_bias", nonneg=True)
+        # shared parameters: _validation.SHARED_PARAMS; BPR's own: negatives, verify_negatives
+        p = check_shared_params(self, "n_factors", "n_epochs", "lr", "reg", "init_std")
+        p.update(check_shared_params(self, "reg_bias", default=p["reg"]))
         p["negatives"] = check_choice(self.negatives, "negatives", ("uniform", "popularity"))
-        p["adagrad"] = check_choice(self.lr_schedule, "lr_schedule",
-                                    ("constant", "adagrad")) == "adagrad"
-        if not isinstance(self.verify_negatives, (bool, np.bool_)):
-            raise TypeError(f"verify_negatives must be True or False, got "
-                            f"{self.verify_negatives!r}")
-        p["verify"] = bool(self.verify_negatives)
+        p.update(check_shared_params(self, "lr_schedule"))
+        p["verify"] = check_bool(self.verify_negatives, "verify_negatives")
         return p
 
     def _prepare_data(self, data: Interactions) -> Interactions:
@@ -295,20 +285,15 @@ class _BprTrainer:
         self.k, self.n_epochs, self.p = k, p["n_epochs"], p
         self.indptr = np.ascontiguousarray(data.indptr, dtype=np.int64)
         self.indices = np.ascontiguousarray(data.item_index, dtype=np.int32)
-        # Rows padded with zeros (which stay zero) to the SGD kernels' vector width, 64-byte
-        # aligned, as FunkSVD's.
-        align = _core.sgd_row_floats()
-        k_pad = -(-k // align) * align
+        # Rows padded and aligned as FunkSVD's.
+        k_pad = padded_k(k)
         self.n_threads = engine.threads(_work_ns(data.nnz, k_pad))  # an epoch's work
-        self.P = aligned_empty((n_users, k_pad))
-        self.Q = aligned_empty((n_items, k_pad))
         seeds = rng.integers(0, 2**63, size=3)
-        for F, seed in ((self.P, seeds[0]), (self.Q, seeds[1])):
-            _core.init_normal(F, k=k, mean=0.0, std=p["init_std"], seed=int(seed),
-                              n_threads=engine.threads(work_ns("rand", F.size)))
+        init = {"mean": 0.0, "std": p["init_std"], "engine": engine}
+        self.P = normal_rows(n_users, k, k_pad, seed=seeds[0], **init)
+        self.Q = normal_rows(n_items, k, k_pad, seed=seeds[1], **init)
         self.bias = np.zeros(n_items, dtype=np.float32)
-        self.Gu = np.ones(n_users if p["adagrad"] else 0, dtype=np.float32)
-        self.Gi = np.ones(n_items if p["adagrad"] else 0, dtype=np.float32)
+        self.Gu, self.Gi = adagrad_sums(n_users, n_items, p["adagrad"])
         self.thr, self.alias = negative_sampler(data.item_counts(), p["negatives"])
         self.params = model._kernel_params(p, int(seeds[2]))
 

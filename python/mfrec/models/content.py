@@ -21,7 +21,7 @@ from .._engine import Csr
 from .._foldin import _extend_train, _rows
 from .._idmap import IdMap, canonical_ids
 from .._traits import ModelTraits
-from .._validation import check_float, check_int
+from .._validation import check_bool, check_int, check_shared_params
 
 if TYPE_CHECKING:
     from numpy.typing import ArrayLike, NDArray
@@ -112,14 +112,10 @@ class ContentBased(Recommender):
                            test_fit_data=_test_features)
 
     def _check_params(self) -> dict:
-        if not isinstance(self.item_bias, (bool, np.bool_)):
-            raise TypeError(f"item_bias must be True or False, got {self.item_bias!r}")
-        if not isinstance(self.normalize, (bool, np.bool_)):
-            raise TypeError(f"normalize must be True or False, got {self.normalize!r}")
-        return {"reg": check_float(self.reg, "reg", nonneg=True),
-                "reg_bias": check_float(self.reg_bias, "reg_bias", nonneg=True),
-                "reg_item": check_float(self.reg_item, "reg_item", nonneg=True),
-                "n_epochs": check_int(self.n_epochs, "n_epochs", min_value=0),
+        check_bool(self.item_bias, "item_bias")
+        check_bool(self.normalize, "normalize")
+        # shared parameters: _validation.SHARED_PARAMS
+        return {**check_shared_params(self, "reg", "reg_bias", "reg_item", "n_epochs"),
                 "min_support": check_int(self.min_support, "min_support", min_value=1)}
 
     def _fold_in_params(self, side: str) -> dict:

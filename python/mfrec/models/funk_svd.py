@@ -10,8 +10,17 @@ from .. import _core
 from .._base import Recommender
 from .._cores import work_ns
 from .._traits import ModelTraits
-from .._validation import check_choice, check_float, check_int, check_random_state
-from ._sgd import aligned_empty, auto_blocks, block_grid, sgd_schedules
+from .._validation import check_bool, check_random_state, check_shared_params
+from ._sgd import (
+    adagrad_sums,
+    block_grid,
+    epoch_steps,
+    grid_bins,
+    kernel_steps,
+    normal_rows,
+    padded_k,
+    sgd_schedules,
+)
 
 if TYPE_CHECKING:
     from .._engine import LocalEngine
@@ -141,28 +150,14 @@ class FunkSVD(Recommender):
                 "reg_bias": p["reg_bias"], "reg_count": True}
 
     def _check_params(self) -> dict:
-        p = {
-            "k": check_int(self.n_factors, "n_factors", min_value=1),
-            "n_epochs": check_int(self.n_epochs, "n_epochs", min_value=0),
-            "lr": check_float(self.lr, "lr", positive=True),
-            "reg": check_float(self.reg, "reg", nonneg=True),
-            "init_mean": check_float(self.init_mean, "init_mean"),
-            "init_std": check_float(self.init_std, "init_std", nonneg=True),
-            "lr_decay": check_float(self.lr_decay, "lr_decay", positive=True),
-        }
-        if p["lr_decay"] > 1:
-            raise ValueError(f"lr_decay must be in (0, 1], got {p['lr_decay']}")
-        p["lr_bias"] = p["lr"] if self.lr_bias is None else check_float(
-            self.lr_bias, "lr_bias", positive=True)
-        for name in ("reg_bias", "reg_user", "reg_item"):
-            v = getattr(self, name)
-            p[name] = p["reg"] if v is None else check_float(v, name, nonneg=True)
-        check_choice(self.lr_schedule, "lr_schedule", ("constant", "adagrad"))
-        if not isinstance(self.biased, (bool, np.bool_)):
-            raise TypeError(f"biased must be True or False, got {self.biased!r}")
-        # The kernel's step and weight per parameter (Surprise names each one; mfrec.compat)
-        p.update(lr_bu=p["lr_bias"], lr_bi=p["lr_bias"], lr_pu=p["lr"], lr_qi=p["lr"],
-                 reg_bu=p["reg_bias"], reg_bi=p["reg_bias"])
+        # shared parameters: _validation.SHARED_PARAMS (n_blocks: where the grid is built)
+        p = check_shared_params(self, "n_factors", "n_epochs", "lr", "reg", "init_mean",
+                                "init_std", "lr_decay")
+        p.update(check_shared_params(self, "lr_bias", default=p["lr"]))
+        p.update(check_shared_params(self, "reg_bias", "reg_user", "reg_item", default=p["reg"]))
+        p.update(check_shared_params(self, "lr_schedule"))
+        check_bool(self.biased, "biased")
+        p.update(kernel_steps(p))
         return p
 
     def fit(self, X: InteractionsLike, *, eval_set: InteractionsLike | None = None,
@@ -216,40 +211,29 @@ class _SgdTrainer:
         self.scale = (float(data.ratings.min()), float(data.ratings.max()))
         # Training state lives in rank space (row r = the user/item of rank r): a bin of the
         # block grid is then a contiguous range of rows (see cpp/include/mfrec/sgd_blocks.hpp).
-        # Rows padded with zeros (which stay zero under the updates) to the kernel's vector
-        # width and 64-byte aligned: on AVX-512 machines rows of 16·n floats, one cache line
-        # per 16 factors, go to the register kernel (cpp/include/mfrec/sgd_avx512.hpp).
-        align = _core.sgd_row_floats()
-        k_pad = -(-k // align) * align
+        k_pad = padded_k(k)
         # an epoch's work, on the cores free
         n_threads = engine.threads(work_ns("sgd", data.nnz * k_pad))
         # The grid follows the thread count asked for, not the cores free now: the result of
         # a fit does not depend on the machine's load (fewer threads run the same blocks).
-        B = auto_blocks(data.nnz, n_users, n_items, 4 * k_pad, engine.n_threads) \
-            if model.n_blocks is None else check_int(model.n_blocks, "n_blocks", min_value=1)
-        B = max(1, min(B, n_users, n_items))
+        B = grid_bins(model, data, k_pad, engine.n_threads)
         self.grid = block_grid(data, data.ratings, B, rng,
                                engine.threads(work_ns("sort", data.nnz)))
-        self.P = aligned_empty((n_users, k_pad))
-        self.Q = aligned_empty((n_items, k_pad))
         seeds = rng.integers(0, 2**63, size=2)
-        for F, seed in ((self.P, seeds[0]), (self.Q, seeds[1])):
-            _core.init_normal(F, k=k, mean=p["init_mean"], std=p["init_std"], seed=int(seed),
-                              n_threads=engine.threads(work_ns("rand", F.size)))
+        init = {"mean": p["init_mean"], "std": p["init_std"], "engine": engine}
+        self.P = normal_rows(n_users, k, k_pad, seed=seeds[0], **init)
+        self.Q = normal_rows(n_items, k, k_pad, seed=seeds[1], **init)
         self.bu = np.zeros(n_users, dtype=np.float32)
         self.bi = np.zeros(n_items, dtype=np.float32)
-        adagrad = model.lr_schedule == "adagrad"
-        self.Gu = np.ones(n_users if adagrad else 0, dtype=np.float32)
-        self.Gi = np.ones(n_items if adagrad else 0, dtype=np.float32)
+        self.Gu, self.Gi = adagrad_sums(n_users, n_items, p["adagrad"])
         self.schedules = sgd_schedules(rng, B, self.n_epochs)
         # per epoch: lr_bu, lr_bi, lr_p, lr_q
-        scale = p["lr_decay"] ** np.arange(self.n_epochs)[:, None]
-        self.steps = np.ascontiguousarray(
-            scale * [p["lr_bu"], p["lr_bi"], p["lr_pu"], p["lr_qi"]], dtype=np.float32)
+        self.steps = epoch_steps([p["lr_bu"], p["lr_bi"], p["lr_pu"], p["lr_qi"]],
+                                 self.n_epochs, p["lr_decay"])
         self.params = _core.SgdParams(
             mu=p["global_mean"] if biased else 0.0,
             reg_bu=p["reg_bu"], reg_bi=p["reg_bi"], reg_p=p["reg_user"],
-            reg_q=p["reg_item"], biased=biased, adagrad=adagrad, n_factors=k)
+            reg_q=p["reg_item"], biased=biased, adagrad=p["adagrad"], n_factors=k)
         self.n_threads = n_threads
 
     def _epochs(self, epochs: slice) -> tuple[np.ndarray, np.ndarray]:

@@ -20,7 +20,13 @@ from .._cores import threads_for, work_ns
 from .._engine import Csr
 from .._scoring import Scorer
 from .._traits import ModelTraits
-from .._validation import check_choice, check_float, check_int, check_sparse
+from .._validation import (
+    check_choice,
+    check_float,
+    check_int,
+    check_shared_params,
+    check_sparse,
+)
 
 if TYPE_CHECKING:
     from numpy.typing import NDArray
@@ -166,7 +172,7 @@ class ItemKNN(Recommender):
             raise ValueError(f"bm25_b must be in [0, 1], got {b}")
         return {"k": check_int(self.k, "k", min_value=1), "weighting": self.weighting,
                 "bm25_k1": check_float(self.bm25_k1, "bm25_k1", nonneg=True), "bm25_b": b,
-                "n_epochs": check_int(self.n_epochs, "n_epochs", min_value=0)}
+                **check_shared_params(self, "n_epochs")}  # shared: _validation.SHARED_PARAMS
 
     def _prepare_data(self, data: Interactions) -> Interactions:
         if np.any(data.ratings < 0):

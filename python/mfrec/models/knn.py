@@ -20,7 +20,7 @@ from .._cores import threads_for, work_ns
 from .._engine import Csr
 from .._scoring import Scorer
 from .._traits import ModelTraits
-from .._validation import check_choice, check_float, check_int
+from .._validation import check_choice, check_float, check_int, check_shared_params
 
 if TYPE_CHECKING:
     from numpy.typing import ArrayLike, NDArray
@@ -119,9 +119,8 @@ class _KNN(Recommender):
              "similarity": check_choice(similarity, "similarity", SIMILARITIES),
              "min_support": check_int(self.min_support, "min_support", min_value=0),
              "shrinkage": check_float(self.shrinkage, "shrinkage", nonneg=True),
-             "n_epochs": check_int(self.n_epochs, "n_epochs", min_value=0),
-             "reg_user": check_float(self.reg_user, "reg_user", nonneg=True),
-             "reg_item": check_float(self.reg_item, "reg_item", nonneg=True)}
+             # the baselines' parameters, shared: _validation.SHARED_PARAMS
+             **check_shared_params(self, "n_epochs", "reg_user", "reg_item")}
         if not isinstance(self.user_based, (bool, np.bool_)):
             raise TypeError(f"user_based must be a bool, got {self.user_based!r}")
         p["user_based"] = bool(self.user_based)

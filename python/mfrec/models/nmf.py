@@ -11,8 +11,23 @@ from .._base import Recommender
 from .._cores import work_ns
 from .._engine import Csr
 from .._traits import ModelTraits
-from .._validation import check_choice, check_float, check_int, check_random_state
-from ._sgd import aligned_empty, auto_blocks, block_grid, sgd_schedules
+from .._validation import (
+    check_bool,
+    check_choice,
+    check_float,
+    check_random_state,
+    check_shared_params,
+)
+from ._sgd import (
+    adagrad_sums,
+    aligned_empty,
+    block_grid,
+    epoch_steps,
+    grid_bins,
+    kernel_steps,
+    padded_k,
+    sgd_schedules,
+)
 
 if TYPE_CHECKING:
     from .._engine import LocalEngine
@@ -159,36 +174,23 @@ class NMF(Recommender):
                             "lr_schedule": "constant", "lr": 0.01}))
 
     def _check_params(self) -> dict:
-        p = {
-            "k": check_int(self.n_factors, "n_factors", min_value=1),
-            "n_epochs": check_int(self.n_epochs, "n_epochs", min_value=0),
-            "reg": check_float(self.reg, "reg", nonneg=True),
-            "lr": check_float(self.lr, "lr", positive=True),
-            "init_low": check_float(self.init_low, "init_low", nonneg=True),
-            "init_high": check_float(self.init_high, "init_high", nonneg=True),
-        }
+        # shared parameters: _validation.SHARED_PARAMS; NMF's own: init_*, algorithm, ...
+        p = check_shared_params(self, "n_factors", "n_epochs", "reg", "lr")
+        p["init_low"] = check_float(self.init_low, "init_low", nonneg=True)
+        p["init_high"] = check_float(self.init_high, "init_high", nonneg=True)
         if p["init_high"] < p["init_low"]:
             raise ValueError(f"init_high must be >= init_low, got init_low={p['init_low']}, "
                              f"init_high={p['init_high']}")
         check_choice(self.algorithm, "algorithm", ("mu", "sgd"))
         mu = self.algorithm == "mu"  # bias defaults: Surprise's with "mu", lr / reg with "sgd"
-        p["lr_bias"] = (0.005 if mu else p["lr"]) if self.lr_bias is None else check_float(
-            self.lr_bias, "lr_bias", positive=True)
-        p["reg_bias"] = (0.02 if mu else p["reg"]) if self.reg_bias is None else check_float(
-            self.reg_bias, "reg_bias", nonneg=True)
-        for name in ("reg_user", "reg_item"):
-            v = getattr(self, name)
-            p[name] = p["reg"] if v is None else check_float(v, name, nonneg=True)
-        # one step and one weight per bias, as the kernels take them (Surprise names each one:
-        # mfrec.compat); mfrec's own parameters tie them
-        p.update(lr_bu=p["lr_bias"], lr_bi=p["lr_bias"], reg_bu=p["reg_bias"],
-                 reg_bi=p["reg_bias"])
-        check_choice(self.lr_schedule, "lr_schedule", ("constant", "adagrad"))
+        p.update(check_shared_params(self, "lr_bias", default=0.005 if mu else p["lr"]))
+        p.update(check_shared_params(self, "reg_bias", default=0.02 if mu else p["reg"]))
+        p.update(check_shared_params(self, "reg_user", "reg_item", default=p["reg"]))
+        p.update(kernel_steps(p))
+        p.update(check_shared_params(self, "lr_schedule"))
         check_choice(self.update_order, "update_order", ("alternating", "simultaneous"))
-        if not isinstance(self.biased, (bool, np.bool_)):
-            raise TypeError(f"biased must be True or False, got {self.biased!r}")
-        if self.n_blocks is not None:
-            check_int(self.n_blocks, "n_blocks", min_value=1)
+        check_bool(self.biased, "biased")
+        p.update(check_shared_params(self, "n_blocks"))
         return p
 
     def _fold_in_params(self, side: str) -> dict:
@@ -326,28 +328,22 @@ class _PsgdTrainer(_EpochsTrainer):
         self.k, self.nnz, self.n_epochs, self.p = k, data.nnz, p["n_epochs"], p
         self.scale = (float(data.ratings.min()), float(data.ratings.max()))
         # Training state in rank space, rows zero-padded to the SGD kernels' width, as FunkSVD.
-        align = _core.sgd_row_floats()
-        k_pad = -(-k // align) * align
+        k_pad = padded_k(k)
         self.n_threads = engine.threads(work_ns("sgd", data.nnz * k_pad))  # an epoch
-        B = auto_blocks(data.nnz, n_users, n_items, 4 * k_pad, engine.n_threads) \
-            if model.n_blocks is None else check_int(model.n_blocks, "n_blocks", min_value=1)
-        B = max(1, min(B, n_users, n_items))
+        B = grid_bins(model, data, k_pad, engine.n_threads)
         self.grid = block_grid(data, data.ratings, B, rng,
                                engine.threads(work_ns("sort", data.nnz)))
         self.P = _uniform_rows(rng, n_users, k, k_pad, p["init_low"], p["init_high"])
         self.Q = _uniform_rows(rng, n_items, k, k_pad, p["init_low"], p["init_high"])
         self.bu = np.zeros(n_users, dtype=np.float32)
         self.bi = np.zeros(n_items, dtype=np.float32)
-        adagrad = model.lr_schedule == "adagrad"
-        self.Gu = np.ones(n_users if adagrad else 0, dtype=np.float32)
-        self.Gi = np.ones(n_items if adagrad else 0, dtype=np.float32)
+        self.Gu, self.Gi = adagrad_sums(n_users, n_items, p["adagrad"])
         self.schedules = sgd_schedules(rng, B, self.n_epochs)
-        self.steps = np.ascontiguousarray(
-            np.tile([p["lr_bu"], p["lr_bi"], p["lr"], p["lr"]], (self.n_epochs, 1)),
-            dtype=np.float32)
+        self.steps = epoch_steps([p["lr_bu"], p["lr_bi"], p["lr_pu"], p["lr_qi"]],
+                                 self.n_epochs)  # no lr_decay: the same steps every epoch
         self.params = _core.SgdParams(
             mu=p["global_mean"] if biased else 0.0, reg_bu=p["reg_bu"], reg_bi=p["reg_bi"],
-            reg_p=p["reg_user"], reg_q=p["reg_item"], biased=biased, adagrad=adagrad,
+            reg_p=p["reg_user"], reg_q=p["reg_item"], biased=biased, adagrad=p["adagrad"],
             n_factors=k)
 
     def _epochs(self, epochs: slice) -> tuple[np.ndarray, np.ndarray]:

@@ -15,14 +15,13 @@ from .._scoring import DotScorer
 from .._traits import ModelTraits
 from .._validation import (
     UnknownIdError,
-    check_choice,
     check_float,
-    check_int,
     check_random_state,
+    check_shared_params,
     check_sparse,
 )
 from ..interactions import Interactions
-from ._sgd import aligned_empty
+from ._sgd import adagrad_sums, epoch_steps, kernel_steps, normal_rows, padded_k
 
 if TYPE_CHECKING:
     from .._engine import LocalEngine
@@ -182,28 +181,17 @@ class SVDpp(Recommender):
             test_variants=(small, {**small, "lr_schedule": "constant", "lr": 0.01}))
 
     def _check_params(self) -> dict:
-        p = {
-            "k": check_int(self.n_factors, "n_factors", min_value=1),
-            "n_epochs": check_int(self.n_epochs, "n_epochs", min_value=0),
-            "lr": check_float(self.lr, "lr", positive=True),
-            "reg": check_float(self.reg, "reg", nonneg=True),
-            "init_mean": check_float(self.init_mean, "init_mean"),
-            "init_std": check_float(self.init_std, "init_std", nonneg=True),
-            "lr_decay": check_float(self.lr_decay, "lr_decay", positive=True),
-        }
-        if p["lr_decay"] > 1:
-            raise ValueError(f"lr_decay must be in (0, 1], got {p['lr_decay']}")
-        for name in ("lr_bias", "lr_implicit"):
-            v = getattr(self, name)
-            p[name] = p["lr"] if v is None else check_float(v, name, positive=True)
-        for name in ("reg_bias", "reg_user", "reg_item", "reg_implicit"):
-            v = getattr(self, name)
-            p[name] = p["reg"] if v is None else check_float(v, name, nonneg=True)
-        check_choice(self.lr_schedule, "lr_schedule", ("constant", "adagrad"))
-        # one step and one weight per parameter, as the kernel takes them (Surprise's
-        # lr_bu, lr_bi, ... map onto these; mfrec's own parameters tie them in pairs)
-        p.update(lr_bu=p["lr_bias"], lr_bi=p["lr_bias"], lr_pu=p["lr"], lr_qi=p["lr"],
-                 lr_yj=p["lr_implicit"], reg_bu=p["reg_bias"], reg_bi=p["reg_bias"])
+        # shared parameters: _validation.SHARED_PARAMS; SVD++'s own: lr_implicit, reg_implicit
+        p = check_shared_params(self, "n_factors", "n_epochs", "lr", "reg", "init_mean",
+                                "init_std", "lr_decay")
+        p.update(check_shared_params(self, "lr_bias", default=p["lr"]))
+        p["lr_implicit"] = p["lr"] if self.lr_implicit is None else check_float(
+            self.lr_implicit, "lr_implicit", positive=True)
+        p.update(check_shared_params(self, "reg_bias", "reg_user", "reg_item", default=p["reg"]))
+        p["reg_implicit"] = p["reg"] if self.reg_implicit is None else check_float(
+            self.reg_implicit, "reg_implicit", nonneg=True)
+        p.update(check_shared_params(self, "lr_schedule"))
+        p.update(kernel_steps(p), lr_yj=p["lr_implicit"])
         return p
 
     def fit(self, X: InteractionsLike, *, eval_set: InteractionsLike | None = None,
@@ -372,32 +360,24 @@ class _SvdppTrainer:
             self.N = (M.indptr.astype(np.int64), M.indices.astype(np.int32))
         counts = np.diff(data.indptr)
         self.active = np.flatnonzero(counts > 0).astype(np.int32)
-        # Rows padded with zeros (which the updates keep at zero) to the SIMD width and
-        # 64-byte aligned, as the FunkSVD kernels want them.
-        align = _core.sgd_row_floats()
-        k_pad = -(-k // align) * align
-        self.P = aligned_empty((n_users, k_pad))
-        self.Q = aligned_empty((n_items, k_pad))
-        self.Y = aligned_empty((n_items, k_pad))
+        # Rows padded and aligned as the FunkSVD kernels want them.
+        k_pad = padded_k(k)
         seeds = rng.integers(0, 2**63, size=4)
-        for F, seed in zip((self.P, self.Q, self.Y), seeds[:3]):
-            _core.init_normal(F, k=k, mean=p["init_mean"], std=p["init_std"], seed=int(seed),
-                              n_threads=engine.threads(work_ns("rand", F.size)))
+        init = {"mean": p["init_mean"], "std": p["init_std"], "engine": engine}
+        self.P = normal_rows(n_users, k, k_pad, seed=seeds[0], **init)
+        self.Q = normal_rows(n_items, k, k_pad, seed=seeds[1], **init)
+        self.Y = normal_rows(n_items, k, k_pad, seed=seeds[2], **init)
         self.order_seed = int(seeds[3])
         self.bu = np.zeros(n_users, dtype=np.float32)
         self.bi = np.zeros(n_items, dtype=np.float32)
-        adagrad = model.lr_schedule == "adagrad"
-        self.Gu = np.ones(n_users if adagrad else 0, dtype=np.float32)
-        self.Gi = np.ones(n_items if adagrad else 0, dtype=np.float32)
+        self.Gu, self.Gi = adagrad_sums(n_users, n_items, p["adagrad"])
         # per epoch: a_bu, a_bi, a_p, a_q, a_y
-        decay = p["lr_decay"] ** np.arange(self.n_epochs)[:, None]
-        self.steps = np.ascontiguousarray(
-            decay * [p["lr_bu"], p["lr_bi"], p["lr_pu"], p["lr_qi"], p["lr_yj"]],
-            dtype=np.float32)
+        self.steps = epoch_steps([p["lr_bu"], p["lr_bi"], p["lr_pu"], p["lr_qi"], p["lr_yj"]],
+                                 self.n_epochs, p["lr_decay"])
         self.params = _core.SvdppParams(
             mu=p["global_mean"], reg_bu=p["reg_bu"], reg_bi=p["reg_bi"],
             reg_p=p["reg_user"], reg_q=p["reg_item"], reg_y=p["reg_implicit"],
-            adagrad=adagrad, n_factors=k)
+            adagrad=p["adagrad"], n_factors=k)
         # an epoch's work, in FunkSVD's units (a rating's step over one padded row): a
         # rating here passes over p, q, z and acc (about two FunkSVD steps), an item of N(u)
         # over y_j twice (about one)

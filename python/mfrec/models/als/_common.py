@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from ..._base import Recommender
-from ..._validation import check_choice, check_float, check_int, check_random_state
+from ..._validation import check_choice, check_int, check_random_state, check_shared_params
 
 if TYPE_CHECKING:
     from ... import _core
@@ -36,12 +36,8 @@ class AlsBase(Recommender):
     compute_loss: bool
 
     def _check_common(self) -> dict[str, Any]:
-        p = {
-            "k": check_int(self.n_factors, "n_factors", min_value=1),
-            "n_epochs": check_int(self.n_epochs, "n_epochs", min_value=0),
-            "reg": check_float(self.reg, "reg", nonneg=True),
-            "init_std": check_float(self.init_std, "init_std", nonneg=True),
-        }
+        # shared parameters: _validation.SHARED_PARAMS; ALS's own: below
+        p = check_shared_params(self, "n_factors", "n_epochs", "reg", "init_std")
         check_choice(self.solver, "solver", ("cg", "cholesky"))
         steps = check_int(self.cg_steps, "cg_steps", min_value=1)
         p["cg_steps"] = steps if self.solver == "cg" else 0

@@ -4,11 +4,9 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-import numpy as np
-
 from ... import _core
 from ..._traits import ModelTraits
-from ..._validation import check_choice
+from ..._validation import check_bool, check_choice
 from ._common import AlsBase, AlsTrainer
 
 if TYPE_CHECKING:
@@ -90,8 +88,7 @@ class ALS(AlsBase):
     def _check_params(self) -> dict:
         p = self._check_common()
         check_choice(self.reg_scaling, "reg_scaling", ("count", "none"))
-        if not isinstance(self.biased, (bool, np.bool_)):
-            raise TypeError(f"biased must be True or False, got {self.biased!r}")
+        check_bool(self.biased, "biased")
         return p
 
     def _fold_in_params(self, side: str) -> dict:
