@@ -66,29 +66,56 @@ namespace nmf_detail {
 /// One row of a multiplicative half-sweep (see the header comment): x (length k) and its
 /// bias xb against the fixed side Y (rows idx[0..n), values val), other_bias its biases.
 /// num, den: scratch of length k. Returns Σ e² over the row (errors before each bias step).
+///
+/// K > 0: the row length is K (a compile-time constant, the usual padded widths): x, num and
+/// den are then held in locals the compiler keeps in vector registers for the whole walk, so
+/// each rating costs two loads of y and a few vector FMAs instead of reading and writing num
+/// and den in memory (a store-to-load dependency per rating). K = 0: any length, in the
+/// scratch. Both sum in the same order: the same result bit for bit.
+/// Loss: whether to sum Σ e² (the user half's is never read: 0 is returned). Plain: unbiased
+/// and every rating ≥ 0, so that N = r and D = p_uᵀq_i (the same values as the general
+/// formulas, without their branches). prefetch: request the rows of Y ahead (worth it only
+/// when Y outgrows the caches).
+template <index_t K, bool Loss, bool Plain>
 MFREC_INLINE double mu_row(const std::int32_t* MFREC_RESTRICT idx,
                            const float* MFREC_RESTRICT val, index_t n, float* MFREC_RESTRICT x,
                            float* xb, MatrixView Y, const float* other_bias, float mu, float reg,
-                           float reg_b, float lr_b, bool biased, float* MFREC_RESTRICT num,
-                           float* MFREC_RESTRICT den) {
-    const index_t k = Y.cols;
-    std::fill(num, num + k, 0.f);
-    std::fill(den, den + k, 0.f);
+                           float reg_b, float lr_b, bool biased, float* MFREC_RESTRICT num_s,
+                           float* MFREC_RESTRICT den_s, bool prefetch) {
+    const index_t k = K > 0 ? K : Y.cols;
+    float num_l[K > 0 ? K : 1], den_l[K > 0 ? K : 1], x_l[K > 0 ? K : 1];
+    float* MFREC_RESTRICT num = K > 0 ? num_l : num_s;
+    float* MFREC_RESTRICT den = K > 0 ? den_l : den_s;
+    const float* MFREC_RESTRICT xr = x;
+    if constexpr (K > 0) {
+        for (index_t f = 0; f < K; ++f) x_l[f] = x[f];
+        xr = x_l;
+    }
+    for (index_t f = 0; f < k; ++f) num[f] = 0.f, den[f] = 0.f;
     double sse = 0.0;
     float b = biased ? *xb : 0.f;
     constexpr index_t kAhead = 8;  // rows of Y requested ahead
     for (index_t e = 0; e < n; ++e) {
-        if (e + kAhead < n) linalg::prefetch_read(Y.row(idx[e + kAhead]), k);
+        if (prefetch && e + kAhead < n) linalg::prefetch_read(Y.row(idx[e + kAhead]), k);
         const float* MFREC_RESTRICT y = Y.row(idx[e]);
-        const float pq = linalg::dot(x, y, k);
-        const float c = biased ? mu + b + other_bias[idx[e]] : 0.f;
+        const float pq = linalg::dot(xr, y, k);
         const float r = val[e];
-        const float err = r - (c + pq);
-        sse += static_cast<double>(err) * err;
-        if (biased) b += lr_b * (err - reg_b * b);
-        // N − D = r − c − pq = e, both ≥ 0
-        const float wn = std::max(r, 0.f) + std::max(-c, 0.f);
-        const float wd = std::max(c, 0.f) + std::max(-r, 0.f) + pq;
+        float wn, wd;
+        if constexpr (Plain) {
+            if constexpr (Loss) {
+                const float err = r - pq;
+                sse += static_cast<double>(err) * err;
+            }
+            wn = r, wd = pq;
+        } else {
+            const float c = biased ? mu + b + other_bias[idx[e]] : 0.f;
+            const float err = r - (c + pq);
+            if constexpr (Loss) sse += static_cast<double>(err) * err;
+            if (biased) b += lr_b * (err - reg_b * b);
+            // N − D = r − c − pq = e, both ≥ 0
+            wn = std::max(r, 0.f) + std::max(-c, 0.f);
+            wd = std::max(c, 0.f) + std::max(-r, 0.f) + pq;
+        }
 #pragma omp simd
         for (index_t f = 0; f < k; ++f) {
             num[f] += wn * y[f];
@@ -99,20 +126,47 @@ MFREC_INLINE double mu_row(const std::int32_t* MFREC_RESTRICT idx,
     const float lambda = reg * static_cast<float>(n);
 #pragma omp simd
     for (index_t f = 0; f < k; ++f) {
-        const float d = den[f] + lambda * x[f];
-        x[f] = d > 0.f ? x[f] * (num[f] / d) : x[f];
+        const float d = den[f] + lambda * xr[f];
+        x[f] = d > 0.f ? xr[f] * (num[f] / d) : xr[f];
     }
     return sse;
 }
 
+/// mu_row with the row length as a constant where it is one of the usual padded widths.
+template <bool Loss, bool Plain>
+MFREC_INLINE double mu_row_any(const std::int32_t* idx, const float* val, index_t n, float* x,
+                               float* xb, MatrixView Y, const float* other_bias, float mu,
+                               float reg, float reg_b, float lr_b, bool biased, float* num,
+                               float* den, bool prefetch) {
+    switch (Y.cols) {
+#define MFREC_NMF_ROW(K)                                                                      \
+    case K:                                                                                   \
+        return mu_row<K, Loss, Plain>(idx, val, n, x, xb, Y, other_bias, mu, reg, reg_b, lr_b, \
+                                      biased, num, den, prefetch);
+        MFREC_NMF_ROW(8)
+        MFREC_NMF_ROW(16)
+        MFREC_NMF_ROW(24)
+        MFREC_NMF_ROW(32)
+#undef MFREC_NMF_ROW
+        default:
+            return mu_row<0, Loss, Plain>(idx, val, n, x, xb, Y, other_bias, mu, reg, reg_b,
+                                          lr_b, biased, num, den, prefetch);
+    }
+}
+
 /// One half-sweep over the rows of R (inside the caller's parallel region): row u of X (and
-/// x_bias[u]) against Y; row_sse[u] = its Σ e².
-/// With save (rows × k) and save_bias, row u and its bias are first copied there.
+/// x_bias[u]) against Y; row_sse[u] = its Σ e² (Loss), else 0.
+/// With save (rows × k) and save_bias, row u and its bias are first copied there. plain: see
+/// mu_row.
+template <bool Loss>
 MFREC_INLINE void mu_half(CsrView R, MatrixView X, float* x_bias, MatrixView Y,
                           const float* other_bias, float mu, float reg, float reg_b, float lr_b,
                           bool biased, double* row_sse, float* num, float* den,
-                          const ParallelErrors& errors, float* save = nullptr,
+                          const ParallelErrors& errors, bool plain, float* save = nullptr,
                           float* save_bias = nullptr) {
+    // Software prefetch of Y's rows pays once Y outgrows a core's L2 (as in sgd_mf.hpp);
+    // below that it only adds instructions.
+    const bool prefetch = static_cast<double>(Y.rows) * Y.cols * sizeof(float) > 2.0 * (1 << 20);
     MFREC_PRAGMA(omp for schedule(dynamic, 32))
     for (index_t u = 0; u < R.rows; ++u) {
         if (errors.failed()) continue;
@@ -121,8 +175,13 @@ MFREC_INLINE void mu_half(CsrView R, MatrixView X, float* x_bias, MatrixView Y,
             save_bias[u] = x_bias[u];
         }
         const index_t b = R.indptr[u], e = R.indptr[u + 1];
-        row_sse[u] = mu_row(R.indices + b, R.data + b, e - b, X.row(u), x_bias + u, Y,
-                            other_bias, mu, reg, reg_b, lr_b, biased, num, den);
+        row_sse[u] = plain ? mu_row_any<Loss, true>(R.indices + b, R.data + b, e - b, X.row(u),
+                                                    x_bias + u, Y, other_bias, mu, reg, reg_b,
+                                                    lr_b, biased, num, den, prefetch)
+                           : mu_row_any<Loss, false>(R.indices + b, R.data + b, e - b,
+                                                     X.row(u), x_bias + u, Y, other_bias, mu,
+                                                     reg, reg_b, lr_b, biased, num, den,
+                                                     prefetch);
     }  // implicit barrier
 }
 
@@ -136,6 +195,7 @@ struct MuArgs {
     index_t n_epochs;
     double* row_sse;           // scratch, n_users + n_items
     double *epoch_sse, *epoch_seconds;  // out, n_epochs
+    bool plain;  // unbiased with every rating ≥ 0 (mu_row's Plain)
 };
 
 /// What the threads of the epochs' parallel region share.
@@ -160,15 +220,15 @@ MFREC_INLINE void mu_epochs_thread(const MuArgs& a, MuShared& sh) {
     for (index_t t = 0; t < a.n_epochs; ++t) {
         // simultaneous: each user row (and bias) is saved before its update, and the item
         // half reads the saved ones (Surprise's order: both sides from the epoch's start)
-        mu_half(a.by_user, a.P, a.bu, a.Q, a.bi, p.mu, p.reg_p, p.reg_bu, p.lr_bu, p.biased,
-                a.row_sse, num.data(), den.data(), sh.errors, a.P_old, a.bu_old);
+        mu_half<false>(a.by_user, a.P, a.bu, a.Q, a.bi, p.mu, p.reg_p, p.reg_bu, p.lr_bu, p.biased,
+                a.row_sse, num.data(), den.data(), sh.errors, a.plain, a.P_old, a.bu_old);
         // set by epoch t − 1's single block, visible after the barrier above; P is no longer
         // read after a divergence (the fit is abandoned)
         if (sh.stop) break;
         const MatrixView users = a.P_old ? MatrixView{a.P_old, a.P.rows, a.P.cols} : a.P;
-        mu_half(a.by_item, a.Q, a.bi, users, a.P_old ? a.bu_old : a.bu, p.mu, p.reg_q,
+        mu_half<true>(a.by_item, a.Q, a.bi, users, a.P_old ? a.bu_old : a.bu, p.mu, p.reg_q,
                 p.reg_bi, p.lr_bi, p.biased, a.row_sse + a.by_user.rows, num.data(),
-                den.data(), sh.errors);
+                den.data(), sh.errors, a.plain);
         MFREC_PRAGMA(omp single nowait)
         {
             // The epoch's loss: the item half's errors, summed in row order.
@@ -457,10 +517,15 @@ inline index_t nmf_mu_epochs(CsrView by_user, CsrView by_item, MatrixView P, Mat
         P_old.resize(static_cast<size_t>(P.rows * P.cols));
         bu_old.resize(static_cast<size_t>(P.rows));
     }
+    // every rating ≥ 0 and no biases: the rows take mu_row's plain path (a scan of the
+    // values, once per call)
+    const index_t nnz = by_user.indptr[by_user.rows];
+    const bool plain = !prm.biased && std::all_of(by_user.data, by_user.data + nnz,
+                                                   [](float v) { return v >= 0.f; });
     const nmf_detail::MuArgs a{by_user, by_item, P, Q, bu, bi, prm,
                                prm.simultaneous ? P_old.data() : nullptr,
                                prm.simultaneous ? bu_old.data() : nullptr, n_epochs, row_sse,
-                               epoch_sse, epoch_seconds};
+                               epoch_sse, epoch_seconds, plain};
     nmf_detail::MuShared sh;
     sh.start = std::chrono::steady_clock::now();
 #if MFREC_HAS_DISPATCH
