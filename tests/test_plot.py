@@ -280,10 +280,32 @@ def test_chart_of_the_current_compare_json():
     texts = " ".join(a.get_text() for a in _annotations(ax))
     for r in ok:
         assert f"RMSE {r['rmse']:.4f}" in texts
-    assert texts.count("skipped") == len(rating) - len(ok)
+    assert texts.count("skipped") + texts.count("failed") == len(rating) - len(ok)
     legend = [t.get_text() for t in ax.get_legend().get_texts()]
     assert legend == list(dict.fromkeys(r["model"] for r in rating))
 
+
+
+def test_many_models_get_distinct_colours_and_their_names_on_the_bars():
+    """Past 10 models, colours come from tab20 (distinct up to 20) and every bar's label
+    starts with its model's name, so that a bar can be read without matching colours."""
+    def rec(j, status="ok"):
+        r = {"task": "rating", "dataset": "d", "model": f"model {j}", "status": status,
+             "threads": 1}
+        if status == "ok":
+            r.update(fit_seconds=0.01 * (j + 1), rmse=0.9)
+        return r
+
+    few = benchmark_chart([rec(j) for j in range(10)])
+    texts = [a.get_text() for a in _annotations(few.axes[0])]
+    assert not any(t.startswith("model") for t in texts)
+    many = [rec(j) for j in range(15)] + [rec(15, "failed: killed by signal 9")]
+    ax = benchmark_chart(many).axes[0]
+    texts = [a.get_text() for a in _annotations(ax)]
+    assert [t.split(":")[0] for t in texts] == [r["model"] for r in many]
+    assert texts[-1] == "model 15: failed: killed by signal 9"
+    colours = {tuple(b.get_facecolor()) for b in _bars(ax)}
+    assert len(colours) == len(many)
 
 MIXED = [
     {"task": "rating", "dataset": "ml-100k", "model": "mfrec FunkSVD", "status": "ok",

@@ -77,7 +77,17 @@ def _time(rec: dict, j: int) -> float | None:
 def _panel(ax, records: list[tuple[int, dict]], task: str, title) -> None:
     _, xlabel, acc_key, acc_label, default_title = _TASKS[task]
     models = list(dict.fromkeys(rec["model"] for _, rec in records))
-    colors = {m: f"C{j % 10}" for j, m in enumerate(models)}  # colour = model, per panel
+    # colour = model, per panel: matplotlib's 10 cycle colours, or tab20's 20 for more models;
+    # past 10 models each bar also carries its model's name (neighbouring shades and repeated
+    # colours are hard to match with the legend)
+    if len(models) <= 10:
+        colors = {m: f"C{j}" for j, m in enumerate(models)}
+    else:
+        from matplotlib import colormaps
+
+        tab20 = colormaps["tab20"]
+        colors = {m: tab20(j % 20) for j, m in enumerate(models)}
+    named = len(models) > 10
     datasets = list(dict.fromkeys(rec["dataset"] for _, rec in records))
     rows, centers, y = [], [], 0.0
     for name in datasets:
@@ -102,17 +112,18 @@ def _panel(ax, records: list[tuple[int, dict]], task: str, title) -> None:
         if t is None:
             status = str(rec.get("status"))
             status = status if len(status) <= _MAX_STATUS else status[:_MAX_STATUS - 1] + "…"
-            ax.annotate(status, (base, yy), xytext=(4, 0), textcoords="offset points",
-                        va="center", fontsize=7, fontstyle="italic", color="0.4")
+            ax.annotate(f"{rec['model']}: {status}" if named else status, (base, yy),
+                        xytext=(4, 0), textcoords="offset points", va="center", fontsize=7,
+                        fontstyle="italic", color="0.4")
             continue
-        text = f"{t:.3g} s"
+        text = (f"{rec['model']}: " if named else "") + f"{t:.3g} s"
         acc = rec.get(acc_key) if acc_key else None
         if isinstance(acc, numbers.Real) and math.isfinite(acc):
             text += f"   {acc_label} {acc:.4f}"
         ax.annotate(text, (t, yy), xytext=(4, 0), textcoords="offset points", va="center",
                     fontsize=7)
     ax.set_xscale("log")
-    ax.set_xlim(base, top * 30.0)  # room for the annotations right of the longest bar
+    ax.set_xlim(base, top * (3000.0 if named else 30.0))  # room for the annotations
     ax.set_ylim(y - 0.6 + 0.2, -0.8)  # first record on top
     ax.set_yticks(centers)
     ax.set_yticklabels(datasets)
