@@ -159,7 +159,7 @@ def best_choices(run):
                       and rec.get("status") == "ok" and "Surprise settings" not in m)
         if rows:
             out.append(f"{name}: " + ", ".join(f"{m[6:]} {r:.4f}" for r, m in rows[:4]))
-    line = ("- **Where each is the best choice (lowest test RMSE first, mfrec's defaults):** "
+    line = ("- **The most accurate mfrec models (test RMSE, lowest first, defaults):** "
             + "; ".join(out) + ".") if out else ""
     per = []
     for ds, label in IMPLICIT_SETS:
