@@ -59,6 +59,27 @@ def test_fit_equals_local_bit_for_bit(client, blocks_data, cls, kw):
     np.testing.assert_array_equal(model.recommend([0, 7], n=5)[0], local.recommend([0, 7], n=5)[0])
 
 
+@pytest.mark.parametrize("fraction", [0.0, 0.8, 2.0])
+def test_whole_blocks_or_taken_rows_give_the_local_bits(client, monkeypatch, fraction):
+    """Whatever a block receives of the other side (whole blocks, or only the rows it
+    touches: ``WHOLE_BLOCK_FRACTION`` 0 sends every block whole, 2 takes rows from every
+    remote block), the fit is the local one. Sparse data (~2 ratings per user) so that
+    blocks touch only some of a remote block's rows."""
+    from mfrec.distributed import _engine
+    monkeypatch.setattr(_engine, "WHOLE_BLOCK_FRACTION", fraction)
+    rng = np.random.default_rng(3)
+    nu, ni, nnz = 6500, 5000, 13000
+    X = sp.csr_matrix((np.ones(nnz, np.float32), (rng.integers(0, nu, nnz),
+                                                  rng.integers(0, ni, nnz))), shape=(nu, ni))
+    X.data[:] = 1.0
+    local = mfrec.ImplicitALS(n_factors=5, n_epochs=2, random_state=0, n_threads=2).fit(X)
+    model = md.fit(mfrec.ImplicitALS(n_factors=5, n_epochs=2, random_state=0), X, client,
+                   n_blocks=4)
+    _same(model, local)
+    np.testing.assert_allclose([h["loss"] for h in model.history_],
+                               [h["loss"] for h in local.history_], rtol=1e-9)
+
+
 def test_blocks_start_at_gram_chunks():
     assert md.block_bounds(5000, 3) == [(0, 2048), (2048, 4096), (4096, 5000)]
     assert md.block_bounds(5000, 2) == [(0, 4096), (4096, 5000)]

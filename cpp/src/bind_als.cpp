@@ -124,19 +124,23 @@ void register_als(py::module_& m) {
         "YᵀY (thread-count independent).");
 
     m.def(
-        "gram_accumulate",
-        [](const carray<float>& Y, carray<double>& acc, int n_threads) {
+        "gram_parts",
+        [](const carray<float>& Y, int n_threads) {
             if (n_threads < 1) throw py::value_error("n_threads must be >= 1");
             MatrixView Yv = const_matrix(Y, "Y");
-            check_shape(acc, "acc", {Yv.cols, Yv.cols});
-            double* a = acc.mutable_data();
-            py::gil_scoped_release release;  // raw pointers only below
-            linalg::gram_accumulate(Yv, a, n_threads);
+            carray<float> parts({linalg::gram_chunks(Yv.rows), Yv.cols, Yv.cols});
+            float* p = parts.mutable_data();
+            {
+                py::gil_scoped_release release;  // raw pointers only below
+                linalg::gram_parts(Yv, p, n_threads);
+            }
+            return parts;
         },
-        py::arg("Y").noconvert(), py::arg("acc").noconvert(), py::kw_only(),
-        py::arg("n_threads"),
-        "acc (k × k, float64) += YᵀY chunk by chunk (2048 rows each) in row order: row blocks "
-        "starting at multiples of 2048 accumulated in order give gram()'s bits (cast to float32).");
+        py::arg("Y").noconvert(), py::kw_only(), py::arg("n_threads"),
+        "YᵀY's per-chunk parts, shape (chunks, k, k), float32: chunk c sums the rows "
+        "2048·c … 2048·(c+1) − 1. gram() adds them in chunk order in float64 and casts to "
+        "float32, so row blocks starting at multiples of 2048 whose parts are added so, block "
+        "after block, give gram()'s bits.");
 }
 
 }  // namespace mfrec::bind

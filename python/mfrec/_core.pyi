@@ -27,7 +27,7 @@ __all__: list[str] = [
     "cpu_isa_level",
     "gibbs_half_sweep",
     "gram",
-    "gram_accumulate",
+    "gram_parts",
     "implicit_loss",
     "init_normal",
     "isa_dispatch",
@@ -388,15 +388,16 @@ def gram(
     YᵀY (thread-count independent).
     """
 
-def gram_accumulate(
+def gram_parts(
     Y: NDArray[np.float32],
-    acc: NDArray[np.float64],
     *,
     n_threads: int,
-) -> None:
+) -> NDArray[np.float32]:
     """
-    acc (k × k, float64) += YᵀY chunk by chunk (2048 rows each) in row order: row blocks
-    starting at multiples of 2048 accumulated in order give gram()'s bits (cast to float32).
+    YᵀY's per-chunk parts, shape (chunks, k, k), float32: chunk c sums the rows 2048·c …
+    2048·(c+1) − 1. gram() adds them in chunk order in float64 and casts to float32, so row
+    blocks starting at multiples of 2048 whose parts are added so, block after block, give
+    gram()'s bits.
     """
 
 def implicit_loss(

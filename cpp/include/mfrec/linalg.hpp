@@ -167,32 +167,46 @@ MFREC_INLINE void cg_steps(Apply&& apply, float* MFREC_RESTRICT x, float* MFREC_
 /// Rows per chunk of gram(): a fixed partition of Y's rows.
 constexpr index_t kGramChunk = 2048;
 
-/// acc += the per-chunk parts of YᵀY (k × k, row-major, double), chunk after chunk in row
-/// order: chunks of kGramChunk rows, each summed in float. Row blocks of a larger matrix that
-/// start at multiples of kGramChunk, accumulated block after block into one acc, give the
-/// same bits as the whole matrix (a distributed engine reduces its blocks' Gramians so).
-inline void gram_accumulate(MatrixView Y, double* acc, int n_threads) {
+/// The per-chunk parts of YᵀY: parts[c] (k × k, row-major, float) = Σ yᵀy over the rows of
+/// chunk c (kGramChunk rows each, summed in float in row order). Chunks are independent, so
+/// the threads split them.
+inline void gram_parts(MatrixView Y, float* parts, int n_threads) {
     const index_t k = Y.cols;
     constexpr index_t kChunk = kGramChunk;
     const index_t n_chunks = std::max<index_t>(1, (Y.rows + kChunk - 1) / kChunk);
-    std::vector<double> part(static_cast<size_t>(n_chunks) * k * k, 0.0);
     ParallelErrors errors;
 #pragma omp parallel for num_threads(n_threads) schedule(dynamic, 1)
     for (index_t c = 0; c < n_chunks; ++c) {
         errors.run([&] {
-            std::vector<float> acc(k * k, 0.f);
+            float* acc = parts + c * k * k;
+            std::fill(acc, acc + k * k, 0.f);
             const index_t r1 = std::min(Y.rows, (c + 1) * kChunk);
             for (index_t r = c * kChunk; r < r1; ++r) {
                 const float* y = Y.row(r);
-                for (index_t i = 0; i < k; ++i) axpy(y[i], y, acc.data() + i * k, k);
+                for (index_t i = 0; i < k; ++i) axpy(y[i], y, acc + i * k, k);
             }
-            std::copy(acc.begin(), acc.end(), part.begin() + c * k * k);
         });
     }
     errors.rethrow();
+}
+
+/// Number of chunks gram_parts() writes for a matrix of `rows` rows.
+inline index_t gram_chunks(index_t rows) {
+    return std::max<index_t>(1, (rows + kGramChunk - 1) / kGramChunk);
+}
+
+/// acc += the per-chunk parts of YᵀY (k × k, row-major, double), chunk after chunk in row
+/// order, each part converted to double. Row blocks of a larger matrix that start at
+/// multiples of kGramChunk give the same parts as the whole matrix, so a distributed engine
+/// that adds its blocks' parts in row order gets gram()'s bits.
+inline void gram_accumulate(MatrixView Y, double* acc, int n_threads) {
+    const index_t k = Y.cols;
+    const index_t n_chunks = gram_chunks(Y.rows);
+    std::vector<float> part(static_cast<size_t>(n_chunks) * k * k);
+    gram_parts(Y, part.data(), n_threads);
     for (index_t e = 0; e < k * k; ++e) {
         double s = acc[e];
-        for (index_t c = 0; c < n_chunks; ++c) s += part[c * k * k + e];
+        for (index_t c = 0; c < n_chunks; ++c) s += static_cast<double>(part[c * k * k + e]);
         acc[e] = s;
     }
 }

@@ -17,18 +17,18 @@ from ._client import _is_dask_frame
 from ._layout import DistData, _from_dataframe, _from_interactions
 from ._tasks import (
     _first,
-    _gram_step,
     _init_block,
     _needed,
     _pick,
+    _scalars,
     _second,
     _solve_block,
     _sq_error,
-    _sqnorm,
     _stats,
     _take,
-    _third,
     _value_sum,
+    _whole,
+    _with_gram,
     _with_values,
 )
 
@@ -113,9 +113,24 @@ class DaskEngine(LocalEngine):
         return DaskAls(self, data, values)
 
 
+#: A block that needs at least this fraction of a remote block's rows receives the whole
+#: block (no copy of the rows on the sender, no task in between; at most 1/0.8 the bytes).
+WHOLE_BLOCK_FRACTION = 0.8
+
+
 class DaskAls:
-    """An ALS workspace on a Dask cluster: each side's CSR shards and factor blocks
-    (futures of ``(F, bias)``) stay on the workers."""
+    """An ALS workspace on a Dask cluster: each side's CSR shards and factor blocks stay on
+    the workers.
+
+    A factor block is a future of ``_tasks._block``'s tuple: rows, biases, and what the next
+    half-sweep needs of it besides its rows (its Gramian parts, its loss part and squared
+    norm), computed by the task that solved it, in parallel on the blocks' workers. A
+    half-sweep is then one task per block: it sums the other side's Gramian parts in block
+    order (the local Gramian's bits) and solves its rows against the other side's rows it
+    needs — whole blocks (its own worker's, and any it needs most rows of) and, of the
+    others, only the rows it touches (a ``_take`` on their worker; Spark's blocked ALS sends
+    only these).
+    """
 
     def __init__(self, engine: DaskEngine, data: DistData, values) -> None:
         if values is not None and not callable(values):
@@ -127,25 +142,30 @@ class DaskAls:
                      "items": [c.submit(_with_values, s, values, pure=False, **self._at(b))
                                for b, s in enumerate(data.by_item)]}
         self.bounds = {"users": data.user_bounds, "items": data.item_bounds}
-        # per block: which rows of each block of the other side it needs, and its indices
-        # renumbered into those rows (Spark's blocked ALS sends only these)
+        # per block: what it needs of each block of the other side (None: the whole block,
+        # else a future of the rows it touches), and its indices renumbered into those rows
         self.picks: dict[str, list] = {}
         self.remap: dict[str, list] = {}
+        n_workers = max(1, len(data.workers))
         for side in ("users", "items"):
             other = self.bounds[self._other(side)]
-            need = [c.submit(_needed, s, other, pure=False, **self._at(b))
+            need = [c.submit(_needed, s, other,
+                             {j for j in range(len(other)) if j % n_workers == b % n_workers},
+                             WHOLE_BLOCK_FRACTION, pure=False, **self._at(b))
                     for b, s in enumerate(self.rows[side])]
-            self.picks[side] = [[c.submit(_pick, f, j, pure=False) for j in range(len(other))]
-                                for f in need]
+            whole = c.gather([c.submit(_whole, f, pure=False) for f in need])
+            self.picks[side] = [[None if w else c.submit(_pick, f, j, pure=False)
+                                 for j, w in enumerate(ws)] for f, ws in zip(need, whole)]
             self.remap[side] = [c.submit(_second, f, pure=False) for f in need]
         self.F: dict[str, list] = {}
+        self.has_gram = {"users": False, "items": False}
         self.k = 0
 
-    def _takes(self, side: str, b: int) -> list:
-        """Futures of the other side's rows block ``b`` of ``side`` needs, one per block
-        (each computed where that block lives)."""
+    def _needs(self, side: str, b: int) -> list:
+        """Futures of what block ``b`` of ``side`` needs of each block of the other side: the
+        block itself, or its rows taken where it lives."""
         c = self.client
-        return [c.submit(_take, f, rows, pure=False, **self._at(j))
+        return [f if rows is None else c.submit(_take, f, rows, pure=False, **self._at(j))
                 for j, (f, rows) in enumerate(zip(self.F[self._other(side)],
                                                   self.picks[side][b]))]
 
@@ -165,15 +185,16 @@ class DaskAls:
             self.F[side] = [self.client.submit(_init_block, lo, hi, k, init_std, int(seed),
                                                nonneg, False, pure=False, **self._at(b))
                             for b, (lo, hi) in enumerate(self.bounds[side])]
+            self.has_gram[side] = False
 
-    def gram(self, side: str):
-        """A future of FᵀF: the blocks' chunk parts accumulated block after block."""
-        acc = None
-        blocks = self.F[side]
-        for j, f in enumerate(blocks):
-            acc = self.client.submit(_gram_step, acc, f, j == len(blocks) - 1, pure=False,
-                                     **self._at(j))
-        return acc
+    def gram(self, side: str) -> list:
+        """FᵀF of the ``side`` factors, as the blocks that carry its parts (the solve that
+        receives them adds the parts up)."""
+        if not self.has_gram[side]:  # blocks made without their parts: add them, in parallel
+            self.F[side] = [self.client.submit(_with_gram, f, pure=False, **self._at(b))
+                            for b, f in enumerate(self.F[side])]
+            self.has_gram[side] = True
+        return list(self.F[side])
 
     def solve(self, side: str, params: _core.AlsParams, gram, loss: bool = False):
         if loss and (params.augment or params.reg_count):
@@ -182,28 +203,32 @@ class DaskAls:
         prm = {name: getattr(params, name) for name in
                ("reg", "reg_count", "implicit", "augment", "mu", "cg_steps", "reg_bias")}
         others = self.F[self._other(side)]
+        grams = list(gram) if gram is not None else []
+        # implicit half-sweeps alternate: the next one needs this side's Gramian
+        parts = bool(params.implicit)
         c = self.client
-        out = [c.submit(_solve_block, shard, remap, blk, prm, gram, loss,
-                        *self._takes(side, b), pure=False, **self._at(b))
+        out = [c.submit(_solve_block, shard, remap, blk, prm, parts, loss, len(grams),
+                        *grams, *self._needs(side, b), pure=False, **self._at(b))
                for b, (shard, remap, blk) in enumerate(zip(self.rows[side], self.remap[side],
                                                            self.F[side]))]
         self.F[side] = out
+        self.has_gram[side] = parts
         if not loss:
             return None
-        parts = c.gather([c.submit(_third, f, pure=False) for f in out]
-                         + [c.submit(_sqnorm, f, pure=False) for f in others])
         n = len(out)
-        return float(sum(parts[:n])) + params.reg * float(sum(parts[n:]))
+        got = c.gather([c.submit(_scalars, f, pure=False, **self._at(b))
+                        for blocks in (out, others) for b, f in enumerate(blocks)])
+        new, old = got[:n], got[n:]
+        return float(sum(v[0] for v in new)) + params.reg * float(sum(v[1] for v in old))
 
     def squared_error(self, mu: float, biased: bool) -> float:
         c = self.client
         # the ratings, not the solver's values, are what the error is measured on
         parts = c.gather([c.submit(_sq_error, s, remap, blk, mu, biased,
-                                   *self._takes("users", b), pure=False, **self._at(b))
+                                   *self._needs("users", b), pure=False, **self._at(b))
                           for b, (s, remap, blk) in enumerate(zip(
                               self.data.by_user, self.remap["users"], self.F["users"]))])
         return float(sum(parts)) / self.data.nnz
-
     def value_sum(self, shift: float = 0.0) -> float:
         c = self.client
         return float(sum(c.gather([c.submit(_value_sum, s, shift, pure=False)

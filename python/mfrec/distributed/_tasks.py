@@ -27,7 +27,16 @@ def _init_block(lo, hi, k, std, seed, nonneg, biased):
     _core.init_normal(X, k=k, mean=0.0, std=std, seed=seed, n_threads=1, first_row=lo)
     if nonneg:
         np.abs(X, out=X)
-    return X, np.zeros(hi - lo, dtype=np.float32)
+    return _block(X, np.zeros(hi - lo, dtype=np.float32), 0.0, False)
+
+
+def _block(X, bias, loss: float, parts: bool):
+    """A factor block as the workers keep it: ``(X, bias, loss, gram parts, ‖X‖²)`` — the
+    rows and biases, the objective part its solve computed, ``X``'s per-chunk Gramian parts
+    (``_core.gram_parts``; None unless asked for) and its squared norm, so that the next
+    half-sweep's Gramian and the loss need no pass of their own over the block."""
+    return (X, bias, loss, _core.gram_parts(X, n_threads=1) if parts else None,
+            float(np.einsum("ij,ij->", X, X, dtype=np.float64)))
 
 
 def _aligned(x):
@@ -59,32 +68,59 @@ def _kernel_task(fn):
 
 
 @_kernel_task
-def _gram_step(acc, block, last):
-    X = block[0]
-    acc = np.zeros((X.shape[1], X.shape[1])) if acc is None else acc.copy()
-    _core.gram_accumulate(X, acc, n_threads=1)
-    return acc.astype(np.float32) if last else acc
+def _with_gram(block):
+    """``block`` with its Gramian parts (for a block made without them)."""
+    if block[3] is not None:
+        return block
+    return (*block[:3], _core.gram_parts(block[0], n_threads=1), block[4])
+
+
+def _gram(blocks) -> np.ndarray:
+    """FᵀF from the blocks' per-chunk parts, added block after block and chunk after chunk in
+    float64 and cast to float32: ``_core.gram``'s bits on the whole F (its blocks start at
+    multiples of the 2048-row chunk)."""
+    k = blocks[0][3].shape[1]
+    acc = np.zeros((k, k), dtype=np.float64)
+    for b in blocks:
+        for part in b[3]:
+            acc += part
+    return acc.astype(np.float32)
 
 
 def _params(p: dict) -> _core.AlsParams:
     return _core.AlsParams(**p)
 
 
-def _needed(shard: Csr, bounds):
-    """The other side's rows ``shard`` touches, per block of the other side (offsets within
-    the block), and its column indices renumbered into the concatenation of those rows
-    (which keeps their order: a row solve sees the same rows in the same order)."""
+def _needed(shard: Csr, bounds, full, fraction: float):
+    """What ``shard`` needs of each block of the other side: None for the whole block (the
+    blocks in ``full``, those on the shard's own worker, and any of which it touches at least
+    ``fraction`` of the rows), else the rows it touches (offsets within the block); and its
+    column indices renumbered into the concatenation of those (row order kept: a row solve
+    sees the same rows in the same order)."""
     cols = np.unique(shard.indices)
-    picks = [np.ascontiguousarray(cols[(cols >= a) & (cols < b)] - a, dtype=np.int64)
-             for a, b in bounds]
-    return picks, np.searchsorted(cols, shard.indices).astype(np.int32)
+    pos = np.empty(len(cols), dtype=np.int64)
+    picks, n = [], 0
+    for j, (a, b) in enumerate(bounds):
+        s, e = np.searchsorted(cols, (a, b))
+        sel = cols[s:e]
+        if j in full or len(sel) >= fraction * (b - a):
+            picks.append(None)
+            pos[s:e] = n + (sel - a)
+            n += b - a
+        else:
+            picks.append(np.ascontiguousarray(sel - a, dtype=np.int64))
+            pos[s:e] = n + np.arange(len(sel))
+            n += len(sel)
+    return picks, pos[np.searchsorted(cols, shard.indices)].astype(np.int32)
+
+
+def _whole(need) -> list[bool]:
+    return [p is None for p in need[0]]
 
 
 def _take(block, rows):
     """The rows ``rows`` of a factor block (and its biases): what one block of the other
     side needs of it."""
-    if len(rows) == len(block[1]):
-        return block[0], block[1]
     return block[0][rows], block[1][rows]
 
 
@@ -93,11 +129,17 @@ def _concat(parts, j):
 
 
 @_kernel_task
-def _solve_block(shard: Csr, remap, block, params: dict, gram, loss: bool, *others):
-    """One block's rows solved against the other side's rows it needs (``others``: one
-    ``_take`` per block of the other side, in order)."""
+def _solve_block(shard: Csr, remap, block, params: dict, parts: bool, loss: bool, n_gram: int,
+                 *args):
+    """One block's rows solved against the other side's rows it needs. ``args``: the other
+    side's blocks whose Gramian parts make FᵀF (``n_gram`` of them; none without a Gramian),
+    then what this block needs of each other block (``_needed``: the block, or its
+    ``_take``), in order. Returns the new block (``_block``; with its Gramian parts when the
+    next half-sweep needs them)."""
     X = block[0].copy()
     xb = block[1].copy()
+    gram = _gram(args[:n_gram]) if n_gram else None
+    others = args[n_gram:]
     Y = _concat(others, 0)
     prm = _params(params)
     yb = _concat(others, 1) if prm.augment else None
@@ -105,12 +147,12 @@ def _solve_block(shard: Csr, remap, block, params: dict, gram, loss: bool, *othe
     _core.als_half_sweep(shard.indptr, remap, shard.values, X, Y, params=prm,
                          gram=gram, x_bias=xb if prm.augment else None, other_bias=yb,
                          row_loss=row_loss, n_threads=1)
-    return X, xb, (float(np.sum(row_loss)) if loss else 0.0)
+    return _block(X, xb, float(np.sum(row_loss)) if loss else 0.0, parts)
 
 
-def _sqnorm(block) -> float:
-    X = block[0]
-    return float(np.einsum("ij,ij->", X, X, dtype=np.float64))
+def _scalars(block) -> tuple[float, float]:
+    """A block's objective part and squared norm."""
+    return block[2], block[4]
 
 
 @_kernel_task
@@ -147,10 +189,6 @@ def _first(block):
 
 def _second(block):
     return block[1]
-
-
-def _third(block):
-    return block[2]
 
 
 # -- batch top-N's tasks (the seen filter of a user block, its top-n) --------------------
