@@ -59,14 +59,18 @@ def test_fit_equals_local_bit_for_bit(client, blocks_data, cls, kw):
     np.testing.assert_array_equal(model.recommend([0, 7], n=5)[0], local.recommend([0, 7], n=5)[0])
 
 
-@pytest.mark.parametrize("fraction", [0.0, 0.8, 2.0])
-def test_whole_blocks_or_taken_rows_give_the_local_bits(client, monkeypatch, fraction):
+@pytest.mark.parametrize("fraction,parts_bytes", [(0.0, 0), (0.8, 32 << 20), (2.0, 0),
+                                                  (2.0, 32 << 20)])
+def test_whole_blocks_or_taken_rows_give_the_local_bits(client, monkeypatch, fraction,
+                                                        parts_bytes):
     """Whatever a block receives of the other side (whole blocks, or only the rows it
     touches: ``WHOLE_BLOCK_FRACTION`` 0 sends every block whole, 2 takes rows from every
-    remote block), the fit is the local one. Sparse data (~2 ratings per user) so that
-    blocks touch only some of a remote block's rows."""
+    remote block) and however the Gramian's parts are added (by each solve, or by a chain of
+    tasks when ``GRAM_PARTS_BYTES`` is 0), the fit is the local one. Sparse data (~2 ratings
+    per user) so that blocks touch only some of a remote block's rows."""
     from mfrec.distributed import _engine
     monkeypatch.setattr(_engine, "WHOLE_BLOCK_FRACTION", fraction)
+    monkeypatch.setattr(_engine, "GRAM_PARTS_BYTES", parts_bytes)
     rng = np.random.default_rng(3)
     nu, ni, nnz = 6500, 5000, 13000
     X = sp.csr_matrix((np.ones(nnz, np.float32), (rng.integers(0, nu, nnz),

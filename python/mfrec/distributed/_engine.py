@@ -14,9 +14,10 @@ from .._input import as_interactions
 from .._validation import check_choice, check_int
 from ..interactions import _DUPLICATES
 from ._client import _is_dask_frame
-from ._layout import DistData, _from_dataframe, _from_interactions
+from ._layout import BLOCK_ALIGN, DistData, _from_dataframe, _from_interactions
 from ._tasks import (
     _first,
+    _gram_add,
     _init_block,
     _needed,
     _pick,
@@ -116,6 +117,10 @@ class DaskEngine(LocalEngine):
 #: A block that needs at least this fraction of a remote block's rows receives the whole
 #: block (no copy of the rows on the sender, no task in between; at most 1/0.8 the bytes).
 WHOLE_BLOCK_FRACTION = 0.8
+#: The Gramian parts of a side (k² float32 per 2048 rows, k/2048 of its factors' bytes) go to
+#: every block's solve up to this many bytes; past it, a chain of tasks adds them up block
+#: after block (one k × k float64 per hop, but one hop per block).
+GRAM_PARTS_BYTES = 32 << 20
 
 
 class DaskAls:
@@ -188,13 +193,23 @@ class DaskAls:
             self.has_gram[side] = False
 
     def gram(self, side: str) -> list:
-        """FᵀF of the ``side`` factors, as the blocks that carry its parts (the solve that
-        receives them adds the parts up)."""
+        """FᵀF of the ``side`` factors for the solves of the other side: the blocks that carry
+        its parts (each solve adds them up), or for large sides a future of FᵀF itself, the
+        parts added by a chain of tasks, block after block where each block lives. Either way
+        the sum runs in the local kernel's order (the local bits)."""
+        c = self.client
         if not self.has_gram[side]:  # blocks made without their parts: add them, in parallel
-            self.F[side] = [self.client.submit(_with_gram, f, pure=False, **self._at(b))
+            self.F[side] = [c.submit(_with_gram, f, pure=False, **self._at(b))
                             for b, f in enumerate(self.F[side])]
             self.has_gram[side] = True
-        return list(self.F[side])
+        blocks = self.F[side]
+        chunks = sum(-(-(hi - lo) // BLOCK_ALIGN) or 1 for lo, hi in self.bounds[side])
+        if chunks * self.k * self.k * 4 <= GRAM_PARTS_BYTES:
+            return list(blocks)
+        acc = None
+        for j, f in enumerate(blocks):
+            acc = c.submit(_gram_add, acc, f, j == len(blocks) - 1, pure=False, **self._at(j))
+        return [acc]
 
     def solve(self, side: str, params: _core.AlsParams, gram, loss: bool = False):
         if loss and (params.augment or params.reg_count):

@@ -79,12 +79,20 @@ def _gram(blocks) -> np.ndarray:
     """FᵀF from the blocks' per-chunk parts, added block after block and chunk after chunk in
     float64 and cast to float32: ``_core.gram``'s bits on the whole F (its blocks start at
     multiples of the 2048-row chunk)."""
-    k = blocks[0][3].shape[1]
-    acc = np.zeros((k, k), dtype=np.float64)
-    for b in blocks:
-        for part in b[3]:
-            acc += part
-    return acc.astype(np.float32)
+    acc = None
+    for j, b in enumerate(blocks):
+        acc = _gram_add(acc, b, j == len(blocks) - 1)
+    return acc
+
+
+def _gram_add(acc, block, last: bool):
+    """``acc`` (float64, None for zeros) plus a block's Gramian parts in chunk order; cast to
+    float32 after the ``last`` block."""
+    k = block[3].shape[1]
+    acc = np.zeros((k, k), dtype=np.float64) if acc is None else acc.copy()
+    for part in block[3]:
+        acc += part
+    return acc.astype(np.float32) if last else acc
 
 
 def _params(p: dict) -> _core.AlsParams:
@@ -131,14 +139,17 @@ def _concat(parts, j):
 @_kernel_task
 def _solve_block(shard: Csr, remap, block, params: dict, parts: bool, loss: bool, n_gram: int,
                  *args):
-    """One block's rows solved against the other side's rows it needs. ``args``: the other
-    side's blocks whose Gramian parts make FᵀF (``n_gram`` of them; none without a Gramian),
+    """One block's rows solved against the other side's rows it needs. ``args``: FᵀF of the
+    other side (``n_gram`` = 1), or its blocks whose Gramian parts make it (``n_gram`` of
+    them), or nothing (``n_gram`` = 0, no Gramian),
     then what this block needs of each other block (``_needed``: the block, or its
     ``_take``), in order. Returns the new block (``_block``; with its Gramian parts when the
     next half-sweep needs them)."""
     X = block[0].copy()
     xb = block[1].copy()
-    gram = _gram(args[:n_gram]) if n_gram else None
+    grams = args[:n_gram]
+    gram = grams[0] if n_gram == 1 and isinstance(grams[0], np.ndarray) else \
+        _gram(grams) if n_gram else None
     others = args[n_gram:]
     Y = _concat(others, 0)
     prm = _params(params)
