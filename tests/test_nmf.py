@@ -21,7 +21,7 @@ def uniform_init(rng, n, k, lo, hi):
 
 
 def mu_half(indptr, indices, values, X, xb, Y, yb, mu, reg, reg_b, lr_b, biased):
-    """One multiplicative half-sweep (the header comment of nmf.hpp), row by row, float32.
+    """One multiplicative half-sweep (the header comment of nmf_mu.hpp), row by row, float32.
 
     Per row: e = r − r̂, b ← b + γ(e − λ_b b), num += N y, den += D y with c = μ + b + b_j
     (before the bias step), N = r⁺ + c⁻, D = c⁺ + r⁻ + xᵀy; then x ← x·num/(den + λ n x)

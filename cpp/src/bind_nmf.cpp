@@ -1,12 +1,14 @@
 // NMF: multiplicative updates, projected SGD on the block grid, non-negative fold-in
-// (cpp/include/mfrec/nmf.hpp).
+// (cpp/include/mfrec/nmf_mu.hpp, nmf_sgd.hpp, nmf_nnls.hpp).
 #include <pybind11/stl.h>
 
 #include <optional>
 #include <vector>
 
 #include "bind_util.hpp"
-#include "mfrec/nmf.hpp"
+#include "mfrec/nmf_mu.hpp"
+#include "mfrec/nmf_nnls.hpp"
+#include "mfrec/nmf_sgd.hpp"
 
 namespace mfrec::bind {
 
@@ -33,7 +35,7 @@ void check_indptr(const CsrView& R, const char* what) {
 
 void register_nmf(py::module_& m) {
     ParamStruct<NmfParams>(m, "NmfParams",
-                           "NMF's multiplicative updates (see nmf.hpp): penalties per rating, "
+                           "NMF's multiplicative updates (see nmf_mu.hpp): penalties per rating, "
                            "bias steps.")
         .field("mu", &NmfParams::mu, "Global mean (biased).")
         .field("reg_p", &NmfParams::reg_p, "λ_p of the user factors (times the row's count).")

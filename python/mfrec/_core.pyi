@@ -162,7 +162,7 @@ class KnnSimParams:
 
 class NmfParams:
     """
-    NMF's multiplicative updates (see nmf.hpp): penalties per rating, bias steps.
+    NMF's multiplicative updates (see nmf_mu.hpp): penalties per rating, bias steps.
     """
     mu: float
     reg_p: float
