@@ -1,10 +1,12 @@
-// Neighbourhood models: similarity rows and estimates (cpp/include/mfrec/knn.hpp).
+// Neighbourhood models: similarity rows and estimates (cpp/include/mfrec/knn_similarity.hpp,
+// knn_predict.hpp).
 #include "bind_util.hpp"
 #include <optional>
 
 #include <pybind11/stl.h>
 
-#include "mfrec/knn.hpp"
+#include "mfrec/knn_predict.hpp"
+#include "mfrec/knn_similarity.hpp"
 
 namespace mfrec::bind {
 
@@ -39,7 +41,7 @@ void check_pairs(const carray<std::int64_t>& ids, index_t bound, const char* wha
 }  // namespace
 
 void register_knn(py::module_& m) {
-    ParamStruct<KnnSimParams>(m, "KnnSimParams", "Similarity options (see knn.hpp).")
+    ParamStruct<KnnSimParams>(m, "KnnSimParams", "Similarity options (see knn_similarity.hpp).")
         .field("kind", &KnnSimParams::kind,
                "0 cosine, 1 msd, 2 pearson, 3 pearson_baseline, 4 dot (self kept).")
         .field("min_support", &KnnSimParams::min_support,
@@ -47,7 +49,7 @@ void register_knn(py::module_& m) {
         .field("shrinkage", &KnnSimParams::shrinkage, "pearson_baseline's shrinkage.")
         .field("max_neighbors", &KnnSimParams::max_neighbors,
                "Keep the largest this many per row (0: every positive one).");
-    ParamStruct<KnnPredictParams>(m, "KnnPredictParams", "Estimate options (see knn.hpp).")
+    ParamStruct<KnnPredictParams>(m, "KnnPredictParams", "Estimate options (see knn_predict.hpp).")
         .field("mode", &KnnPredictParams::mode, "0 basic, 1 means, 2 baseline.")
         .field("k", &KnnPredictParams::k, "Neighbours aggregated at most.")
         .field("min_k", &KnnPredictParams::min_k, "Neighbours needed for the neighbour term.")

@@ -128,7 +128,7 @@ class GibbsParams:
 
 class KnnPredictParams:
     """
-    Estimate options (see knn.hpp).
+    Estimate options (see knn_predict.hpp).
     """
     mode: int
     k: int
@@ -145,7 +145,7 @@ class KnnPredictParams:
 
 class KnnSimParams:
     """
-    Similarity options (see knn.hpp).
+    Similarity options (see knn_similarity.hpp).
     """
     kind: int
     min_support: int

@@ -2,9 +2,9 @@
 
 Item-based by default (``user_based=True`` for user-based): an item's score for a user is
 aggregated from the k items most similar to it *among those the user rated*. Similarities
-are computed in C++ from the sparse ratings (``cpp/include/mfrec/knn.hpp``) and stored
-sparsely: every co-rated pair with a positive similarity (the only ones a prediction uses),
-or the ``max_neighbors`` largest per row when pruned — never a dense n×n matrix.
+are computed in C++ from the sparse ratings (``cpp/include/mfrec/knn_similarity.hpp``) and
+stored sparsely: every co-rated pair with a positive similarity (the only ones a prediction
+uses), or the ``max_neighbors`` largest per row when pruned — never a dense n×n matrix.
 """
 
 from __future__ import annotations
