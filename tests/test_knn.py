@@ -273,14 +273,14 @@ def test_unstored_similarities_give_the_same_model(toy_ratings, mode, user_based
 
 def test_auto_storage_bound(toy_ratings, monkeypatch):
     """"auto" stores unless the bound Σ_x min(n_x − 1, Σ_{y∈Y_x} n_y) exceeds its budget."""
-    from mfrec.models import knn
+    from mfrec.models import _knn_train
 
     R, M, X = toy_ratings
     model = mfrec.KNNBasic(n_threads=1).fit(X)
     Mt = M.T  # item-based: x = items, y = users
     reach = [min(19, int(M[Mt[i]].sum())) for i in range(20)]
     assert model.similarity_.nnz <= sum(reach)
-    monkeypatch.setattr(knn, "_AUTO_STORE_MAX", sum(reach) - 1)
+    monkeypatch.setattr(_knn_train, "_AUTO_STORE_MAX", sum(reach) - 1)
     small = mfrec.KNNBasic(n_threads=1).fit(X)
     assert not small.knn_options_["stored"]
     np.testing.assert_array_equal(small.predict([1, 2], [3, 4]), model.predict([1, 2], [3, 4]))

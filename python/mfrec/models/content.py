@@ -5,6 +5,9 @@ user's profile: one weight per feature ("this user likes Film-Noir +0.8"). Each 
 [w_u, b_u] is the exact ridge solution against the fixed item side [f_i, 1] — the ALS row
 solver of ``als.hpp`` with the features as the fixed factors, parallel over users — and the
 item biases b_i are exact regularized means of what the users' rows leave.
+
+This module holds the estimator; the item features (matrix, names, checks) are built in
+``_content_features.py``, the trainer is in ``_content_train.py``.
 """
 
 from __future__ import annotations
@@ -14,14 +17,20 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import scipy.sparse as sp
 
-from .. import _core
 from .._base import Recommender
-from .._cores import work_ns
-from .._engine import Csr
 from .._foldin import _extend_train, _rows
 from .._idmap import IdMap, canonical_ids
 from .._traits import ModelTraits
 from .._validation import check_bool, check_int, check_shared_params
+from ._content_features import (
+    _dense,
+    _frame_rows,
+    _is_dataframe,
+    _test_features,
+    _unit_rows,
+    item_feature_matrix,
+)
+from ._content_train import _ContentTrainer
 
 if TYPE_CHECKING:
     from numpy.typing import ArrayLike, NDArray
@@ -31,20 +40,6 @@ if TYPE_CHECKING:
     from ..interactions import Interactions
 
 __all__ = ["ContentBased"]
-
-# Dense features: n_items × n_features float32, and a Cholesky of (d+1)² per user.
-_MAX_FEATURES = 4096
-
-
-def _test_features(X) -> dict:
-    """Deterministic random binary features for the contract tests (5 per item)."""
-    n_items = getattr(X, "n_items", None)
-    if n_items is None and sp.issparse(X):
-        n_items = X.shape[1]
-    if n_items is None:
-        return {}
-    rng = np.random.default_rng(n_items)
-    return {"item_features": (rng.random((n_items, 5)) < 0.4).astype(np.float32)}
 
 
 class ContentBased(Recommender):
@@ -342,188 +337,4 @@ class ContentBased(Recommender):
         st["_train"] = _extend_train(st, "items", R)
         self._publish(st)
         return np.arange(len(idmap), len(idmap) + n_new)
-
-
-class _ContentTrainer:
-    """Alternating exact solves: users' [w_u, b_u] (ALS rows), then item biases."""
-
-    def __init__(self, data: Interactions, F: np.ndarray, names: np.ndarray, p: dict,
-                 item_bias: bool, engine: LocalEngine) -> None:
-        self.engine, self.F, self.names, self.item_bias = engine, F, names, item_bias
-        self.n_epochs, self.p, self.mu = p["n_epochs"], p, float(p["global_mean"])
-        self.by_user = Csr(data.indptr, data.item_index, data.ratings)
-        self.data = data
-        d = F.shape[1]
-        self.W = np.zeros((data.n_users, d), dtype=np.float32)
-        self.bu = np.zeros(data.n_users, dtype=np.float32)
-        self.bi = np.zeros(data.n_items, dtype=np.float32)
-        self.users = data.user_index.astype(np.int64)
-        self.items = data.item_index.astype(np.int64)
-        self.counts = data.item_counts().astype(np.float64)
-        self.solve = _core.AlsParams(reg=p["reg"], reg_count=False, implicit=False,
-                                     augment=True, mu=self.mu, cg_steps=0,
-                                     reg_bias=p["reg_bias"])
-
-    def _predict(self, item_bias: bool) -> np.ndarray:
-        out = np.empty(len(self.users), dtype=np.float32)
-        prm = _core.PredictParams(offset=self.mu, use_fallback=False, fallback=0.0, clip=False)
-        k = self.F.shape[1]
-        _core.predict_pairs(self.users, self.items, self.W, self.F, out,
-                            user_bias=self.bu, item_bias=self.bi if item_bias else None,
-                            params=prm, n_threads=self.engine.threads(
-                                work_ns("pair", len(self.users) * (k + 4))))
-        return out
-
-    def epoch(self, t: int) -> float:
-        # users: [w_u, b_u] = argmin Σ_i (r − μ − b_i − b_u − w_uᵀf_i)² + λ‖w‖² + λ_b b_u²
-        self.engine.solve_rows(self.by_user, self.W, self.F, self.solve,
-                               x_bias=self.bu, other_bias=self.bi)
-        if self.item_bias:  # items: b_i = Σ_u (r − μ − b_u − w_uᵀf_i) / (λ_i + n_i)
-            resid = self.data.ratings - self._predict(item_bias=False)
-            sums = np.bincount(self.items, resid, minlength=len(self.bi))
-            self.bi[:] = sums / (self.p["reg_item"] + self.counts)
-        err = self.data.ratings - self._predict(item_bias=True)
-        loss = float(np.mean(err.astype(np.float64) ** 2))
-        if not np.isfinite(loss):
-            raise FloatingPointError("ContentBased diverged (non-finite loss): are the "
-                                     "features finite and of moderate size?")
-        return loss
-
-    def state(self, final: bool) -> dict:
-        copy = (lambda a: a) if final else np.copy
-        return {"user_factors_": copy(self.W), "item_factors_": self.F,
-                "user_bias_": copy(self.bu), "item_bias_": copy(self.bi),
-                "feature_names_": self.names,
-                # items nobody rated are still scored by their features: cold only when
-                # they have neither ratings nor features
-                "_cold_items_": (self.counts == 0) & ~self.F.any(axis=1)}
-
-
-# -- item features ------------------------------------------------------------------------
-def _is_dataframe(x) -> bool:
-    return type(x).__name__ == "DataFrame" and hasattr(x, "index") and hasattr(x, "columns")
-
-
-def _dense(F, what: str) -> np.ndarray:
-    """A finite float32 C-contiguous 2-D array from an array or sparse matrix."""
-    if sp.issparse(F):
-        if F.shape[1] > _MAX_FEATURES:
-            raise ValueError(f"{what} has {F.shape[1]} features; at most {_MAX_FEATURES} "
-                             "are supported (the profile solve is dense)")
-        F = F.toarray()
-    try:
-        F = np.asarray(F, dtype=np.float32)
-    except (TypeError, ValueError) as exc:
-        raise TypeError(f"{what} must be a numeric array, sparse matrix or DataFrame: {exc}"
-                        ) from None
-    if F.ndim != 2:
-        raise ValueError(f"{what} must be 2-D (one row per item), got shape {F.shape}")
-    if F.shape[1] > _MAX_FEATURES:
-        raise ValueError(f"{what} has {F.shape[1]} features; at most {_MAX_FEATURES} are "
-                         "supported (the profile solve is dense)")
-    if not np.all(np.isfinite(F)):
-        bad = np.argwhere(~np.isfinite(F))[0]
-        raise ValueError(f"{what} contains NaN or infinite values (first at row {bad[0]}, "
-                         f"column {bad[1]})")
-    return np.ascontiguousarray(F)
-
-
-def _frame_rows(df, ids: np.ndarray, names: np.ndarray | None) -> np.ndarray:
-    """Rows of DataFrame ``df`` (indexed by raw item id) for ``ids``; columns as ``names``
-    (missing ones 0) or all numeric columns."""
-    index = IdMap(canonical_ids(df.index.to_numpy(), "item_features index"), "item")
-    rows = index.to_inner(ids, missing="ignore")
-    if np.any(rows < 0):
-        missing = ids[rows < 0][:5].tolist()
-        raise ValueError(f"item_features has no row for {int(np.sum(rows < 0))} items "
-                         f"(e.g. {missing}); its index must hold every raw item id")
-    cols = [str(c) for c in df.columns]
-    if names is None:
-        M = _dense(df.to_numpy(), "item_features")
-        return np.ascontiguousarray(M[rows])
-    M = _dense(df.to_numpy(), "item_features")
-    out = np.zeros((len(ids), len(names)), dtype=np.float32)
-    where = {c: j for j, c in enumerate(cols)}
-    for j, name in enumerate(names):
-        if str(name) in where:
-            out[:, j] = M[rows, where[str(name)]]
-    return out
-
-
-def _metadata_features(data: Interactions, columns: tuple[str, ...] | None,
-                       min_support: int):
-    """Binary features from item metadata columns: one per value (a column of tuples, e.g.
-    genres and tags, gives several per item; a column of str or int one), kept when at
-    least ``min_support`` items carry it. ``columns=None``: every such column."""
-    meta = data.item_metadata or {}
-    found = [c for c in (meta if columns is None else columns) if c in meta]
-    if not found:
-        raise ValueError(f"item_features={columns!r}: the training data has no such item "
-                         f"metadata (it has {sorted(meta)}); pass item_features as an "
-                         "array, sparse matrix or DataFrame")
-    blocks, names = [], []
-    for col in found:
-        values = meta[col]
-        if np.asarray(values).ndim != 1:
-            continue
-        vocab: dict[str, int] = {}
-        rows, cols = [], []
-        for i, v in enumerate(values):
-            seq = v if isinstance(v, (tuple, list)) else (v,)
-            for x in set(seq):
-                if isinstance(x, (float, np.floating)) or x is None or x == "":
-                    continue  # unknown / numeric values are not categories
-                rows.append(i)
-                cols.append(vocab.setdefault(str(x), len(vocab)))
-        m = sp.csr_matrix((np.ones(len(rows), np.float32), (rows, cols)),
-                          shape=(len(values), len(vocab)))
-        support = np.asarray((m > 0).sum(axis=0)).ravel()
-        keep = np.flatnonzero(support >= min_support)
-        labels = np.array(list(vocab), dtype=object)
-        order = keep[np.argsort(labels[keep].astype(str), kind="stable")]
-        blocks.append(m[:, order])
-        names.extend(f"{col}:{labels[j]}" for j in order)
-    if not names:
-        raise ValueError(f"item metadata {found} gives no feature carried by at least "
-                         f"min_support={min_support} items")
-    return sp.hstack(blocks, format="csr"), np.array(names, dtype=object)
-
-
-def item_feature_matrix(data: Interactions, item_features, feature_names, min_support: int
-                        ) -> tuple[np.ndarray, np.ndarray]:
-    """The dense feature matrix (n_items, d) of ``data``'s items and the feature names (see
-    :meth:`ContentBased.fit` for how rows are matched to items)."""
-    n_items = data.n_items
-    if isinstance(item_features, str):
-        item_features = (item_features,)
-    if item_features is None or (isinstance(item_features, tuple)
-                                 and all(isinstance(c, str) for c in item_features)):
-        M, names = _metadata_features(data, item_features, min_support)
-        F = _dense(M, "item_features")
-    elif _is_dataframe(item_features):
-        F = _frame_rows(item_features, data.item_ids, None)
-        names = np.array([str(c) for c in item_features.columns], dtype=object)
-    else:
-        F = _dense(item_features, "item_features")
-        if F.shape[0] != n_items:
-            raise ValueError(f"item_features must have one row per item: {n_items} rows "
-                             f"(inner item ids), got shape {F.shape}")
-        if feature_names is None:
-            names = np.array([f"f{j}" for j in range(F.shape[1])], dtype=object)
-        else:
-            names = np.array([str(n) for n in feature_names], dtype=object)
-            if names.shape != (F.shape[1],):
-                raise ValueError(f"feature_names must have {F.shape[1]} names, got "
-                                 f"{len(names)}")
-    if F.shape[1] == 0:
-        raise ValueError("item_features has no features (0 columns)")
-    return F, names
-
-
-def _unit_rows(F: np.ndarray) -> np.ndarray:
-    norms = np.sqrt(np.einsum("ij,ij->i", F, F, dtype=np.float64))
-    out = F.astype(np.float32, copy=True)
-    ok = norms > 0
-    out[ok] /= norms[ok, None].astype(np.float32)
-    return np.ascontiguousarray(out)
 

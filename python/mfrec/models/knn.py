@@ -5,6 +5,9 @@ aggregated from the k items most similar to it *among those the user rated*. Sim
 are computed in C++ from the sparse ratings (``cpp/include/mfrec/knn_similarity.hpp``) and
 stored sparsely: every co-rated pair with a positive similarity (the only ones a prediction
 uses), or the ``max_neighbors`` largest per row when pruned — never a dense n×n matrix.
+
+This module holds the estimators; their trainer (baseline sweeps, similarity rows) is in
+``_knn_train.py``, their scorer in ``_knn_score.py``.
 """
 
 from __future__ import annotations
@@ -14,26 +17,22 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import scipy.sparse as sp
 
-from .. import _core
 from .._base import Recommender
-from .._cores import threads_for, work_ns
-from .._engine import Csr
-from .._scoring import Scorer
 from .._traits import ModelTraits
 from .._validation import check_choice, check_float, check_int, check_shared_params
+from ._knn_score import _KnnScorer
+from ._knn_train import SIMILARITIES, _KnnTrainer
 
 if TYPE_CHECKING:
     from numpy.typing import ArrayLike, NDArray
 
     from .._engine import LocalEngine
     from .._input import EpochCallback, InteractionsLike
+    from .._scoring import Scorer
     from ..interactions import Interactions
 
 __all__ = ["KNNBaseline", "KNNBasic", "KNNWithMeans"]
 
-_AUTO_STORE_MAX = 2 ** 28  # similarities stored at most by store_similarities="auto"
-SIMILARITIES = {"cosine": 0, "msd": 1, "pearson": 2, "pearson_baseline": 3}
-_MODES = {"basic": 0, "means": 1, "baseline": 2}
 _KNN_DOC_PARAMS = """
     k : int, default 40
         The most neighbours aggregated per prediction.
@@ -239,271 +238,6 @@ class _KNN(Recommender):
         if clip:
             est = np.clip(est, *st.rating_scale_)
         return est, {"actual_k": actual_k, "was_impossible": ~possible.astype(bool)}
-
-
-def similarity_rows(by_user: Csr, by_item: Csr, p: dict, user_based: bool, mu: float,
-                    user_bias: np.ndarray, item_bias: np.ndarray, threads,
-                    rows: np.ndarray | None = None) -> tuple[np.ndarray, ...]:
-    """The positive similarities between users (``user_based``) or items, as CSR arrays
-    (indptr, indices, values); of ``rows`` only when given. ``threads(work_ns)`` picks the
-    thread count."""
-    by_x, by_y = similarity_inputs(by_user, by_item, p, user_based, mu, user_bias, item_bias)
-    counts = np.diff(by_y.indptr).astype(np.float64)
-    work = float(np.sum(counts ** 2))  # Σ_y n_y²: every co-rating visited once per side
-    if rows is not None:
-        work *= len(rows) / max(by_x.n_rows, 1)
-        rows = np.ascontiguousarray(rows, dtype=np.int64)
-    return _core.knn_similarity(*by_x, *by_y, params=sim_params(p), rows=rows,
-                                n_threads=threads(work_ns("knn", work)))
-
-
-def sim_params(p: dict) -> _core.KnnSimParams:
-    """The kernel's similarity options from the validated (or fitted) options ``p``."""
-    return _core.KnnSimParams(kind=SIMILARITIES[p["similarity"]],
-                              min_support=p["min_support"], shrinkage=p["shrinkage"],
-                              max_neighbors=p.get("max_neighbors", 0))
-
-
-def similarity_inputs(by_user: Csr, by_item: Csr, p: dict, user_based: bool, mu: float,
-                      user_bias: np.ndarray, item_bias: np.ndarray) -> tuple[Csr, Csr]:
-    """(by_x, by_y): the ratings as the similarity kernel reads them, x × y and y × x, with
-    the baseline residuals as values for pearson_baseline."""
-    by_x, by_y = (by_user, by_item) if user_based else (by_item, by_user)
-    if p["similarity"] == "pearson_baseline":
-        # the residuals r − (μ + b_u + b_i): pearson_baseline is their shrunk cosine
-        bx, by = (user_bias, item_bias) if user_based else (item_bias, user_bias)
-        mu32 = np.float32(mu)
-        rows_x = np.repeat(np.arange(by_x.n_rows), np.diff(by_x.indptr))
-        res_x = by_x.values - (mu32 + bx[rows_x] + by[by_x.indices])
-        rows_y = np.repeat(np.arange(by_y.n_rows), np.diff(by_y.indptr))
-        res_y = by_y.values - (mu32 + by[rows_y] + bx[by_y.indices])
-        by_x = Csr(by_x.indptr, by_x.indices, np.ascontiguousarray(res_x, np.float32))
-        by_y = Csr(by_y.indptr, by_y.indices, np.ascontiguousarray(res_y, np.float32))
-    return by_x, by_y
-
-
-class _KnnTrainer:
-    """Baseline sweeps (when the model or its similarity uses baselines), then the
-    similarity rows of the final baselines."""
-
-    def __init__(self, data: Interactions, p: dict, mode: str, engine: LocalEngine) -> None:
-        self.p, self.mode, self.engine = p, mode, engine
-        self.data = data
-        self.by_user = Csr(data.indptr, data.item_index, data.ratings)
-        self.by_item = self.by_user.transpose(data.n_items)
-        self.uses_baselines = mode == "baseline" or p["similarity"] == "pearson_baseline"
-        self.n_epochs = p["n_epochs"]
-        self.mu = p["global_mean"]
-        self.user_bias = np.zeros(data.n_users, dtype=np.float32)
-        self.item_bias = np.zeros(data.n_items, dtype=np.float32)
-        self.bias_threads = engine.threads(work_ns("bias", data.nnz))
-        self.epochs_run = 0
-        self._sim: tuple[int, tuple] | None = None  # (epochs_run, rows) of the last computed
-
-    def epoch(self, t: int) -> float:
-        self.epochs_run = t + 1
-        if not self.uses_baselines:  # the baseline is μ alone: the ratings' variance
-            r = self.data.ratings.astype(np.float64)
-            return float(np.mean((r - self.mu) ** 2))
-        sse = _core.baseline_als_sweep(*self.by_user, *self.by_item, self.user_bias,
-                                       self.item_bias, mu=self.mu, reg_user=self.p["reg_user"],
-                                       reg_item=self.p["reg_item"], n_threads=self.bias_threads)
-        return sse / self.data.nnz
-
-    def stored_bound(self) -> float:
-        """An upper bound on the similarities to store: Σ_x min(n_x − 1, Σ_{y∈Y_x} n_y)."""
-        by_x, by_y = ((self.by_user, self.by_item) if self.p["user_based"]
-                      else (self.by_item, self.by_user))
-        n_y = np.diff(by_y.indptr).astype(np.float64)
-        reach = np.bincount(np.repeat(np.arange(by_x.n_rows), np.diff(by_x.indptr)),
-                            weights=n_y[by_x.indices], minlength=by_x.n_rows)
-        return float(np.minimum(reach, by_x.n_rows - 1).sum())
-
-    def similarity(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        """The similarity rows of the current baselines (computed once per state)."""
-        key = self.epochs_run if self.p["similarity"] == "pearson_baseline" else 0
-        if self._sim is not None and self._sim[0] == key:
-            return self._sim[1]
-        rows = similarity_rows(self.by_user, self.by_item, self.p, self.p["user_based"],
-                               self.mu, self.user_bias, self.item_bias, self.engine.threads)
-        self._sim = (key, rows)
-        return rows
-
-    def state(self, final: bool) -> dict:
-        n_users, n_items = self.data.shape
-        store = self.p["store"]
-        if store == "auto":
-            store = self.p["max_neighbors"] > 0 or self.stored_bound() <= _AUTO_STORE_MAX
-        if store:
-            indptr, indices, values = self.similarity()
-        else:
-            n_x = n_users if self.p["user_based"] else n_items
-            indptr = np.zeros(n_x + 1, dtype=np.int64)
-            indices, values = np.zeros(0, np.int32), np.zeros(0, np.float32)
-        biased = self.mode == "baseline"
-        copy = (lambda a: a) if final else np.copy
-        state = {"user_factors_": np.zeros((n_users, 0), dtype=np.float32),
-                 "item_factors_": np.zeros((n_items, 0), dtype=np.float32),
-                 "user_bias_": copy(self.user_bias) if biased else np.zeros(n_users, np.float32),
-                 "item_bias_": copy(self.item_bias) if biased else np.zeros(n_items, np.float32),
-                 "sim_indptr_": indptr, "sim_indices_": indices, "sim_values_": values,
-                 # the baselines behind pearson_baseline (zeros for other similarities)
-                 "sim_user_bias_": copy(self.user_bias), "sim_item_bias_": copy(self.item_bias),
-                 # what scoring needs, as fitted (a later set_params changes nothing)
-                 "knn_options_": {"k": self.p["k"], "min_k": self.p["min_k"],
-                                  "user_based": self.p["user_based"],
-                                  "similarity": self.p["similarity"],
-                                  "min_support": self.p["min_support"],
-                                  "shrinkage": self.p["shrinkage"],
-                                  "stored": bool(store)}}
-        if self.mode == "means":
-            state["means_"] = _row_means(self.by_user if self.p["user_based"] else self.by_item)
-        return state
-
-
-def _row_means(m: Csr) -> np.ndarray:
-    """The mean value of each CSR row (0 for an empty row), float32."""
-    counts = np.diff(m.indptr)
-    rows = np.repeat(np.arange(len(counts)), counts)
-    sums = np.bincount(rows, weights=m.values.astype(np.float64), minlength=len(counts))
-    return (sums / np.maximum(counts, 1)).astype(np.float32)
-
-
-def _pad(a: np.ndarray, n: int) -> np.ndarray:
-    """``a`` extended with zeros to length ``n``."""
-    return a if len(a) >= n else np.concatenate([a, np.zeros(n - len(a), a.dtype)])
-
-
-class _KnnScorer(Scorer):
-    """Neighbourhood estimates through the C++ kernels (``knn_predict``, ``knn_predict_grid``)."""
-
-    clip = True
-
-    def __init__(self, state: dict[str, Any], mode: str) -> None:
-        self.mode = mode
-        opts = state["knn_options_"]
-        self.user_based = bool(opts["user_based"])
-        self.stored = bool(opts.get("stored", True))
-        train = state["_train"]
-        by_user = Csr(train.indptr, train.item_index, train.ratings)
-        # the ratings of each y (the side the neighbours are found in): the user's items
-        # for item-based models, the item's users for user-based ones
-        self.by_y = by_user.transpose(train.n_items) if self.user_based else by_user
-        n_x, n_y = ((train.n_users, train.n_items) if self.user_based
-                    else (train.n_items, train.n_users))
-        # rows added after fit (add_users / add_items) have no similarities yet
-        indptr = state["sim_indptr_"]
-        if len(indptr) < n_x + 1:
-            indptr = np.concatenate([indptr, np.full(n_x + 1 - len(indptr), indptr[-1])])
-        self.sim = Csr(indptr, state["sim_indices_"], state["sim_values_"])
-        self.by_user, self.n_items, self.opts = by_user, train.n_items, opts
-        self.mu = float(state["global_mean_"])
-        self.sim_biases = (_pad(state["sim_user_bias_"], train.n_users),
-                           _pad(state["sim_item_bias_"], train.n_items))
-        self.cache: dict[str, Any] = {}
-        bu, bi = state["user_bias_"], state["item_bias_"]
-        if mode == "baseline":
-            bu, bi = _pad(bu, train.n_users), _pad(bi, train.n_items)
-            self.x_base, self.y_base = (bu, bi) if self.user_based else (bi, bu)
-        elif mode == "means":
-            means = state["means_"]
-            if len(means) < n_x:  # rows added after fit: their own means
-                by_x = by_user if self.user_based else by_user.transpose(train.n_items)
-                means = np.concatenate([means, _row_means(by_x)[len(means):]])
-            self.x_base, self.y_base = means, np.zeros(n_y, np.float32)
-        else:
-            self.x_base, self.y_base = np.zeros(n_x, np.float32), np.zeros(n_y, np.float32)
-        self.x_base = np.ascontiguousarray(self.x_base, dtype=np.float32)
-        self.y_base = np.ascontiguousarray(self.y_base, dtype=np.float32)
-        self.params = _core.KnnPredictParams(mode=_MODES[mode], k=int(opts["k"]),
-                                             min_k=int(opts["min_k"]),
-                                             mu=float(state["global_mean_"]))
-        self.n_threads_param = state.get("n_threads")
-        self.n_threads_resolved = int(state["n_threads_"])
-        self.mean_row = train.nnz / max(n_y, 1)  # ratings of an average y: work per pair
-
-    def _threads(self, pairs: int) -> int:
-        return threads_for(self.n_threads_param, self.n_threads_resolved,
-                           work_ns("knn", pairs * (self.mean_row + 8)))
-
-    def _switch(self, u, i):
-        return (u, i) if self.user_based else (i, u)
-
-    def estimate(self, u: np.ndarray, i: np.ndarray):
-        """(est, actual_k, possible) of inner pairs (−1: unknown or cold), unclipped."""
-        xs, ys = self._switch(np.ascontiguousarray(u, dtype=np.int64),
-                              np.ascontiguousarray(i, dtype=np.int64))
-        n = len(xs)
-        order = np.argsort(xs, kind="stable").astype(np.int64, copy=False)
-        est = np.empty(n, dtype=np.float32)
-        actual_k = np.empty(n, dtype=np.int32)
-        possible = np.empty(n, dtype=np.uint8)
-        if not self.stored:
-            sx, sy = self.computed_inputs()
-            work = float(np.sum(np.diff(sy.indptr).astype(np.float64) ** 2)) * min(
-                1.0, len(np.unique(xs)) / max(sx.n_rows, 1))
-            _core.knn_predict_computed(*sx, *sy, self.by_y.values, self.x_base, self.y_base,
-                                       xs, ys, order, est, actual_k, possible,
-                                       sim_params=sim_params({**self.opts, "max_neighbors": 0}),
-                                       params=self.params,
-                                       n_threads=threads_for(self.n_threads_param,
-                                                             self.n_threads_resolved,
-                                                             work_ns("knn", work)))
-            return est, actual_k, possible
-        _core.knn_predict(*self.sim, *self.by_y, self.x_base, self.y_base, xs, ys, order, est,
-                          actual_k, possible, params=self.params, n_threads=self._threads(n))
-        return est, actual_k, possible
-
-    def computed_inputs(self) -> tuple[Csr, Csr]:
-        """The similarity kernel's inputs (similarities not stored), cached."""
-        if "inputs" not in self.cache:
-            by_item = self.by_user.transpose(self.n_items)
-            self.cache["inputs"] = similarity_inputs(self.by_user, by_item, self.opts,
-                                                     self.user_based, self.mu, *self.sim_biases)
-        return self.cache["inputs"]
-
-    def predict(self, u, i, *, clip, scale, n_threads):
-        est = self.estimate(u, i)[0]
-        return np.clip(est, *scale) if clip else est
-
-    def score_block(self, users, cand, n_threads):
-        self.cache["recommend"] = True  # nothing to pack: the kernels read the rows as stored
-        users = np.ascontiguousarray(users, dtype=np.int64)
-        cand = np.ascontiguousarray(cand, dtype=np.int64)
-        out = np.empty((len(users), len(cand)), dtype=np.float32)
-        if not self.stored:  # every pair through the computed rows, one row pass per block
-            uu, cc = np.repeat(users, len(cand)), np.tile(cand, len(users))
-            out[:] = self.estimate(uu, cc)[0].reshape(out.shape)
-            return out
-        xs, ys = self._switch(users, cand)
-        _core.knn_predict_grid(*self.sim, *self.by_y, self.x_base, self.y_base, xs, ys, out,
-                               x_major=self.user_based, params=self.params,
-                               n_threads=self._threads(out.size))
-        return out
-
-    def similarity_block(self, kind, query, cand, n_threads):
-        query = np.asarray(query, dtype=np.int64)
-        cand = np.asarray(cand, dtype=np.int64)
-        if kind == ("users" if self.user_based else "items") and self.stored:
-            if "sim" not in self.cache:
-                n = self.sim.n_rows
-                self.cache["sim"] = sp.csr_matrix(
-                    (self.sim.values, self.sim.indices, self.sim.indptr), shape=(n, n))
-            S = self.cache["sim"][query]
-        else:
-            # the other side's similarities, by the same measure, for the queried rows only
-            if "by_item" not in self.cache:
-                self.cache["by_item"] = self.by_user.transpose(self.n_items)
-            by_item = self.cache["by_item"]
-            indptr, indices, values = similarity_rows(
-                self.by_user, by_item, self.opts, kind == "users", self.mu, *self.sim_biases,
-                lambda work: threads_for(self.n_threads_param, self.n_threads_resolved, work),
-                rows=query)
-            n = by_item.n_rows if kind == "items" else self.by_user.n_rows
-            S = sp.csr_matrix((values, indices, indptr), shape=(len(query), n))
-        block = S[:, cand].toarray()
-        block[block <= 0] = -np.inf  # no positive similarity: never returned
-        return block.astype(np.float32, copy=False)
 
 
 @_neighbours_doc
