@@ -1,7 +1,7 @@
 """The fit side of the neighbourhood models (``knn.py``): the similarity rows (computed in
-C++, ``cpp/include/mfrec/knn.hpp``, from the sparse ratings; pearson_baseline's residuals
-prepared here) and ``_KnnTrainer``, the baseline sweeps then the similarity rows of the
-final baselines. The scorer (``_knn_score.py``) computes rows on demand with the same
+C++, ``cpp/include/mfrec/knn_similarity.hpp``, from the sparse ratings; pearson_baseline's
+residuals prepared here) and ``_KnnTrainer``, the baseline sweeps then the similarity rows
+of the final baselines. The scorer (``_knn_score.py``) computes rows on demand with the same
 functions.
 """
 
