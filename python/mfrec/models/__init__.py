@@ -4,8 +4,9 @@
 Every public module here is imported and its ``__all__`` re-exported, in name order, so a
 new model family is exported from ``mfrec.models`` and from ``mfrec`` by existing: nothing
 lists the models by hand (``mfrec.all_models()`` derives the list). Private modules
-(``_sgd.py``: the Python side of the shared SGD machinery; ``_knn_train.py`` and the like:
-a family's trainer, scorer or helpers, imported by its module) are not walked.
+(``_sgd.py``: the Python side of the shared SGD machinery; ``_sgd_grid.py``: the trainer
+on its block grid; ``_knn_train.py`` and the like: a family's trainer, scorer or helpers,
+imported by its module) are not walked.
 """
 
 import importlib

@@ -3,11 +3,11 @@
 padded, aligned factor rows its kernels want, the AdaGrad accumulators, the steps of every
 epoch, and the kernels' step and weight per parameter.
 
-FunkSVD and NMF's projected SGD use the block grid; a model whose update touches more than
-one user row and one item row per rating (SVD++, BPR) visits users in a seeded random order
-instead and uses only the factor rows, accumulators and steps (``docs/architecture.md``,
-"SGD"). The parameters the SGD models share are checked in ``mfrec/_validation.py``
-(``SHARED_PARAMS``).
+FunkSVD and NMF's projected SGD use the block grid (their trainer: ``_sgd_grid.py``); a
+model whose update touches more than one user row and one item row per rating (SVD++, BPR)
+visits users in a seeded random order instead and uses only the factor rows, accumulators
+and steps (``docs/architecture.md``, "SGD"). The parameters the SGD models share are
+checked in ``mfrec/_validation.py`` (``SHARED_PARAMS``).
 """
 
 from __future__ import annotations

@@ -8,19 +8,10 @@ import numpy as np
 
 from .. import _core
 from .._base import Recommender
-from .._cores import work_ns
 from .._traits import ModelTraits
-from .._validation import check_bool, check_random_state, check_shared_params
-from ._sgd import (
-    adagrad_sums,
-    block_grid,
-    epoch_steps,
-    grid_bins,
-    kernel_steps,
-    normal_rows,
-    padded_k,
-    sgd_schedules,
-)
+from .._validation import check_bool, check_shared_params
+from ._sgd import kernel_steps, normal_rows
+from ._sgd_grid import BlockGridTrainer
 
 if TYPE_CHECKING:
     from .._engine import LocalEngine
@@ -199,78 +190,16 @@ class FunkSVD(Recommender):
         return _SgdTrainer(self, data, params, engine)
 
 
-class _SgdTrainer:
-    """One FunkSVD fit: the block grid, the factors in rank space, the epochs' schedules."""
+class _SgdTrainer(BlockGridTrainer):
+    """One FunkSVD fit: the block grid trainer with FunkSVD's rule and Normal initial factors."""
 
-    def __init__(self, model: FunkSVD, data: Interactions, p: dict,
-                 engine: LocalEngine) -> None:
-        rng = check_random_state(model.random_state)
-        biased = bool(model.biased)
-        n_users, n_items, k = data.n_users, data.n_items, p["k"]
-        self.k, self.nnz, self.n_epochs, self.p = k, data.nnz, p["n_epochs"], p
-        self.scale = (float(data.ratings.min()), float(data.ratings.max()))
-        # Training state lives in rank space (row r = the user/item of rank r): a bin of the
-        # block grid is then a contiguous range of rows (see cpp/include/mfrec/sgd_blocks.hpp).
-        k_pad = padded_k(k)
-        # an epoch's work, on the cores free
-        n_threads = engine.threads(work_ns("sgd", data.nnz * k_pad))
-        # The grid follows the thread count asked for, not the cores free now: the result of
-        # a fit does not depend on the machine's load (fewer threads run the same blocks).
-        B = grid_bins(model, data, k_pad, engine.n_threads)
-        self.grid = block_grid(data, data.ratings, B, rng,
-                               engine.threads(work_ns("sort", data.nnz)))
+    kernel = staticmethod(_core.sgd_epochs)
+    counts_advice = ("Use an implicit-feedback model (ImplicitALS; `--model implicit-als` on the "
+                     "command line), or rescale the values (e.g. np.log1p) for a rating model")
+
+    def _initial_factors(self, rng: np.random.Generator, data: Interactions, k_pad: int,
+                         engine: LocalEngine) -> tuple[np.ndarray, np.ndarray]:
         seeds = rng.integers(0, 2**63, size=2)
-        init = {"mean": p["init_mean"], "std": p["init_std"], "engine": engine}
-        self.P = normal_rows(n_users, k, k_pad, seed=seeds[0], **init)
-        self.Q = normal_rows(n_items, k, k_pad, seed=seeds[1], **init)
-        self.bu = np.zeros(n_users, dtype=np.float32)
-        self.bi = np.zeros(n_items, dtype=np.float32)
-        self.Gu, self.Gi = adagrad_sums(n_users, n_items, p["adagrad"])
-        self.schedules = sgd_schedules(rng, B, self.n_epochs)
-        # per epoch: lr_bu, lr_bi, lr_p, lr_q
-        self.steps = epoch_steps([p["lr_bu"], p["lr_bi"], p["lr_pu"], p["lr_qi"]],
-                                 self.n_epochs, p["lr_decay"])
-        self.params = _core.SgdParams(
-            mu=p["global_mean"] if biased else 0.0,
-            reg_bu=p["reg_bu"], reg_bi=p["reg_bi"], reg_p=p["reg_user"],
-            reg_q=p["reg_item"], biased=biased, adagrad=p["adagrad"], n_factors=k)
-        self.n_threads = n_threads
-
-    def _epochs(self, epochs: slice) -> tuple[np.ndarray, np.ndarray]:
-        return _core.sgd_epochs(*self.grid.arrays, self.schedules[epochs], self.steps[epochs],
-                                self.P, self.Q, self.bu, self.bi, self.Gu, self.Gi,
-                                params=self.params, n_threads=self.n_threads)
-
-    def _diverged(self, epoch: int, sse: float) -> FloatingPointError:
-        lo, hi = self.scale
-        if hi - lo > 100:  # play counts or clicks, not ratings: no step size will do
-            return FloatingPointError(
-                f"SGD diverged in epoch {epoch + 1} (training loss is {sse}): the values range "
-                f"from {lo:g} to {hi:g}, which looks like counts (plays, clicks), not ratings. "
-                "Use an implicit-feedback model (ImplicitALS; `--model implicit-als` on the "
-                "command line), or rescale the values (e.g. np.log1p) for a rating model")
-        return FloatingPointError(
-            f"SGD diverged in epoch {epoch + 1} (training loss is {sse}): "
-            f"the learning rate lr={self.p['lr']} (lr_bias={self.p['lr_bias']}) is too large "
-            "for this data; lower it (e.g. by 10x)")
-
-    def run_all(self) -> list[tuple[float, float]]:
-        # Nothing to report between epochs: all of them in one call (one parallel region, no
-        # Python per epoch). The same schedules and steps as epoch(): the same result.
-        sse, seconds = self._epochs(slice(None))
-        if len(sse) and not np.isfinite(sse[-1]):
-            raise self._diverged(len(sse) - 1, sse[-1])
-        return [(float(s) / self.nnz, float(t)) for s, t in zip(sse, seconds)]
-
-    def epoch(self, t: int) -> float:
-        sse = float(self._epochs(slice(t, t + 1))[0][0])
-        if not np.isfinite(sse):
-            raise self._diverged(t, sse)
-        return sse / self.nnz
-
-    def state(self, final: bool) -> dict:
-        """The rank-space training state in id order (new arrays either way)."""
-        ur, ir = self.grid.user_rank, self.grid.item_rank
-        return {"user_factors_": np.ascontiguousarray(self.P[ur, :self.k]),
-                "item_factors_": np.ascontiguousarray(self.Q[ir, :self.k]),
-                "user_bias_": self.bu[ur], "item_bias_": self.bi[ir]}
+        init = {"mean": self.p["init_mean"], "std": self.p["init_std"], "engine": engine}
+        return (normal_rows(data.n_users, self.k, k_pad, seed=seeds[0], **init),
+                normal_rows(data.n_items, self.k, k_pad, seed=seeds[1], **init))

@@ -18,16 +18,8 @@ from .._validation import (
     check_random_state,
     check_shared_params,
 )
-from ._sgd import (
-    adagrad_sums,
-    aligned_empty,
-    block_grid,
-    epoch_steps,
-    grid_bins,
-    kernel_steps,
-    padded_k,
-    sgd_schedules,
-)
+from ._sgd import aligned_empty, kernel_steps
+from ._sgd_grid import BlockGridTrainer, EpochsTrainer
 
 if TYPE_CHECKING:
     from .._engine import LocalEngine
@@ -249,33 +241,7 @@ def _uniform_rows(rng: np.random.Generator, n: int, k: int, k_pad: int, lo: floa
     return X
 
 
-class _EpochsTrainer:
-    """What the two NMF trainers share: epochs in one call or one at a time, the loss per
-    rating, the divergence message."""
-
-    nnz: int
-    n_epochs: int
-
-    def _epochs(self, epochs: slice) -> tuple[np.ndarray, np.ndarray]:
-        raise NotImplementedError
-
-    def _diverged(self, epoch: int, sse: float) -> FloatingPointError:
-        raise NotImplementedError
-
-    def run_all(self) -> list[tuple[float, float]]:
-        sse, seconds = self._epochs(slice(0, self.n_epochs))
-        if len(sse) and not np.isfinite(sse[-1]):
-            raise self._diverged(len(sse) - 1, sse[-1])
-        return [(float(s) / self.nnz, float(t)) for s, t in zip(sse, seconds)]
-
-    def epoch(self, t: int) -> float:
-        sse = float(self._epochs(slice(t, t + 1))[0][0])
-        if not np.isfinite(sse):
-            raise self._diverged(t, sse)
-        return sse / self.nnz
-
-
-class _MuTrainer(_EpochsTrainer):
+class _MuTrainer(EpochsTrainer):
     """Multiplicative updates: the ratings by user and by item, the factors in id order."""
 
     def __init__(self, model: NMF, data: Interactions, p: dict, engine: LocalEngine) -> None:
@@ -318,55 +284,16 @@ class _MuTrainer(_EpochsTrainer):
                 "user_bias_": self.bu.copy(), "item_bias_": self.bi.copy()}
 
 
-class _PsgdTrainer(_EpochsTrainer):
-    """Projected SGD: the block grid, the factors in rank space, the epochs' schedules."""
+class _PsgdTrainer(BlockGridTrainer):
+    """Projected SGD: the block grid trainer with NMF's rule (every factor clamped at 0 after
+    its update) and uniform initial factors; no ``lr_decay`` (the same steps every epoch)."""
 
-    def __init__(self, model: NMF, data: Interactions, p: dict, engine: LocalEngine) -> None:
-        rng = check_random_state(model.random_state)
-        biased = bool(model.biased)
-        n_users, n_items, k = data.n_users, data.n_items, p["k"]
-        self.k, self.nnz, self.n_epochs, self.p = k, data.nnz, p["n_epochs"], p
-        self.scale = (float(data.ratings.min()), float(data.ratings.max()))
-        # Training state in rank space, rows zero-padded to the SGD kernels' width, as FunkSVD.
-        k_pad = padded_k(k)
-        self.n_threads = engine.threads(work_ns("sgd", data.nnz * k_pad))  # an epoch
-        B = grid_bins(model, data, k_pad, engine.n_threads)
-        self.grid = block_grid(data, data.ratings, B, rng,
-                               engine.threads(work_ns("sort", data.nnz)))
-        self.P = _uniform_rows(rng, n_users, k, k_pad, p["init_low"], p["init_high"])
-        self.Q = _uniform_rows(rng, n_items, k, k_pad, p["init_low"], p["init_high"])
-        self.bu = np.zeros(n_users, dtype=np.float32)
-        self.bi = np.zeros(n_items, dtype=np.float32)
-        self.Gu, self.Gi = adagrad_sums(n_users, n_items, p["adagrad"])
-        self.schedules = sgd_schedules(rng, B, self.n_epochs)
-        self.steps = epoch_steps([p["lr_bu"], p["lr_bi"], p["lr_pu"], p["lr_qi"]],
-                                 self.n_epochs)  # no lr_decay: the same steps every epoch
-        self.params = _core.SgdParams(
-            mu=p["global_mean"] if biased else 0.0, reg_bu=p["reg_bu"], reg_bi=p["reg_bi"],
-            reg_p=p["reg_user"], reg_q=p["reg_item"], biased=biased, adagrad=p["adagrad"],
-            n_factors=k)
+    kernel = staticmethod(_core.nmf_sgd_epochs)
+    counts_advice = ("Use an implicit-feedback model (ImplicitALS), NMF(algorithm='mu'), or "
+                     "rescale the values (e.g. np.log1p)")
 
-    def _epochs(self, epochs: slice) -> tuple[np.ndarray, np.ndarray]:
-        return _core.nmf_sgd_epochs(*self.grid.arrays, self.schedules[epochs],
-                                    self.steps[epochs], self.P, self.Q, self.bu, self.bi,
-                                    self.Gu, self.Gi, params=self.params,
-                                    n_threads=self.n_threads)
-
-    def _diverged(self, epoch: int, sse: float) -> FloatingPointError:
-        lo, hi = self.scale
-        if hi - lo > 100:
-            return FloatingPointError(
-                f"SGD diverged in epoch {epoch + 1} (training loss is {sse}): the values range "
-                f"from {lo:g} to {hi:g}, which looks like counts (plays, clicks), not ratings. "
-                "Use an implicit-feedback model (ImplicitALS), NMF(algorithm='mu'), or rescale "
-                "the values (e.g. np.log1p)")
-        return FloatingPointError(
-            f"SGD diverged in epoch {epoch + 1} (training loss is {sse}): "
-            f"the learning rate lr={self.p['lr']} (lr_bias={self.p['lr_bias']}) is too large "
-            "for this data; lower it (e.g. by 10x)")
-
-    def state(self, final: bool) -> dict:
-        ur, ir = self.grid.user_rank, self.grid.item_rank
-        return {"user_factors_": np.ascontiguousarray(self.P[ur, :self.k]),
-                "item_factors_": np.ascontiguousarray(self.Q[ir, :self.k]),
-                "user_bias_": self.bu[ur], "item_bias_": self.bi[ir]}
+    def _initial_factors(self, rng: np.random.Generator, data: Interactions, k_pad: int,
+                         engine: LocalEngine) -> tuple[np.ndarray, np.ndarray]:
+        lo, hi = self.p["init_low"], self.p["init_high"]
+        return (_uniform_rows(rng, data.n_users, self.k, k_pad, lo, hi),
+                _uniform_rows(rng, data.n_items, self.k, k_pad, lo, hi))
