@@ -84,6 +84,42 @@ def test_whole_blocks_or_taken_rows_give_the_local_bits(client, monkeypatch, fra
                                [h["loss"] for h in local.history_], rtol=1e-9)
 
 
+def test_taken_rows_leave_the_remote_blocks_behind(client, monkeypatch):
+    """A block that needs only some rows of a remote block depends on those rows (and that
+    block's Gramian parts), never on the block itself: the block does not travel."""
+    from mfrec.distributed import _engine
+    monkeypatch.setattr(_engine, "WHOLE_BLOCK_FRACTION", 2.0)
+    seen = []
+    solve = _engine.DaskAls.solve
+
+    def recording(self, side, params, gram, loss=False):
+        others = list(self.F[self._other(side)])
+        out = solve(self, side, params, gram, loss)
+        distributed.wait(self.F[side])  # on the scheduler, with their dependencies
+        deps = client.run_on_scheduler(
+            lambda dask_scheduler, keys: {
+                k: [d.key for d in dask_scheduler.tasks[k].dependencies] for k in keys},
+            keys=[f.key for f in self.F[side]])
+        for b, f in enumerate(self.F[side]):
+            for j, g in enumerate(others):
+                seen.append((self.kinds[side][b][j], g.key in deps[f.key]))
+        return out
+
+    monkeypatch.setattr(_engine.DaskAls, "solve", recording)
+    rng = np.random.default_rng(4)
+    nu, ni, nnz = 6500, 5000, 13000
+    X = sp.csr_matrix((np.ones(nnz, np.float32), (rng.integers(0, nu, nnz),
+                                                  rng.integers(0, ni, nnz))), shape=(nu, ni))
+    X.data[:] = 1.0
+    model = md.fit(mfrec.ImplicitALS(n_factors=4, n_epochs=1, random_state=0), X, client,
+                   n_blocks=4)
+    local = mfrec.ImplicitALS(n_factors=4, n_epochs=1, random_state=0, n_threads=2).fit(X)
+    _same(model, local)
+    kinds = {k for k, _ in seen}
+    assert kinds >= {0, 1}  # both whole blocks and taken rows occurred
+    assert all(dep == (kind == 1) for kind, dep in seen)
+
+
 def test_blocks_start_at_gram_chunks():
     assert md.block_bounds(5000, 3) == [(0, 2048), (2048, 4096), (4096, 5000)]
     assert md.block_bounds(5000, 2) == [(0, 4096), (4096, 5000)]

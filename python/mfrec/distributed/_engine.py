@@ -19,7 +19,9 @@ from ._tasks import (
     _first,
     _gram_add,
     _init_block,
+    _kinds,
     _needed,
+    _parts,
     _pick,
     _scalars,
     _second,
@@ -28,7 +30,6 @@ from ._tasks import (
     _stats,
     _take,
     _value_sum,
-    _whole,
     _with_gram,
     _with_values,
 )
@@ -134,7 +135,8 @@ class DaskAls:
     order (the local Gramian's bits) and solves its rows against the other side's rows it
     needs — whole blocks (its own worker's, and any it needs most rows of) and, of the
     others, only the rows it touches (a ``_take`` on their worker; Spark's blocked ALS sends
-    only these).
+    only these) and their Gramian parts (a ``_parts`` task there), nothing of a block it
+    does not touch.
     """
 
     def __init__(self, engine: DaskEngine, data: DistData, values) -> None:
@@ -147,8 +149,10 @@ class DaskAls:
                      "items": [c.submit(_with_values, s, values, pure=False, **self._at(b))
                                for b, s in enumerate(data.by_item)]}
         self.bounds = {"users": data.user_bounds, "items": data.item_bounds}
-        # per block: what it needs of each block of the other side (None: the whole block,
-        # else a future of the rows it touches), and its indices renumbered into those rows
+        # per block: what it needs of each block of the other side (kinds: 1 the whole
+        # block, 0 the rows it touches — picks holds a future of them —, -1 nothing), and
+        # its indices renumbered into those rows
+        self.kinds: dict[str, list] = {}
         self.picks: dict[str, list] = {}
         self.remap: dict[str, list] = {}
         n_workers = max(1, len(data.workers))
@@ -158,21 +162,25 @@ class DaskAls:
                              {j for j in range(len(other)) if j % n_workers == b % n_workers},
                              WHOLE_BLOCK_FRACTION, pure=False, **self._at(b))
                     for b, s in enumerate(self.rows[side])]
-            whole = c.gather([c.submit(_whole, f, pure=False) for f in need])
-            self.picks[side] = [[None if w else c.submit(_pick, f, j, pure=False)
-                                 for j, w in enumerate(ws)] for f, ws in zip(need, whole)]
+            self.kinds[side] = c.gather([c.submit(_kinds, f, pure=False) for f in need])
+            self.picks[side] = [[c.submit(_pick, f, j, pure=False) if kind == 0 else None
+                                 for j, kind in enumerate(ks)]
+                                for f, ks in zip(need, self.kinds[side])]
             self.remap[side] = [c.submit(_second, f, pure=False) for f in need]
         self.F: dict[str, list] = {}
         self.has_gram = {"users": False, "items": False}
         self.k = 0
 
     def _needs(self, side: str, b: int) -> list:
-        """Futures of what block ``b`` of ``side`` needs of each block of the other side: the
-        block itself, or its rows taken where it lives."""
+        """Futures of what block ``b`` of ``side`` needs of the blocks of the other side, in
+        order: a block itself, or its rows taken where it lives (none of a block it does
+        not touch)."""
         c = self.client
-        return [f if rows is None else c.submit(_take, f, rows, pure=False, **self._at(j))
-                for j, (f, rows) in enumerate(zip(self.F[self._other(side)],
-                                                  self.picks[side][b]))]
+        return [f if kind == 1 else c.submit(_take, f, rows, pure=False, **self._at(j))
+                for j, (f, rows, kind) in enumerate(zip(self.F[self._other(side)],
+                                                        self.picks[side][b],
+                                                        self.kinds[side][b]))
+                if kind >= 0]
 
     def _at(self, b: int) -> dict:
         """Block b's tasks run where its shards are (elsewhere if that worker is gone): no
@@ -192,24 +200,43 @@ class DaskAls:
                             for b, (lo, hi) in enumerate(self.bounds[side])]
             self.has_gram[side] = False
 
-    def gram(self, side: str) -> list:
-        """FᵀF of the ``side`` factors for the solves of the other side: the blocks that carry
-        its parts (each solve adds them up), or for large sides a future of FᵀF itself, the
-        parts added by a chain of tasks, block after block where each block lives. Either way
-        the sum runs in the local kernel's order (the local bits)."""
+    def gram(self, side: str) -> tuple:
+        """FᵀF of the ``side`` factors for the solves of the other side: ``("parts",)`` —
+        each solve adds up the blocks' Gramian parts, taken from the blocks it receives whole
+        and from a ``_parts`` task on the others' workers —, or for large sides
+        ``("chain", future of FᵀF)``, the parts added by a chain of tasks, block after block
+        where each block lives. Either way the sum runs in the local kernel's order (the
+        local bits)."""
         c = self.client
         if not self.has_gram[side]:  # blocks made without their parts: add them, in parallel
             self.F[side] = [c.submit(_with_gram, f, pure=False, **self._at(b))
                             for b, f in enumerate(self.F[side])]
             self.has_gram[side] = True
-        blocks = self.F[side]
         chunks = sum(-(-(hi - lo) // BLOCK_ALIGN) or 1 for lo, hi in self.bounds[side])
         if chunks * self.k * self.k * 4 <= GRAM_PARTS_BYTES:
-            return list(blocks)
+            return ("parts",)
         acc = None
-        for j, f in enumerate(blocks):
-            acc = c.submit(_gram_add, acc, f, j == len(blocks) - 1, pure=False, **self._at(j))
-        return [acc]
+        for j, f in enumerate(self.F[side]):
+            acc = c.submit(_gram_add, acc, f, j == len(self.F[side]) - 1, pure=False,
+                           **self._at(j))
+        return ("chain", acc)
+
+    def _gram_sources(self, side: str, gram) -> Callable[[int], list]:
+        """Per block of ``side``: the futures its solve makes FᵀF of the other side from."""
+        if gram is None:
+            return lambda b: []
+        if gram[0] == "chain":
+            return lambda b: [gram[1]]
+        others, c, parts = self.F[self._other(side)], self.client, {}
+
+        def sources(b: int) -> list:
+            out = []
+            for j, (f, kind) in enumerate(zip(others, self.kinds[side][b])):
+                if kind != 1 and j not in parts:
+                    parts[j] = c.submit(_parts, f, pure=False, **self._at(j))
+                out.append(f if kind == 1 else parts[j])
+            return out
+        return sources
 
     def solve(self, side: str, params: _core.AlsParams, gram, loss: bool = False):
         if loss and (params.augment or params.reg_count):
@@ -218,14 +245,16 @@ class DaskAls:
         prm = {name: getattr(params, name) for name in
                ("reg", "reg_count", "implicit", "augment", "mu", "cg_steps", "reg_bias")}
         others = self.F[self._other(side)]
-        grams = list(gram) if gram is not None else []
+        sources = self._gram_sources(side, gram)
         # implicit half-sweeps alternate: the next one needs this side's Gramian
         parts = bool(params.implicit)
         c = self.client
-        out = [c.submit(_solve_block, shard, remap, blk, prm, parts, loss, len(grams),
-                        *grams, *self._needs(side, b), pure=False, **self._at(b))
-               for b, (shard, remap, blk) in enumerate(zip(self.rows[side], self.remap[side],
-                                                           self.F[side]))]
+        out = []
+        for b, (shard, remap, blk) in enumerate(zip(self.rows[side], self.remap[side],
+                                                    self.F[side])):
+            grams = sources(b)
+            out.append(c.submit(_solve_block, shard, remap, blk, prm, parts, loss, len(grams),
+                                *grams, *self._needs(side, b), pure=False, **self._at(b)))
         self.F[side] = out
         self.has_gram[side] = parts
         if not loss:
@@ -244,6 +273,7 @@ class DaskAls:
                           for b, (s, remap, blk) in enumerate(zip(
                               self.data.by_user, self.remap["users"], self.F["users"]))])
         return float(sum(parts)) / self.data.nnz
+
     def value_sum(self, shift: float = 0.0) -> float:
         c = self.client
         return float(sum(c.gather([c.submit(_value_sum, s, shift, pure=False)

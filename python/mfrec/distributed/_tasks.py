@@ -32,10 +32,13 @@ def _init_block(lo, hi, k, std, seed, nonneg, biased):
 
 def _block(X, bias, loss: float, parts: bool):
     """A factor block as the workers keep it: ``(X, bias, loss, gram parts, ‖X‖²)`` — the
-    rows and biases, the objective part its solve computed, ``X``'s per-chunk Gramian parts
-    (``_core.gram_parts``; None unless asked for) and its squared norm, so that the next
+    rows and biases, the objective part its solve computed, and with ``parts`` (implicit
+    ALS, whose next half-sweep needs FᵀF and whose loss needs ‖F‖²) ``X``'s per-chunk
+    Gramian parts (``_core.gram_parts``) and squared norm, else None for both: so the next
     half-sweep's Gramian and the loss need no pass of their own over the block."""
-    return (X, bias, loss, _core.gram_parts(X, n_threads=1) if parts else None,
+    if not parts:
+        return X, bias, loss, None, None
+    return (X, bias, loss, _core.gram_parts(X, n_threads=1),
             float(np.einsum("ij,ij->", X, X, dtype=np.float64)))
 
 
@@ -69,28 +72,35 @@ def _kernel_task(fn):
 
 @_kernel_task
 def _with_gram(block):
-    """``block`` with its Gramian parts (for a block made without them)."""
+    """``block`` with its Gramian parts and squared norm (for a block made without them)."""
     if block[3] is not None:
         return block
-    return (*block[:3], _core.gram_parts(block[0], n_threads=1), block[4])
+    return _block(block[0], block[1], block[2], True)
 
 
-def _gram(blocks) -> np.ndarray:
+def _parts(block):
+    """A block's Gramian parts alone: what a block that receives only some of its rows needs
+    of it besides them."""
+    return block[3]
+
+
+def _gram(sources) -> np.ndarray:
     """FᵀF from the blocks' per-chunk parts, added block after block and chunk after chunk in
     float64 and cast to float32: ``_core.gram``'s bits on the whole F (its blocks start at
     multiples of the 2048-row chunk)."""
     acc = None
-    for j, b in enumerate(blocks):
-        acc = _gram_add(acc, b, j == len(blocks) - 1)
+    for j, src in enumerate(sources):
+        acc = _gram_add(acc, src, j == len(sources) - 1)
     return acc
 
 
-def _gram_add(acc, block, last: bool):
-    """``acc`` (float64, None for zeros) plus a block's Gramian parts in chunk order; cast to
-    float32 after the ``last`` block."""
-    k = block[3].shape[1]
+def _gram_add(acc, src, last: bool):
+    """``acc`` (float64, None for zeros) plus the Gramian parts of ``src`` (a block, or its
+    ``_parts``) in chunk order; cast to float32 after the ``last`` one."""
+    parts = src[3] if isinstance(src, tuple) else src
+    k = parts.shape[1]
     acc = np.zeros((k, k), dtype=np.float64) if acc is None else acc.copy()
-    for part in block[3]:
+    for part in parts:
         acc += part
     return acc.astype(np.float32) if last else acc
 
@@ -102,9 +112,9 @@ def _params(p: dict) -> _core.AlsParams:
 def _needed(shard: Csr, bounds, full, fraction: float):
     """What ``shard`` needs of each block of the other side: None for the whole block (the
     blocks in ``full``, those on the shard's own worker, and any of which it touches at least
-    ``fraction`` of the rows), else the rows it touches (offsets within the block); and its
-    column indices renumbered into the concatenation of those (row order kept: a row solve
-    sees the same rows in the same order)."""
+    ``fraction`` of the rows), else the rows it touches (offsets within the block, maybe
+    none); and its column indices renumbered into the concatenation of those (row order
+    kept: a row solve sees the same rows in the same order)."""
     cols = np.unique(shard.indices)
     pos = np.empty(len(cols), dtype=np.int64)
     picks, n = [], 0
@@ -122,8 +132,9 @@ def _needed(shard: Csr, bounds, full, fraction: float):
     return picks, pos[np.searchsorted(cols, shard.indices)].astype(np.int32)
 
 
-def _whole(need) -> list[bool]:
-    return [p is None for p in need[0]]
+def _kinds(need) -> list[int]:
+    """Per block of the other side: 1 the whole block, 0 some of its rows, -1 none."""
+    return [1 if p is None else (0 if len(p) else -1) for p in need[0]]
 
 
 def _take(block, rows):
@@ -132,7 +143,10 @@ def _take(block, rows):
     return block[0][rows], block[1][rows]
 
 
-def _concat(parts, j):
+def _concat(parts, j, like):
+    """Element ``j`` of the parts, concatenated (none: no rows, shaped as ``like``)."""
+    if not parts:
+        return np.empty((0, *like.shape[1:]), dtype=like.dtype)
     return parts[0][j] if len(parts) == 1 else np.concatenate([p[j] for p in parts])
 
 
@@ -140,20 +154,21 @@ def _concat(parts, j):
 def _solve_block(shard: Csr, remap, block, params: dict, parts: bool, loss: bool, n_gram: int,
                  *args):
     """One block's rows solved against the other side's rows it needs. ``args``: FᵀF of the
-    other side (``n_gram`` = 1), or its blocks whose Gramian parts make it (``n_gram`` of
-    them), or nothing (``n_gram`` = 0, no Gramian),
+    other side (``n_gram`` = 1, a k × k array), or what carries its Gramian parts, one per
+    block of the other side (the block, or its ``_parts``), or nothing (``n_gram`` = 0, no
+    Gramian),
     then what this block needs of each other block (``_needed``: the block, or its
     ``_take``), in order. Returns the new block (``_block``; with its Gramian parts when the
     next half-sweep needs them)."""
     X = block[0].copy()
     xb = block[1].copy()
     grams = args[:n_gram]
-    gram = grams[0] if n_gram == 1 and isinstance(grams[0], np.ndarray) else \
+    gram = grams[0] if n_gram == 1 and getattr(grams[0], "ndim", 0) == 2 else \
         _gram(grams) if n_gram else None
     others = args[n_gram:]
-    Y = _concat(others, 0)
+    Y = _concat(others, 0, X)
     prm = _params(params)
-    yb = _concat(others, 1) if prm.augment else None
+    yb = _concat(others, 1, xb) if prm.augment else None
     row_loss = np.empty(X.shape[0], dtype=np.float64) if loss else None
     _core.als_half_sweep(shard.indptr, remap, shard.values, X, Y, params=prm,
                          gram=gram, x_bias=xb if prm.augment else None, other_bias=yb,
@@ -169,7 +184,7 @@ def _scalars(block) -> tuple[float, float]:
 @_kernel_task
 def _sq_error(shard: Csr, remap, block, mu, biased, *others):
     X, xb = block[0], block[1]
-    Y, yb = _concat(others, 0), _concat(others, 1)
+    Y, yb = _concat(others, 0, X), _concat(others, 1, xb)
     users = np.repeat(np.arange(shard.n_rows, dtype=np.int64), np.diff(shard.indptr))
     pred = np.empty(len(users), dtype=np.float32)
     params = _core.PredictParams(offset=mu if biased else 0.0, use_fallback=not biased,
