@@ -62,11 +62,13 @@ class BlockGridTrainer(EpochsTrainer):
 
     A subclass gives ``kernel`` (``_core.sgd_epochs`` or a function of its signature),
     ``counts_advice`` (what to do instead when SGD diverges on values that look like counts)
-    and ``_initial_factors``. The steps decay by ``lr_decay`` where the model has one.
+    and ``_initial_factors``; with ``decays`` the steps decay by the model's ``lr_decay``
+    (else they are the same every epoch).
     """
 
     kernel: Callable[..., tuple[np.ndarray, np.ndarray]]
     counts_advice: str
+    decays: bool = False
 
     def __init__(self, model: Recommender, data: Interactions, p: dict,
                  engine: LocalEngine) -> None:
@@ -92,7 +94,7 @@ class BlockGridTrainer(EpochsTrainer):
         self.schedules = sgd_schedules(rng, B, self.n_epochs)
         # per epoch: lr_bu, lr_bi, lr_p, lr_q
         self.steps = epoch_steps([p["lr_bu"], p["lr_bi"], p["lr_pu"], p["lr_qi"]],
-                                 self.n_epochs, p.get("lr_decay", 1.0))
+                                 self.n_epochs, p["lr_decay"] if self.decays else 1.0)
         self.params = _core.SgdParams(
             mu=p["global_mean"] if biased else 0.0,
             reg_bu=p["reg_bu"], reg_bi=p["reg_bi"], reg_p=p["reg_user"],

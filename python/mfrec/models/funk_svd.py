@@ -194,6 +194,7 @@ class _SgdTrainer(BlockGridTrainer):
     """One FunkSVD fit: the block grid trainer with FunkSVD's rule and Normal initial factors."""
 
     kernel = staticmethod(_core.sgd_epochs)
+    decays = True
     counts_advice = ("Use an implicit-feedback model (ImplicitALS; `--model implicit-als` on the "
                      "command line), or rescale the values (e.g. np.log1p) for a rating model")
 
