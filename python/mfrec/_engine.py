@@ -13,8 +13,9 @@ per-epoch validation score). The ALS models also ask for ``median_max`` of the v
 (``init_factors``, ``gram``, ``solve`` (optionally returning the objective its solves
 computed), ``squared_error``, ``value_sum``, ``state``). A distributed engine that keeps the
 ratings partitioned on other machines (``mfrec.distributed``, on Dask) implements those same
-operations and runs the same trainer: YᵀY is computed once per half-sweep and passed to the
-row solver, so every partition reuses it; ``values`` is a function applied to the ratings
+operations and runs the same trainer: every partition's row solves get the same YᵀY (the
+local engine computes it once per half-sweep; the Dask engine's partitions add up their
+blocks' per-chunk parts, to the same bits); ``values`` is a function applied to the ratings
 where they live (per partition), never an array the client builds.
 
 The SGD and bias models run on the local engine only (their trainers take it for its thread

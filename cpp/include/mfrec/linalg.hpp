@@ -169,7 +169,9 @@ constexpr index_t kGramChunk = 2048;
 
 /// The per-chunk parts of YᵀY: parts[c] (k × k, row-major, float) = Σ yᵀy over the rows of
 /// chunk c (kGramChunk rows each, summed in float in row order). Chunks are independent, so
-/// the threads split them.
+/// the threads split them. Row blocks of a larger matrix that start at multiples of
+/// kGramChunk give the same parts as the whole matrix, so a distributed engine that adds its
+/// blocks' parts in row order, as gram_accumulate() does, gets gram()'s bits.
 inline void gram_parts(MatrixView Y, float* parts, int n_threads) {
     const index_t k = Y.cols;
     constexpr index_t kChunk = kGramChunk;
@@ -196,9 +198,7 @@ inline index_t gram_chunks(index_t rows) {
 }
 
 /// acc += the per-chunk parts of YᵀY (k × k, row-major, double), chunk after chunk in row
-/// order, each part converted to double. Row blocks of a larger matrix that start at
-/// multiples of kGramChunk give the same parts as the whole matrix, so a distributed engine
-/// that adds its blocks' parts in row order gets gram()'s bits.
+/// order, each part converted to double (gram()'s reduction).
 inline void gram_accumulate(MatrixView Y, double* acc, int n_threads) {
     const index_t k = Y.cols;
     const index_t n_chunks = gram_chunks(Y.rows);
