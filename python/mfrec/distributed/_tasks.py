@@ -17,6 +17,9 @@ from .._engine import Csr
 
 # -- a fit's tasks (the ALS workspace's factor blocks, Gramian, solves and sums) -----------
 def _with_values(shard: Csr, fn) -> Csr:
+    """The shard with ``fn`` of its ratings as values, its arrays aligned once for the
+    kernels (a shard that came from another process may sit at any byte offset)."""
+    shard = _aligned(shard)
     if fn is None:
         return shard
     return Csr(shard.indptr, shard.indices, np.ascontiguousarray(fn(shard.values), np.float32))
@@ -144,13 +147,15 @@ def _take(block, rows):
 
 
 def _concat(parts, j, like):
-    """Element ``j`` of the parts, concatenated (none: no rows, shaped as ``like``)."""
+    """Element ``j`` of the parts, concatenated (none: no rows, shaped as ``like``), aligned:
+    a concatenation is a new array, so parts received at odd offsets are not copied twice."""
     if not parts:
         return np.empty((0, *like.shape[1:]), dtype=like.dtype)
-    return parts[0][j] if len(parts) == 1 else np.concatenate([p[j] for p in parts])
+    if len(parts) == 1:
+        return _aligned(parts[0][j])
+    return np.concatenate([p[j] for p in parts])
 
 
-@_kernel_task
 def _solve_block(shard: Csr, remap, block, params: dict, parts: bool, loss: bool, n_gram: int,
                  *args):
     """One block's rows solved against the other side's rows it needs. ``args``: FᵀF of the
@@ -160,10 +165,13 @@ def _solve_block(shard: Csr, remap, block, params: dict, parts: bool, loss: bool
     then what this block needs of each other block (``_needed``: the block, or its
     ``_take``), in order. Returns the new block (``_block``; with its Gramian parts when the
     next half-sweep needs them)."""
+    # aligned for the kernel: the shard (aligned once by _with_values), fresh copies of the
+    # block, the other side's rows concatenated (received arrays are not copied twice)
+    shard, remap = _aligned(shard), _aligned(remap)
     X = block[0].copy()
     xb = block[1].copy()
     grams = args[:n_gram]
-    gram = grams[0] if n_gram == 1 and getattr(grams[0], "ndim", 0) == 2 else \
+    gram = _aligned(grams[0]) if n_gram == 1 and getattr(grams[0], "ndim", 0) == 2 else \
         _gram(grams) if n_gram else None
     others = args[n_gram:]
     Y = _concat(others, 0, X)
