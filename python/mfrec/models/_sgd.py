@@ -24,9 +24,30 @@ if TYPE_CHECKING:
     from .._engine import LocalEngine
     from ..interactions import Interactions
 
-__all__ = ["BlockGrid", "adagrad_sums", "aligned_empty", "auto_blocks", "block_grid",
-           "epoch_steps", "grid_bins", "kernel_steps", "normal_rows", "padded_k",
-           "sgd_schedules"]
+__all__ = ["COUNTS_ADVICE", "BlockGrid", "adagrad_sums", "aligned_empty", "auto_blocks",
+           "block_grid", "diverged_error", "epoch_steps", "grid_bins", "kernel_steps",
+           "normal_rows", "padded_k", "sgd_schedules"]
+
+#: What a rating model's divergence on count-like values advises instead.
+COUNTS_ADVICE = ("Use an implicit-feedback model (ImplicitALS; `--model implicit-als` on the "
+                 "command line), or rescale the values (e.g. np.log1p) for a rating model")
+
+
+def diverged_error(epoch: int, sse: float, scale: tuple[float, float], rates: str,
+                   counts_advice: str = COUNTS_ADVICE) -> FloatingPointError:
+    """The error an SGD trainer raises when epoch ``epoch`` (0-based) ends with a non-finite
+    loss: values spanning more than 100 (``scale``) look like counts, for which no step size
+    will do (``counts_advice``); otherwise the step sizes (``rates``, e.g.
+    ``"lr=0.1 (lr_bias=0.1)"``) are too large."""
+    lo, hi = scale
+    if hi - lo > 100:  # play counts or clicks, not ratings: no step size will do
+        return FloatingPointError(
+            f"SGD diverged in epoch {epoch + 1} (training loss is {sse}): the values range "
+            f"from {lo:g} to {hi:g}, which looks like counts (plays, clicks), not ratings. "
+            + counts_advice)
+    return FloatingPointError(
+        f"SGD diverged in epoch {epoch + 1} (training loss is {sse}): the learning rate "
+        f"{rates} is too large for this data; lower it (e.g. by 10x)")
 
 
 def aligned_empty(shape: tuple[int, int], align: int = 64) -> np.ndarray:

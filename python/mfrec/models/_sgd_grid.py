@@ -16,7 +16,15 @@ import numpy as np
 from .. import _core
 from .._cores import work_ns
 from .._validation import check_random_state
-from ._sgd import adagrad_sums, block_grid, epoch_steps, grid_bins, padded_k, sgd_schedules
+from ._sgd import (
+    adagrad_sums,
+    block_grid,
+    diverged_error,
+    epoch_steps,
+    grid_bins,
+    padded_k,
+    sgd_schedules,
+)
 
 if TYPE_CHECKING:
     from collections.abc import Callable
@@ -112,16 +120,9 @@ class BlockGridTrainer(EpochsTrainer):
                            params=self.params, n_threads=self.n_threads)
 
     def _diverged(self, epoch: int, sse: float) -> FloatingPointError:
-        lo, hi = self.scale
-        if hi - lo > 100:  # play counts or clicks, not ratings: no step size will do
-            return FloatingPointError(
-                f"SGD diverged in epoch {epoch + 1} (training loss is {sse}): the values range "
-                f"from {lo:g} to {hi:g}, which looks like counts (plays, clicks), not ratings. "
-                + self.counts_advice)
-        return FloatingPointError(
-            f"SGD diverged in epoch {epoch + 1} (training loss is {sse}): "
-            f"the learning rate lr={self.p['lr']} (lr_bias={self.p['lr_bias']}) is too large "
-            "for this data; lower it (e.g. by 10x)")
+        return diverged_error(epoch, sse, self.scale,
+                              f"lr={self.p['lr']} (lr_bias={self.p['lr_bias']})",
+                              self.counts_advice)
 
     def state(self, final: bool) -> dict:
         """The rank-space training state in id order (new arrays either way)."""

@@ -10,7 +10,7 @@ from .. import _core
 from .._base import Recommender
 from .._traits import ModelTraits
 from .._validation import check_bool, check_shared_params
-from ._sgd import kernel_steps, normal_rows
+from ._sgd import COUNTS_ADVICE, kernel_steps, normal_rows
 from ._sgd_grid import BlockGridTrainer
 
 if TYPE_CHECKING:
@@ -195,8 +195,7 @@ class _SgdTrainer(BlockGridTrainer):
 
     kernel = staticmethod(_core.sgd_epochs)
     decays = True
-    counts_advice = ("Use an implicit-feedback model (ImplicitALS; `--model implicit-als` on the "
-                     "command line), or rescale the values (e.g. np.log1p) for a rating model")
+    counts_advice = COUNTS_ADVICE
 
     def _initial_factors(self, rng: np.random.Generator, data: Interactions, k_pad: int,
                          engine: LocalEngine) -> tuple[np.ndarray, np.ndarray]:

@@ -21,7 +21,14 @@ from .._validation import (
     check_sparse,
 )
 from ..interactions import Interactions
-from ._sgd import adagrad_sums, epoch_steps, kernel_steps, normal_rows, padded_k
+from ._sgd import (
+    adagrad_sums,
+    diverged_error,
+    epoch_steps,
+    kernel_steps,
+    normal_rows,
+    padded_k,
+)
 
 if TYPE_CHECKING:
     from .._engine import LocalEngine
@@ -395,18 +402,9 @@ class _SvdppTrainer:
                                   n_threads=self.n_threads)
 
     def _diverged(self, epoch: int, sse: float) -> FloatingPointError:
-        lo, hi = self.scale
-        if hi - lo > 100:  # play counts or clicks, not ratings: no step size will do
-            return FloatingPointError(
-                f"SGD diverged in epoch {epoch + 1} (training loss is {sse}): the values range "
-                f"from {lo:g} to {hi:g}, which looks like counts (plays, clicks), not ratings. "
-                "Use an implicit-feedback model (ImplicitALS; `--model implicit-als` on the "
-                "command line), or rescale the values (e.g. np.log1p) for a rating model")
-        return FloatingPointError(
-            f"SGD diverged in epoch {epoch + 1} (training loss is {sse}): the learning rate "
-            f"lr={self.p['lr']} (lr_bias={self.p['lr_bias']}, "
-            f"lr_implicit={self.p['lr_implicit']}) is too large for this data; lower it "
-            "(e.g. by 10x)")
+        return diverged_error(epoch, sse, self.scale,
+                              f"lr={self.p['lr']} (lr_bias={self.p['lr_bias']}, "
+                              f"lr_implicit={self.p['lr_implicit']})")
 
     def run_all(self) -> list[tuple[float, float]]:
         # Nothing watches the epochs: all of them in one call (one parallel region), with the
