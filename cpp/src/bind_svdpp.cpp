@@ -4,6 +4,7 @@
 
 #include "bind_util.hpp"
 #include "mfrec/svdpp.hpp"
+#include "mfrec/svdpp_grid.hpp"
 
 namespace mfrec::bind {
 
@@ -126,6 +127,88 @@ void register_svdpp(py::module_& m) {
         "in the order svdpp_user_order(active, seed, first_epoch + t); stops after an epoch "
         "whose loss is not finite. Returns (sum of squared errors per epoch, seconds since "
         "the start after each epoch), one entry per epoch run.");
+
+    m.def(
+        "svdpp_grid_epochs",
+        [](const carray<std::int32_t>& user, const carray<std::int32_t>& item,
+           const carray<float>& rating, const carray<std::int64_t>& block_ptr,
+           const carray<std::int32_t>& schedules, const carray<float>& steps, carray<float>& P,
+           carray<float>& Q, carray<float>& Y, carray<float>& Z, carray<float>& A,
+           carray<float>& bu, carray<float>& bi, carray<float>& Gu, carray<float>& Gi,
+           carray<float>& D, const carray<float>& sn, const carray<float>& damp,
+           const SvdppParams& params, int n_threads) {
+            if (n_threads < 1) throw py::value_error("n_threads must be >= 1");
+            SvdppGridState st;
+            st.P = matrix(P, "P"), st.Q = matrix(Q, "Q"), st.Y = matrix(Y, "Y");
+            st.Z = matrix(Z, "Z"), st.A = matrix(A, "A");
+            const index_t n_users = st.P.rows, n_items = st.Q.rows, W = st.P.cols;
+            check_shape(Q, "Q", {n_items, W});
+            check_shape(Y, "Y", {n_items, W});
+            check_shape(Z, "Z", {n_users, W});
+            check_shape(A, "A", {n_users, W});
+            if (params.n_factors < 0 || params.n_factors > W)
+                throw py::value_error("n_factors must be in [0, P.shape[1]]");
+            if (block_ptr.ndim() != 1) throw py::value_error("block_ptr must be 1-D");
+            index_t B = 0;
+            while ((B + 1) * (B + 1) + 1 <= block_ptr.shape(0)) ++B;
+            if (B * B + 1 != block_ptr.shape(0))
+                throw py::value_error("block_ptr must have B*B + 1 entries, got " +
+                                      shape_str(block_ptr));
+            const index_t nnz = block_ptr.data()[B * B];
+            check_shape(user, "user", {nnz});
+            check_shape(item, "item", {nnz});
+            check_shape(rating, "rating", {nnz});
+            for (index_t e = 0; e < nnz; ++e)  // the grid indexes rows with them
+                if (user.data()[e] < 0 || user.data()[e] >= n_users || item.data()[e] < 0 ||
+                    item.data()[e] >= n_items)
+                    throw py::value_error("grid entry out of range at " + std::to_string(e));
+            check_shape(schedules, "schedules", {-1, B, B});
+            const index_t n_epochs = schedules.shape(0);
+            for (index_t j = 0; j < schedules.size(); ++j)
+                if (schedules.data()[j] < 0 || schedules.data()[j] >= B * B)
+                    throw py::value_error("schedules: block id out of range");
+            check_shape(steps, "steps", {n_epochs, 5});
+            check_shape(bu, "bu", {n_users});
+            check_shape(bi, "bi", {n_items});
+            check_shape(Gu, "Gu", {params.adagrad ? n_users : -1});
+            check_shape(Gi, "Gi", {params.adagrad ? n_items : -1});
+            check_shape(D, "D", {n_users});
+            check_shape(sn, "sn", {n_users});
+            check_shape(damp, "damp", {n_items});
+            st.blocks = SgdBlocks{user.data(), item.data(), rating.data(), block_ptr.data(), B,
+                                  n_users, n_items};
+            st.bu = out_ptr(bu, "bu"), st.bi = out_ptr(bi, "bi");
+            st.Gu = params.adagrad ? out_ptr(Gu, "Gu") : nullptr;
+            st.Gi = params.adagrad ? out_ptr(Gi, "Gi") : nullptr;
+            st.D = out_ptr(D, "D"), st.sn = sn.data(), st.damp = damp.data();
+            st.params = params;
+            std::vector<double> block_sse(static_cast<size_t>(B * B));
+            carray<double> sse(n_epochs), seconds(n_epochs);
+            double* psse = sse.mutable_data();
+            double* psec = seconds.mutable_data();
+            index_t done = 0;
+            {
+                py::gil_scoped_release release;  // raw pointers only below
+                done = svdpp_grid_epochs(st, schedules.data(), n_epochs, steps.data(),
+                                         block_sse.data(), psse, psec, n_threads);
+            }
+            sse.resize({done});
+            seconds.resize({done});
+            return py::make_tuple(sse, seconds);
+        },
+        py::arg("user").noconvert(), py::arg("item").noconvert(), py::arg("rating").noconvert(),
+        py::arg("block_ptr").noconvert(), py::arg("schedules").noconvert(),
+        py::arg("steps").noconvert(), py::arg("P").noconvert(), py::arg("Q").noconvert(),
+        py::arg("Y").noconvert(), py::arg("Z").noconvert(), py::arg("A").noconvert(),
+        py::arg("bu").noconvert(), py::arg("bi").noconvert(), py::arg("Gu").noconvert(),
+        py::arg("Gi").noconvert(), py::arg("D").noconvert(), py::arg("sn").noconvert(), py::arg("damp").noconvert(),
+        py::kw_only(), py::arg("params"), py::arg("n_threads"),
+        "SVD++ SGD epochs on the block grid (svdpp_grid.hpp), in rank space: one per schedule "
+        "(B x B) and row of steps (a_bu, a_bi, a_p, a_q, a_y); Z holds z_u (in: the first "
+        "epoch's; out: the next one's), A and D are scratch, damp the y steps' damping per "
+        "item. Stops after an epoch whose loss "
+        "is not finite. Returns (sum of squared errors per epoch, seconds since the start "
+        "after each epoch), one entry per epoch run.");
 
     m.def(
         "svdpp_user_terms",

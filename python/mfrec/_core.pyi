@@ -50,6 +50,7 @@ __all__: list[str] = [
     "sgd_row_floats",
     "stacked_moments",
     "svdpp_epochs",
+    "svdpp_grid_epochs",
     "svdpp_user_order",
     "svdpp_user_terms",
     "topk",
@@ -762,6 +763,37 @@ def svdpp_epochs(
     order svdpp_user_order(active, seed, first_epoch + t); stops after an epoch whose loss is
     not finite. Returns (sum of squared errors per epoch, seconds since the start after each
     epoch), one entry per epoch run.
+    """
+
+def svdpp_grid_epochs(
+    user: NDArray[np.int32],
+    item: NDArray[np.int32],
+    rating: NDArray[np.float32],
+    block_ptr: NDArray[np.int64],
+    schedules: NDArray[np.int32],
+    steps: NDArray[np.float32],
+    P: NDArray[np.float32],
+    Q: NDArray[np.float32],
+    Y: NDArray[np.float32],
+    Z: NDArray[np.float32],
+    A: NDArray[np.float32],
+    bu: NDArray[np.float32],
+    bi: NDArray[np.float32],
+    Gu: NDArray[np.float32],
+    Gi: NDArray[np.float32],
+    D: NDArray[np.float32],
+    sn: NDArray[np.float32],
+    damp: NDArray[np.float32],
+    *,
+    params: SvdppParams,
+    n_threads: int,
+) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
+    """
+    SVD++ SGD epochs on the block grid (svdpp_grid.hpp), in rank space: one per schedule (B x B)
+    and row of steps (a_bu, a_bi, a_p, a_q, a_y); Z holds z_u (in: the first epoch's; out: the
+    next one's), A and D are scratch, damp the y steps' damping per item. Stops after an epoch
+    whose loss is not finite. Returns (sum of squared errors per epoch, seconds since the start
+    after each epoch), one entry per epoch run.
     """
 
 def svdpp_user_order(

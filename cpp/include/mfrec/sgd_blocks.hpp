@@ -11,16 +11,19 @@
 // threads.
 //
 // The scheduler (block_epochs) is a template over the model's update rule (see `Rule` below),
-// so a new model supplies only what it does with the ratings of one block. Models whose
-// updates reach rows outside the two of a rating (SVD++'s y_j over all of a user's items,
-// BPR's sampled negatives) cannot use the grid: they visit users in a seeded random order
-// over the same primitives instead (docs/architecture.md, "SGD").
+// so a new model supplies only what it does with the ratings of one block; a rule may walk
+// the grid more than once per epoch (SVD++'s, svdpp_grid.hpp: an SGD pass, then a pass that
+// applies its users' y steps). Models whose updates reach rows outside the two of a rating at
+// every step (BPR's sampled negatives; SVD++'s per-user walk, svdpp.hpp) visit users in a
+// seeded random order over the same primitives instead (docs/architecture.md, "SGD").
 #pragma once
 
 #include <algorithm>
 #include <chrono>
 #include <cmath>
 #include <cstdint>
+#include <type_traits>
+#include <utility>
 #include <vector>
 
 #include "mfrec/common.hpp"
@@ -180,6 +183,20 @@ inline void sgd_build_blocks(const CsrView& X, const std::int32_t* user_rank,
     errors.rethrow();
 }
 
+namespace detail {
+/// Passes over the grid per epoch of a rule: its `passes()` if it has one, else 1.
+template <class Rule, class = void>
+struct RulePasses {
+    static int get(const Rule&) { return 1; }
+    static void begin(Rule&, int) {}
+};
+template <class Rule>
+struct RulePasses<Rule, std::void_t<decltype(std::declval<const Rule&>().passes())>> {
+    static int get(const Rule& r) { return r.passes(); }
+    static void begin(Rule& r, int pass) { r.begin_pass(pass); }
+};
+}  // namespace detail
+
 /// Epochs over the block grid, in one parallel region; stops after the first epoch whose
 /// loss is not finite (diverged).
 ///
@@ -189,6 +206,12 @@ inline void sgd_build_blocks(const CsrView& X, const std::int32_t* user_rank,
 ///   double block(index_t b);      // updates the ratings of block b; returns their Σ e²
 ///                                 // (may throw: training stops after the epoch, and the
 ///                                 // exception is rethrown after the parallel region)
+/// and, for a rule that walks the grid more than once per epoch (SVD++'s, svdpp_grid.hpp):
+///   int passes() const;           // passes per epoch, each over every block in the epoch's
+///                                 // schedule, one after the other
+///   void begin_pass(int pass);    // every thread, before pass 1, 2, ... (after begin_epoch
+///                                 // for pass 0; may use `omp for`; must not throw)
+/// The Σ e² of an epoch is the sum of every pass's returns.
 ///
 /// @param schedules  n_epochs × B × B block ids: round r of epoch t visits
 ///                   schedules[(t*B + r)*B .. (t*B + r)*B + B); the blocks of a round must
@@ -220,10 +243,14 @@ inline index_t block_epochs(const SgdBlocks& blocks, const std::int32_t* schedul
 #pragma omp parallel num_threads(n_threads)
     {
         Rule r = rule;
+        const int n_passes = detail::RulePasses<Rule>::get(r);
         for (index_t t = 0; t < n_epochs; ++t) {
             r.begin_epoch(t);
-            for (index_t rd = 0; rd < B; ++rd) {
-                const std::int32_t* round = by_size.data() + (t * B + rd) * B;
+            for (index_t rd = 0; rd < B * n_passes; ++rd) {
+                const bool later = rd >= B;  // a pass after the first: add to its Σ e²
+                if (later && rd % B == 0)    // the previous pass is done (each round ends
+                    detail::RulePasses<Rule>::begin(r, static_cast<int>(rd / B));  // in a barrier)
+                const std::int32_t* round = by_size.data() + (t * B + rd % B) * B;
                 if (B == num_threads()) {
                     // One block per thread and round: thread t always takes the block of bin
                     // t of the larger factor matrix, whose slice then stays in its core's
@@ -234,7 +261,7 @@ inline index_t block_epochs(const SgdBlocks& blocks, const std::int32_t* schedul
                         const index_t b = round[j];
                         if ((own_items ? b % B : b / B) != me) continue;
                         try {
-                            block_sse[b] = r.block(b);
+                            block_sse[b] = (later ? block_sse[b] : 0.0) + r.block(b);
                         } catch (...) {
                             errors.capture();
                         }
@@ -245,7 +272,7 @@ inline index_t block_epochs(const SgdBlocks& blocks, const std::int32_t* schedul
                     for (index_t j = 0; j < B; ++j) {
                         const index_t b = round[j];
                         try {
-                            block_sse[b] = r.block(b);
+                            block_sse[b] = (later ? block_sse[b] : 0.0) + r.block(b);
                         } catch (...) {
                             errors.capture();
                         }

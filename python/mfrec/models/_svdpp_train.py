@@ -1,0 +1,213 @@
+"""SVD++'s trainers: the per-user walk (``svdpp.hpp``) and the block grid
+(``svdpp_grid.hpp``), each one fit's data, factors and steps."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import numpy as np
+import scipy.sparse as sp
+
+from .. import _core
+from .._cores import work_ns
+from .._validation import UnknownIdError, check_random_state, check_sparse
+from ..interactions import Interactions
+from ._sgd import (
+    adagrad_sums,
+    aligned_empty,
+    block_grid,
+    diverged_error,
+    epoch_steps,
+    normal_rows,
+    padded_k,
+    sgd_schedules,
+)
+
+if TYPE_CHECKING:
+    from .._engine import LocalEngine
+    from .svdpp import SVDpp
+
+__all__ = ["GRID_Y_DAMPING", "SvdppGridTrainer", "SvdppTrainer"]
+
+# algorithm="grid": item j's batched y step is scaled by 1 / (1 + U_j / GRID_Y_DAMPING), U_j
+# its number of users (svdpp_grid.hpp). Undamped, the step overshoots on items with many
+# users; 3, 10 and 30 gave the same RMSE within 0.001 on ML-100K, latest-small and the 10M
+# synthetic set, 10 the best or tied on ML-100K and 10M (benchmarks/results/svdpp_10m_bound.md).
+GRID_Y_DAMPING = 10.0
+
+
+def _implicit_pairs(data: Interactions, implicit_items) -> tuple[np.ndarray, np.ndarray]:
+    """(users, items) inner ids of the extra implicit pairs, checked against ``data``."""
+    if sp.issparse(implicit_items):
+        check_sparse(implicit_items, "implicit_items")
+        if implicit_items.shape != data.shape:
+            raise ValueError(f"implicit_items must have the training data's shape "
+                             f"{data.shape} (inner ids), got {implicit_items.shape}")
+        coo = sp.coo_matrix(implicit_items)
+        check_sparse(coo, "implicit_items")
+        return coo.row.astype(np.int64), coo.col.astype(np.int64)
+    if isinstance(implicit_items, Interactions):
+        inter = implicit_items
+    elif type(implicit_items).__name__ == "DataFrame" and hasattr(implicit_items, "columns"):
+        inter = Interactions.from_pandas(implicit_items, duplicates="last")
+    else:
+        raise TypeError("implicit_items must be an mfrec.Interactions, a scipy sparse matrix "
+                        f"of shape {data.shape} or a pandas DataFrame, got "
+                        f"{type(implicit_items).__name__}")
+    try:
+        users = data.user_map.to_inner(inter.users, missing="raise")
+        items = data.item_map.to_inner(inter.items, missing="raise")
+    except UnknownIdError as exc:
+        raise UnknownIdError(f"implicit_items: {exc} (the training data does not have it)") \
+            from None
+    return users, items
+
+
+class SvdppTrainer:
+    """One SVD++ fit: N(u), the factors (rows padded and aligned), the epochs' steps."""
+
+    def __init__(self, model: SVDpp, data: Interactions, p: dict, engine: LocalEngine,
+                 implicit_items) -> None:
+        rng = check_random_state(model.random_state)
+        n_users, n_items, k = data.n_users, data.n_items, p["k"]
+        self.k, self.nnz, self.n_epochs, self.p = k, data.nnz, p["n_epochs"], p
+        self.scale = (float(data.ratings.min()), float(data.ratings.max()))
+        self.R = (data.indptr, data.item_index, data.ratings)
+        if implicit_items is None:  # N(u) = R(u)
+            self.N = (data.indptr, data.item_index)
+        else:
+            u, i = _implicit_pairs(data, implicit_items)
+            rows = np.concatenate([data.user_index.astype(np.int64), u])
+            cols = np.concatenate([data.item_index.astype(np.int64), i])
+            M = sp.csr_matrix((np.ones(len(rows), dtype=np.float32), (rows, cols)),
+                              shape=data.shape)
+            M.sum_duplicates()
+            M.sort_indices()
+            self.N = (M.indptr.astype(np.int64), M.indices.astype(np.int32))
+        counts = np.diff(data.indptr)
+        self.active = np.flatnonzero(counts > 0).astype(np.int32)
+        # Rows padded and aligned as the FunkSVD kernels want them.
+        k_pad = padded_k(k)
+        seeds = rng.integers(0, 2**63, size=4)
+        init = {"mean": p["init_mean"], "std": p["init_std"], "engine": engine}
+        self.P = normal_rows(n_users, k, k_pad, seed=seeds[0], **init)
+        self.Q = normal_rows(n_items, k, k_pad, seed=seeds[1], **init)
+        self.Y = normal_rows(n_items, k, k_pad, seed=seeds[2], **init)
+        self.order_seed = int(seeds[3])
+        self.bu = np.zeros(n_users, dtype=np.float32)
+        self.bi = np.zeros(n_items, dtype=np.float32)
+        self.Gu, self.Gi = adagrad_sums(n_users, n_items, p["adagrad"])
+        # per epoch: a_bu, a_bi, a_p, a_q, a_y
+        self.steps = epoch_steps([p["lr_bu"], p["lr_bi"], p["lr_pu"], p["lr_qi"], p["lr_yj"]],
+                                 self.n_epochs, p["lr_decay"])
+        self.params = _core.SvdppParams(
+            mu=p["global_mean"], reg_bu=p["reg_bu"], reg_bi=p["reg_bi"],
+            reg_p=p["reg_user"], reg_q=p["reg_item"], reg_y=p["reg_implicit"],
+            adagrad=p["adagrad"], n_factors=k)
+        # an epoch's work, in FunkSVD's units (a rating's step over one padded row): a
+        # rating here passes over p, q, z and acc (about two FunkSVD steps), an item of N(u)
+        # over y_j twice (about one)
+        self.n_threads = engine.threads(work_ns("sgd", (2 * data.nnz + len(self.N[1])) * k_pad))
+        self.terms_threads = engine.threads(work_ns("pair", len(self.N[1]) * (k + 4)))
+        self.has_implicit = np.zeros(n_items, dtype=bool)
+        self.has_implicit[self.N[1][np.repeat(counts > 0, np.diff(self.N[0]))]] = True
+        self.cold_users = counts == 0
+
+    def _epochs(self, first: int, n: int) -> tuple[np.ndarray, np.ndarray]:
+        return _core.svdpp_epochs(*self.R, *self.N, self.active,
+                                  self.steps[first:first + n], self.P, self.Q, self.Y,
+                                  self.bu, self.bi, self.Gu, self.Gi, params=self.params,
+                                  first_epoch=first, seed=self.order_seed,
+                                  n_threads=self.n_threads)
+
+    def _diverged(self, epoch: int, sse: float) -> FloatingPointError:
+        return diverged_error(epoch, sse, self.scale,
+                              f"lr={self.p['lr']} (lr_bias={self.p['lr_bias']}, "
+                              f"lr_implicit={self.p['lr_implicit']})")
+
+    def run_all(self) -> list[tuple[float, float]]:
+        # Nothing watches the epochs: all of them in one call (one parallel region), with the
+        # same steps and visiting orders as epoch() one by one, so the same result.
+        sse, seconds = self._epochs(0, self.n_epochs)
+        if len(sse) and not np.isfinite(sse[-1]):
+            raise self._diverged(len(sse) - 1, sse[-1])
+        return [(float(s) / self.nnz, float(t)) for s, t in zip(sse, seconds)]
+
+    def epoch(self, t: int) -> float:
+        sse = float(self._epochs(t, 1)[0][0])
+        if not np.isfinite(sse):
+            raise self._diverged(t, sse)
+        return sse / self.nnz
+
+    def state(self, final: bool) -> dict:
+        """The fitted arrays (new arrays either way)."""
+        return _state(self, self.P, self.Q, self.Y, self.bu, self.bi)
+
+
+class SvdppGridTrainer(SvdppTrainer):
+    """One SVD++ fit on the block grid (``svdpp_grid.hpp``): the per-user trainer's initial
+    factors, steps and parameters, then the grid of the ratings (N(u) = R(u)), the
+    epochs' schedules and every row in rank space, with z_u, the pending y steps a_u and
+    decays D_u besides."""
+
+    def __init__(self, model: SVDpp, data: Interactions, p: dict, engine: LocalEngine,
+                 n_bins: int) -> None:
+        super().__init__(model, data, p, engine, None)
+        rng = check_random_state(model.random_state)
+        rng.integers(0, 2**63, size=4)  # the per-user trainer's draws, then the grid's
+        self.grid = block_grid(data, data.ratings, n_bins, rng,
+                               engine.threads(work_ns("sort", data.nnz)))
+        self.schedules = sgd_schedules(rng, n_bins, self.n_epochs)
+        ur, ir = self.grid.user_rank, self.grid.item_rank
+        k_pad = self.P.shape[1]
+        # z_u of the initial y_j, then every row moved to its rank
+        Z = aligned_empty(self.P.shape)
+        _core.svdpp_user_terms(*self.N, self.Y, Z, n_threads=self.terms_threads)
+        self.P, self.Q, self.Y, self.Z = (_ranked(M, r) for M, r in
+                                          ((self.P, ur), (self.Q, ir), (self.Y, ir), (Z, ur)))
+        self.A = aligned_empty((len(ur), k_pad))
+        self.A[:] = 0.0
+        self.D = np.ones(len(ur), dtype=np.float32)
+        counts = np.diff(data.indptr)
+        sn = np.zeros(len(ur), dtype=np.float32)
+        sn[ur] = np.where(counts > 0, 1.0 / np.sqrt(np.maximum(counts, 1)), 0.0)
+        self.sn = sn
+        users_per_item = np.bincount(self.grid.item, minlength=len(ir))
+        self.damp = (1.0 / (1.0 + users_per_item / GRID_Y_DAMPING)).astype(np.float32)
+        # an epoch's work in FunkSVD's units: two passes, the first about two steps a rating
+        self.n_threads = engine.threads(work_ns("sgd", 3 * data.nnz * k_pad))
+
+    def _epochs(self, first: int, n: int) -> tuple[np.ndarray, np.ndarray]:
+        return _core.svdpp_grid_epochs(
+            *self.grid.arrays, self.schedules[first:first + n], self.steps[first:first + n],
+            self.P, self.Q, self.Y, self.Z, self.A, self.bu, self.bi, self.Gu, self.Gi,
+            self.D, self.sn, self.damp, params=self.params, n_threads=self.n_threads)
+
+    def state(self, final: bool) -> dict:
+        """The fitted arrays in id order (gathered: new arrays)."""
+        ur, ir, k = self.grid.user_rank, self.grid.item_rank, self.k
+        return _state(self, self.P[:, :k][ur], self.Q[:, :k][ir], self.Y[:, :k][ir],
+                      self.bu[ur], self.bi[ir], fresh=True)
+
+
+def _ranked(M: np.ndarray, rank: np.ndarray) -> np.ndarray:
+    """``M`` with row r moved to row ``rank[r]``, 64-byte aligned."""
+    out = aligned_empty(M.shape)
+    out[rank] = M
+    return out
+
+
+def _state(t: SvdppTrainer, P: np.ndarray, Q: np.ndarray, Y: np.ndarray, bu: np.ndarray,
+           bi: np.ndarray, fresh: bool = False) -> dict:
+    """The fitted arrays from the trainer's factors in id order (new arrays: copies of
+    ``P`` ... ``bi`` unless they are ``fresh`` ones of k columns already)."""
+    k = t.k
+    if not fresh:
+        P, Q, Y = (np.array(M[:, :k]) for M in (P, Q, Y))
+        bu, bi = np.array(bu), np.array(bi)
+    Y[~t.has_implicit] = 0.0  # in no user's N(u): never trained, never used
+    Z = np.empty((len(bu), k), dtype=np.float32)
+    _core.svdpp_user_terms(*t.N, Y, Z, n_threads=t.terms_threads)
+    Z[t.cold_users] = 0.0
+    return {"user_factors_": P, "item_factors_": Q, "implicit_factors_": Y,
+            "user_implicit_": Z, "user_bias_": bu, "item_bias_": bi}
