@@ -13,8 +13,8 @@ from .._persist import ModelFileError
 from .._scoring import DotScorer
 from .._traits import ModelTraits
 from .._validation import check_choice, check_float, check_shared_params
-from ._sgd import grid_bins, kernel_steps, padded_k
-from ._svdpp_train import SvdppGridTrainer, SvdppTrainer
+from ._sgd import kernel_steps, padded_k
+from ._svdpp_train import SvdppGridTrainer, SvdppTrainer, grid_bins_svdpp
 
 if TYPE_CHECKING:
     from .._engine import LocalEngine
@@ -55,9 +55,10 @@ class SVDpp(Recommender):
     users U_j (× 1 / (1 + U_j / 10): undamped, the step that every user of an item computes
     from the same old y_j overshoots). Threads then share no row and the rows of a block stay
     in cache; N(u) is the rated items (no ``implicit_items``). On the data measured it is as
-    accurate as the per-user walk (RMSE at the defaults, 2 threads: ML-100K 0.8979 vs 0.8980,
-    latest-small 0.8379 vs 0.8393, the 10M synthetic set 0.6450 vs 0.6454) and 1.4× faster
-    per epoch on 10M (1.2× per 20-epoch fit; ``benchmarks/results/svdpp_10m_bound.md``).
+    accurate as the per-user walk (RMSE at the defaults, 2 threads, mean of 3 seeds: ML-100K
+    0.8979 vs 0.8980, latest-small 0.8379 vs 0.8392; 10M synthetic 0.6451 vs 0.6455) and
+    faster on large data: 1.3× per 20-epoch fit on 10M at 2 threads, 1.2× at one
+    (``benchmarks/svdpp_grid.py``, ``benchmarks/results/svdpp_grid.md``).
 
     Reproducibility: with ``n_threads=1`` and an integer ``random_state``, a fit is
     bit-for-bit reproducible (on one machine and ISA level), whether the epochs run in one
@@ -101,8 +102,8 @@ class SVDpp(Recommender):
         (above; Surprise's per-rating steps). ``"grid"``: FunkSVD's block grid with the y
         steps applied once per epoch, damped (above); not with ``implicit_items``.
     n_blocks : int, optional
-        ``algorithm="grid"`` only: bins per side of the grid (as FunkSVD's); None: chosen
-        from the data's size and the thread count.
+        ``algorithm="grid"`` only: bins per side of the grid (as FunkSVD's); None: FunkSVD's
+        choice from the data's size and the thread count, but at most two per thread.
     n_threads : int, optional
         None or -1: all cores; -2: all but one; positive: exactly that many.
     random_state : int, numpy Generator, SeedSequence or None
@@ -269,7 +270,8 @@ class SVDpp(Recommender):
             raise ValueError("implicit_items needs algorithm='per_user': the grid's N(u) is "
                              "the items each user rated")
         return SvdppGridTrainer(self, data, params, engine,
-                                grid_bins(self, data, padded_k(params["k"]), engine.n_threads))
+                                grid_bins_svdpp(self, data, padded_k(params["k"]),
+                                                engine.n_threads))
 
     # -- scoring and cold start ---------------------------------------------------------------
     def _make_scorer(self, state: dict) -> DotScorer:
