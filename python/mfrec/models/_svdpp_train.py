@@ -33,7 +33,8 @@ __all__ = ["GRID_Y_DAMPING", "SvdppGridTrainer", "SvdppTrainer", "grid_bins_svdp
 # algorithm="grid": item j's batched y step is scaled by 1 / (1 + U_j / GRID_Y_DAMPING), U_j
 # its number of users (svdpp_grid.hpp). Undamped, the step overshoots on items with many
 # users; 3, 10 and 30 gave the same RMSE within 0.001 on ML-100K, latest-small and the 10M
-# synthetic set, 10 the best or tied on ML-100K and 10M (benchmarks/results/svdpp_10m_bound.md).
+# synthetic set, 10 the best on ML-100K and within 0.0002 of the best on the other two
+# (benchmarks/results/svdpp_grid.md).
 GRID_Y_DAMPING = 10.0
 
 

@@ -1,4 +1,4 @@
-"""SVDpp: Koren's SVD++, trained by per-user parallel SGD."""
+"""SVDpp: Koren's SVD++, trained by per-user parallel SGD or on the block grid."""
 
 from __future__ import annotations
 
