@@ -109,41 +109,18 @@ void register_nmf(py::module_& m) {
            carray<float>& Q, carray<float>& bu, carray<float>& bi, carray<float>& Gu,
            carray<float>& Gi, const SgdParams& params, int n_threads) {
             if (n_threads < 1) throw py::value_error("n_threads must be >= 1");
-            if (block_ptr.ndim() != 1) throw py::value_error("block_ptr must be 1-D");
-            index_t B = 0;
-            while ((B + 1) * (B + 1) + 1 <= block_ptr.shape(0)) ++B;
-            if (B * B + 1 != block_ptr.shape(0))
-                throw py::value_error("block_ptr must have B*B + 1 entries, got " +
-                                      shape_str(block_ptr));
-            const std::int64_t* bp = block_ptr.data();
-            if (bp[0] != 0) throw py::value_error("block_ptr must start at 0");
-            for (index_t b = 0; b < B * B; ++b)
-                if (bp[b + 1] < bp[b]) throw py::value_error("block_ptr must be non-decreasing");
-            const index_t nnz = bp[B * B];
-            check_shape(user, "user", {nnz});
-            check_shape(item, "item", {nnz});
-            check_shape(rating, "rating", {nnz});
             MatrixView Pv = matrix(P, "P"), Qv = matrix(Q, "Q");
             if (Pv.cols != Qv.cols) throw py::value_error("P and Q must have the same n_factors");
-            for (index_t e = 0; e < nnz; ++e)
-                if (user.data()[e] < 0 || user.data()[e] >= Pv.rows || item.data()[e] < 0 ||
-                    item.data()[e] >= Qv.rows)
-                    throw py::value_error("user or item index out of range at entry " +
-                                          std::to_string(e));
+            const SgdBlocks blocks = checked_blocks(user, item, rating, block_ptr, Pv.rows, Qv.rows);
+            const index_t B = blocks.n_bins;
             check_shape(bu, "bu", {Pv.rows});
             check_shape(bi, "bi", {Qv.rows});
             check_shape(Gu, "Gu", {params.adagrad ? Pv.rows : -1});
             check_shape(Gi, "Gi", {params.adagrad ? Qv.rows : -1});
             if (params.n_factors < 0 || params.n_factors > Pv.cols)
                 throw py::value_error("n_factors must be in [0, P.shape[1]]");
-            check_shape(schedules, "schedules", {-1, B, B});
-            const index_t n_epochs = schedules.shape(0);
-            for (index_t j = 0; j < n_epochs * B * B; ++j)
-                if (schedules.data()[j] < 0 || schedules.data()[j] >= B * B)
-                    throw py::value_error("schedules: block id out of range");
+            const index_t n_epochs = checked_schedules(schedules, B);
             check_shape(steps, "steps", {n_epochs, 4});
-            const SgdBlocks blocks{user.data(), item.data(), rating.data(), bp, B, Pv.rows,
-                                   Qv.rows};
             float* pbu = out_ptr(bu, "bu");
             float* pbi = out_ptr(bi, "bi");
             float* pGu = out_ptr(Gu, "Gu");

@@ -23,16 +23,6 @@ struct SgdCall {
             carray<float>& Gi_, const SgdParams& params_, int n_threads_)
         : params(params_), n_threads(n_threads_) {
         if (n_threads < 1) throw py::value_error("n_threads must be >= 1");
-        if (block_ptr.ndim() != 1) throw py::value_error("block_ptr must be 1-D");
-        index_t B = 0;
-        while ((B + 1) * (B + 1) + 1 <= block_ptr.shape(0)) ++B;
-        if (B * B + 1 != block_ptr.shape(0))
-            throw py::value_error("block_ptr must have B*B + 1 entries, got " +
-                                  shape_str(block_ptr));
-        const index_t nnz = block_ptr.data()[B * B];
-        check_shape(user, "user", {nnz});
-        check_shape(item, "item", {nnz});
-        check_shape(rating, "rating", {nnz});
         P = matrix(P_, "P"), Q = matrix(Q_, "Q");
         if (P.cols != Q.cols) throw py::value_error("P and Q must have the same n_factors");
         check_shape(bu_, "bu", {P.rows});
@@ -41,8 +31,8 @@ struct SgdCall {
         check_shape(Gi_, "Gi", {params.adagrad ? Q.rows : -1});
         if (params.n_factors < 0 || params.n_factors > P.cols)
             throw py::value_error("n_factors must be in [0, P.shape[1]]");
-        blocks = SgdBlocks{user.data(), item.data(), rating.data(), block_ptr.data(), B,
-                           P.rows, Q.rows};
+        blocks = checked_blocks(user, item, rating, block_ptr, P.rows, Q.rows);
+        const index_t B = blocks.n_bins;
         bu = out_ptr(bu_, "bu"), bi = out_ptr(bi_, "bi");
         Gu = out_ptr(Gu_, "Gu"), Gi = out_ptr(Gi_, "Gi");
         block_sse.resize(static_cast<size_t>(B * B));
@@ -118,9 +108,7 @@ void register_sgd(py::module_& m) {
            carray<float>& P, carray<float>& Q, carray<float>& bu, carray<float>& bi,
            carray<float>& Gu, carray<float>& Gi, const SgdParams& params, int n_threads) {
             SgdCall c(user, item, rating, block_ptr, P, Q, bu, bi, Gu, Gi, params, n_threads);
-            const index_t B = c.blocks.n_bins;
-            check_shape(schedules, "schedules", {-1, B, B});
-            const index_t n_epochs = schedules.shape(0);
+            const index_t n_epochs = checked_schedules(schedules, c.blocks.n_bins);
             check_shape(steps, "steps", {n_epochs, 4});
             carray<double> sse(n_epochs), seconds(n_epochs);
             double* psse = sse.mutable_data();

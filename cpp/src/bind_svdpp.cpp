@@ -148,25 +148,9 @@ void register_svdpp(py::module_& m) {
             check_shape(A, "A", {n_users, W});
             if (params.n_factors < 0 || params.n_factors > W)
                 throw py::value_error("n_factors must be in [0, P.shape[1]]");
-            if (block_ptr.ndim() != 1) throw py::value_error("block_ptr must be 1-D");
-            index_t B = 0;
-            while ((B + 1) * (B + 1) + 1 <= block_ptr.shape(0)) ++B;
-            if (B * B + 1 != block_ptr.shape(0))
-                throw py::value_error("block_ptr must have B*B + 1 entries, got " +
-                                      shape_str(block_ptr));
-            const index_t nnz = block_ptr.data()[B * B];
-            check_shape(user, "user", {nnz});
-            check_shape(item, "item", {nnz});
-            check_shape(rating, "rating", {nnz});
-            for (index_t e = 0; e < nnz; ++e)  // the grid indexes rows with them
-                if (user.data()[e] < 0 || user.data()[e] >= n_users || item.data()[e] < 0 ||
-                    item.data()[e] >= n_items)
-                    throw py::value_error("grid entry out of range at " + std::to_string(e));
-            check_shape(schedules, "schedules", {-1, B, B});
-            const index_t n_epochs = schedules.shape(0);
-            for (index_t j = 0; j < schedules.size(); ++j)
-                if (schedules.data()[j] < 0 || schedules.data()[j] >= B * B)
-                    throw py::value_error("schedules: block id out of range");
+            st.blocks = checked_blocks(user, item, rating, block_ptr, n_users, n_items);
+            const index_t B = st.blocks.n_bins;
+            const index_t n_epochs = checked_schedules(schedules, B);
             check_shape(steps, "steps", {n_epochs, 5});
             check_shape(bu, "bu", {n_users});
             check_shape(bi, "bi", {n_items});
@@ -175,8 +159,6 @@ void register_svdpp(py::module_& m) {
             check_shape(D, "D", {n_users});
             check_shape(sn, "sn", {n_users});
             check_shape(damp, "damp", {n_items});
-            st.blocks = SgdBlocks{user.data(), item.data(), rating.data(), block_ptr.data(), B,
-                                  n_users, n_items};
             st.bu = out_ptr(bu, "bu"), st.bi = out_ptr(bi, "bi");
             st.Gu = params.adagrad ? out_ptr(Gu, "Gu") : nullptr;
             st.Gi = params.adagrad ? out_ptr(Gi, "Gi") : nullptr;

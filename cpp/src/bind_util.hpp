@@ -15,6 +15,7 @@
 #include <vector>
 
 #include "mfrec/common.hpp"
+#include "mfrec/sgd_blocks.hpp"
 
 namespace mfrec::bind {
 
@@ -81,6 +82,39 @@ inline void check_indices(const std::int32_t* idx, index_t n, index_t bound, con
             throw py::value_error(std::string(what) + " index out of range: " +
                                   std::to_string(idx[e]) + " (valid: 0.." +
                                   std::to_string(bound - 1) + ")");
+}
+
+/// The block grid's arrays (sgd_blocks.hpp) as a kernel view, checked against the factor
+/// matrices' rows: block_ptr of B*B + 1 nondecreasing offsets from 0, entries of its last
+/// offset's length, every user index in [0, n_users) and item index in [0, n_items).
+inline SgdBlocks checked_blocks(const carray<std::int32_t>& user, const carray<std::int32_t>& item,
+                                const carray<float>& rating,
+                                const carray<std::int64_t>& block_ptr, index_t n_users,
+                                index_t n_items) {
+    if (block_ptr.ndim() != 1) throw py::value_error("block_ptr must be 1-D");
+    index_t B = 0;
+    while ((B + 1) * (B + 1) + 1 <= block_ptr.shape(0)) ++B;
+    if (B * B + 1 != block_ptr.shape(0))
+        throw py::value_error("block_ptr must have B*B + 1 entries, got " + shape_str(block_ptr));
+    const std::int64_t* ptr = block_ptr.data();
+    if (ptr[0] != 0) throw py::value_error("block_ptr[0] must be 0");
+    for (index_t b = 0; b < B * B; ++b)
+        if (ptr[b + 1] < ptr[b]) throw py::value_error("block_ptr decreases");
+    const index_t nnz = ptr[B * B];
+    check_shape(user, "user", {nnz});
+    check_shape(item, "item", {nnz});
+    check_shape(rating, "rating", {nnz});
+    check_indices(user.data(), nnz, n_users, "user");
+    check_indices(item.data(), nnz, n_items, "item");
+    return SgdBlocks{user.data(), item.data(), rating.data(), ptr, B, n_users, n_items};
+}
+
+/// Epoch schedules of a B × B grid (n_epochs × B × B block ids, each in [0, B²)); returns
+/// n_epochs.
+inline index_t checked_schedules(const carray<std::int32_t>& schedules, index_t B) {
+    check_shape(schedules, "schedules", {-1, B, B});
+    check_indices(schedules.data(), schedules.size(), B * B, "schedules: block id");
+    return schedules.shape(0);
 }
 
 inline CsrView csr(const carray<std::int64_t>& indptr, const carray<std::int32_t>& indices,
