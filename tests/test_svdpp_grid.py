@@ -74,7 +74,8 @@ def test_grid_kernel_matches_numpy_reference(small, schedule, k, n_blocks):
                         algorithm="grid", n_blocks=n_blocks, n_threads=2,
                         random_state=seed).fit(small)
 
-    # Replay fit()'s draws: the per-user trainer's four, then the grid's ranks and schedules
+    # Replay fit()'s draws: the per-user trainer's four (its factors, rows in rank space),
+    # then the grid's ranks and schedules
     seeds = np.random.default_rng(seed).integers(0, 2**63, size=4)
     P, Q, Y = (_init(n, k, int(s), 0.1)
                for n, s in zip((small.n_users, small.n_items, small.n_items), seeds[:3]))
@@ -83,6 +84,7 @@ def test_grid_kernel_matches_numpy_reference(small, schedule, k, n_blocks):
     grid = block_grid(small, small.ratings, n_blocks, rng, 1)
     schedules = sgd_schedules(rng, n_blocks, n_epochs)
     u_id, i_id = np.argsort(grid.user_rank), np.argsort(grid.item_rank)
+    P, Q, Y = P[grid.user_rank], Q[grid.item_rank], Y[grid.item_rank]  # to id space
     counts = np.diff(small.indptr)
     sn = np.where(counts > 0, 1.0 / np.sqrt(np.maximum(counts, 1)), 0.0).astype(np.float32)
     damp = (1.0 / (1.0 + small.item_counts() / GRID_Y_DAMPING)).astype(np.float32)

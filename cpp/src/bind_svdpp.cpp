@@ -183,7 +183,8 @@ void register_svdpp(py::module_& m) {
         py::arg("steps").noconvert(), py::arg("P").noconvert(), py::arg("Q").noconvert(),
         py::arg("Y").noconvert(), py::arg("Z").noconvert(), py::arg("A").noconvert(),
         py::arg("bu").noconvert(), py::arg("bi").noconvert(), py::arg("Gu").noconvert(),
-        py::arg("Gi").noconvert(), py::arg("D").noconvert(), py::arg("sn").noconvert(), py::arg("damp").noconvert(),
+        py::arg("Gi").noconvert(), py::arg("D").noconvert(), py::arg("sn").noconvert(),
+        py::arg("damp").noconvert(),
         py::kw_only(), py::arg("params"), py::arg("n_threads"),
         "SVD++ SGD epochs on the block grid (svdpp_grid.hpp), in rank space: one per schedule "
         "(B x B) and row of steps (a_bu, a_bi, a_p, a_q, a_y); Z holds z_u (in: the first "
@@ -191,6 +192,26 @@ void register_svdpp(py::module_& m) {
         "item. Stops after an epoch whose loss "
         "is not finite. Returns (sum of squared errors per epoch, seconds since the start "
         "after each epoch), one entry per epoch run.");
+
+    m.def(
+        "svdpp_grid_terms",
+        [](const carray<std::int32_t>& user, const carray<std::int32_t>& item,
+           const carray<float>& rating, const carray<std::int64_t>& block_ptr,
+           const carray<float>& Y, carray<float>& Z, const carray<float>& sn, int n_threads) {
+            if (n_threads < 1) throw py::value_error("n_threads must be >= 1");
+            MatrixView Yv = const_matrix(Y, "Y"), Zv = matrix(Z, "Z");
+            check_shape(Z, "Z", {-1, Yv.cols});
+            check_shape(sn, "sn", {Zv.rows});
+            const SgdBlocks blocks =
+                checked_blocks(user, item, rating, block_ptr, Zv.rows, Yv.rows);
+            py::gil_scoped_release release;  // raw pointers only below
+            svdpp_grid_terms(blocks, Yv, Zv, sn.data(), n_threads);
+        },
+        py::arg("user").noconvert(), py::arg("item").noconvert(), py::arg("rating").noconvert(),
+        py::arg("block_ptr").noconvert(), py::arg("Y").noconvert(), py::arg("Z").noconvert(),
+        py::arg("sn").noconvert(), py::kw_only(), py::arg("n_threads"),
+        "Z[u] = sn[u] * sum of Y[j] over the entries (u, j) of the block grid (svdpp_grid.hpp, "
+        "rank space); zero rows for users without entries.");
 
     m.def(
         "svdpp_user_terms",

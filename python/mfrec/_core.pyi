@@ -51,6 +51,7 @@ __all__: list[str] = [
     "stacked_moments",
     "svdpp_epochs",
     "svdpp_grid_epochs",
+    "svdpp_grid_terms",
     "svdpp_user_order",
     "svdpp_user_terms",
     "topk",
@@ -794,6 +795,22 @@ def svdpp_grid_epochs(
     next one's), A and D are scratch, damp the y steps' damping per item. Stops after an epoch
     whose loss is not finite. Returns (sum of squared errors per epoch, seconds since the start
     after each epoch), one entry per epoch run.
+    """
+
+def svdpp_grid_terms(
+    user: NDArray[np.int32],
+    item: NDArray[np.int32],
+    rating: NDArray[np.float32],
+    block_ptr: NDArray[np.int64],
+    Y: NDArray[np.float32],
+    Z: NDArray[np.float32],
+    sn: NDArray[np.float32],
+    *,
+    n_threads: int,
+) -> None:
+    """
+    Z[u] = sn[u] * sum of Y[j] over the entries (u, j) of the block grid (svdpp_grid.hpp, rank
+    space); zero rows for users without entries.
     """
 
 def svdpp_user_order(

@@ -25,6 +25,15 @@ typedef float vz4 __attribute__((vector_size(16), aligned(4), may_alias));
 MFREC_TARGET_V4 MFREC_INLINE vz16 z_load(const float* p) { return *reinterpret_cast<const vz16*>(p); }
 MFREC_TARGET_V4 MFREC_INLINE void z_store(float* p, vz16 v) { *reinterpret_cast<vz16*>(p) = v; }
 
+/// The sum of t's 16 floats: a shuffle tree.
+MFREC_TARGET_V4 MFREC_INLINE float z_hsum(vz16 t) {
+    const vz8 h = __builtin_shufflevector(t, t, 0, 1, 2, 3, 4, 5, 6, 7) +
+                  __builtin_shufflevector(t, t, 8, 9, 10, 11, 12, 13, 14, 15);
+    vz4 g = __builtin_shufflevector(h, h, 0, 1, 2, 3) + __builtin_shufflevector(h, h, 4, 5, 6, 7);
+    g += __builtin_shufflevector(g, g, 2, 3, 0, 1);
+    return g[0] + g[1];
+}
+
 /// aᵀb over 16·NV floats: two accumulators, then a shuffle tree.
 template <int NV>
 MFREC_TARGET_V4 MFREC_INLINE float z_dot(const float* MFREC_RESTRICT a,
@@ -34,12 +43,7 @@ MFREC_TARGET_V4 MFREC_INLINE float z_dot(const float* MFREC_RESTRICT a,
         if (j & 1) y += z_load(a + 16 * j) * z_load(b + 16 * j);
         else x += z_load(a + 16 * j) * z_load(b + 16 * j);
     }
-    const vz16 t = x + y;
-    const vz8 h = __builtin_shufflevector(t, t, 0, 1, 2, 3, 4, 5, 6, 7) +
-                  __builtin_shufflevector(t, t, 8, 9, 10, 11, 12, 13, 14, 15);
-    vz4 g = __builtin_shufflevector(h, h, 0, 1, 2, 3) + __builtin_shufflevector(h, h, 4, 5, 6, 7);
-    g += __builtin_shufflevector(g, g, 2, 3, 0, 1);
-    return g[0] + g[1];
+    return z_hsum(x + y);
 }
 
 // (Keeping the fetched rows in registers from the dot product to the update measured slower

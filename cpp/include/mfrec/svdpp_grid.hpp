@@ -26,7 +26,7 @@
 // between epochs: ML-100K RMSE 0.97 ± 0.04 against the walk's 0.898). The caller damps it by
 // the item's number of users U_j, ω_j = 1 / (1 + U_j / c), which changes the step's size and
 // not where it is zero (benchmarks/results/svdpp_10m_bound.md). The first epoch's z_u come
-// from the caller (svdpp_user_terms of the initial y_j).
+// from the caller (svdpp_grid_terms of the initial y_j).
 //
 // Reproducibility is the grid's: the blocks of a round share no row, so for a fixed grid and
 // schedule a fit gives the same bits at any thread count.
@@ -40,6 +40,7 @@
 #include "mfrec/linalg.hpp"
 #include "mfrec/sgd_blocks.hpp"
 #include "mfrec/svdpp.hpp"
+#include "mfrec/svdpp_grid_avx512.hpp"
 
 namespace mfrec {
 
@@ -56,10 +57,6 @@ struct SvdppGridState {
 };
 
 namespace svdpp_grid_detail {
-
-#ifndef MFREC_SVDPP_GRID_AHEAD
-#define MFREC_SVDPP_GRID_AHEAD 8
-#endif
 
 /// Pass 0 over ratings [begin, end) of a block; returns Σ err².
 template <bool Adagrad>
@@ -158,6 +155,34 @@ MFREC_INLINE double block_any(const SvdppGridState& st, index_t b, int pass, con
     return 0.0;
 }
 
+/// Σ_{j ∈ N(u)} y_j added to z_u for the entries of user bin `ub`'s blocks (a bin's blocks
+/// hold its users alone), in item-bin order.
+MFREC_INLINE void terms_bin(const SgdBlocks& blocks, MatrixView Y, MatrixView Z, index_t ub) {
+    const index_t W = Y.cols, B = blocks.n_bins;
+    const std::int32_t* MFREC_RESTRICT users = blocks.user;
+    const std::int32_t* MFREC_RESTRICT items = blocks.item;
+    constexpr index_t kAhead = MFREC_SVDPP_GRID_AHEAD;
+    const index_t begin = blocks.block_ptr[ub * B], end = blocks.block_ptr[(ub + 1) * B];
+    for (index_t e = begin; e < end; ++e) {
+        if (e + kAhead < end) detail::prefetch_row(Y.row(items[e + kAhead]), W);
+        const float* MFREC_RESTRICT y = Y.row(items[e]);
+        float* MFREC_RESTRICT z = Z.row(users[e]);
+#pragma omp simd
+        for (index_t f = 0; f < W; ++f) z[f] += y[f];
+    }
+}
+
+#define MFREC_SVDPP_TERMS_ENTRY(NAME, ATTR)                                           \
+    ATTR inline void NAME(const SgdBlocks& blocks, MatrixView Y, MatrixView Z, index_t ub) { \
+        terms_bin(blocks, Y, Z, ub);                                                  \
+    }
+#if MFREC_HAS_DISPATCH
+MFREC_SVDPP_TERMS_ENTRY(terms_v4, MFREC_TARGET_V4)
+MFREC_SVDPP_TERMS_ENTRY(terms_v3, MFREC_TARGET_V3)
+#endif
+MFREC_SVDPP_TERMS_ENTRY(terms_base, )
+#undef MFREC_SVDPP_TERMS_ENTRY
+
 #define MFREC_SVDPP_GRID_ENTRY(NAME, ATTR)                                                  \
     ATTR inline double NAME(const SvdppGridState& st, index_t b, int pass, const float* lr, \
                             float inv_k) {                                                  \
@@ -178,6 +203,7 @@ struct SvdppGridRule {
     const float* steps;  // n_epochs × 5: a_bu, a_bi, a_p, a_q, a_y
     int level;           // ISA level of the kernels
     float inv_k;
+    bool avx512;         // rows for svdpp_grid_avx512.hpp's kernels (level 4)
     const float* lr = nullptr;
     int pass = 0;
 
@@ -204,12 +230,51 @@ struct SvdppGridRule {
     }
     double block(index_t b) const {
 #if MFREC_HAS_DISPATCH
+        if (avx512)
+            return detail::svdpp_grid_block_avx512(*st, st->blocks.block_ptr[b],
+                                                   st->blocks.block_ptr[b + 1], pass, lr, inv_k);
         if (level == 4) return svdpp_grid_detail::block_v4(*st, b, pass, lr, inv_k);
         if (level == 3) return svdpp_grid_detail::block_v3(*st, b, pass, lr, inv_k);
 #endif
         return svdpp_grid_detail::block_base(*st, b, pass, lr, inv_k);
     }
 };
+
+/// z_u = sn_u Σ_{j ∈ N(u)} y_j for every user (rank space; N(u) = R(u), the grid's entries):
+/// the first epoch's z_u and the fitted state's. User bins in parallel, each walking its
+/// blocks in item-bin order, so the y_j come from a bin's slice of Y (in cache) where
+/// svdpp_user_terms reads them in each user's order. A user's sum is taken in the grid's
+/// entry order: the result does not depend on the thread count.
+/// @param Y  n_items × W; Z  n_users × W (out); sn  n_users
+inline void svdpp_grid_terms(const SgdBlocks& blocks, MatrixView Y, MatrixView Z,
+                             const float* sn, int n_threads) {
+    const index_t W = Z.cols, n = Z.rows, B = blocks.n_bins;
+    const int level = isa_level();
+#pragma omp parallel num_threads(n_threads)
+    {
+#pragma omp for schedule(static)
+        for (index_t u = 0; u < n; ++u) {
+            float* z = Z.row(u);
+            for (index_t f = 0; f < W; ++f) z[f] = 0.f;
+        }
+#pragma omp for schedule(dynamic, 1)
+        for (index_t ub = 0; ub < B; ++ub) {
+#if MFREC_HAS_DISPATCH
+            if (level == 4) svdpp_grid_detail::terms_v4(blocks, Y, Z, ub);
+            else if (level == 3) svdpp_grid_detail::terms_v3(blocks, Y, Z, ub);
+            else
+#endif
+                svdpp_grid_detail::terms_base(blocks, Y, Z, ub);
+        }
+#pragma omp for schedule(static)
+        for (index_t u = 0; u < n; ++u) {
+            float* z = Z.row(u);
+            const float s = sn[u];
+            for (index_t f = 0; f < W; ++f) z[f] *= s;
+        }
+    }
+    (void)level;
+}
 
 /// SGD epochs of SVD++ on the grid (see the top of this file); stops after the first epoch
 /// whose loss is not finite.
@@ -223,7 +288,12 @@ inline index_t svdpp_grid_epochs(const SvdppGridState& st, const std::int32_t* s
     const float inv_k = 1.f / static_cast<float>(
                                   st.params.n_factors > 0 ? st.params.n_factors
                                                           : std::max<index_t>(W, 1));
-    SvdppGridRule rule{&st, steps, isa_level(), inv_k};
+    const int level = isa_level();
+    bool avx512 = false;
+#if MFREC_HAS_DISPATCH
+    avx512 = level == 4 && detail::svdpp_grid_avx512_rows(W);
+#endif
+    SvdppGridRule rule{&st, steps, level, inv_k, avx512};
     return block_epochs(st.blocks, schedules, n_epochs, rule, block_sse, epoch_sse,
                         epoch_seconds, n_threads);
 }

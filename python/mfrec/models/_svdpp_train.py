@@ -158,10 +158,10 @@ def grid_bins_svdpp(model: SVDpp, data: Interactions, k_pad: int, n_threads: int
 
 
 class SvdppGridTrainer(SvdppTrainer):
-    """One SVD++ fit on the block grid (``svdpp_grid.hpp``): the per-user trainer's initial
-    factors, steps and parameters, then the grid of the ratings (N(u) = R(u)), the
-    epochs' schedules and every row in rank space, with z_u, the pending y steps a_u and
-    decays D_u besides."""
+    """One SVD++ fit on the block grid (``svdpp_grid.hpp``): the per-user trainer's steps
+    and parameters, its initial factors taken as rank-space rows (they are i.i.d., as
+    FunkSVD's grid draws its own there), the grid of the ratings (N(u) = R(u)), the epochs'
+    schedules, and z_u, the pending y steps a_u and decays D_u besides."""
 
     def __init__(self, model: SVDpp, data: Interactions, p: dict, engine: LocalEngine,
                  n_bins: int) -> None:
@@ -171,24 +171,26 @@ class SvdppGridTrainer(SvdppTrainer):
         self.grid = block_grid(data, data.ratings, n_bins, rng,
                                engine.threads(work_ns("sort", data.nnz)))
         self.schedules = sgd_schedules(rng, n_bins, self.n_epochs)
-        ur, ir = self.grid.user_rank, self.grid.item_rank
-        k_pad = self.P.shape[1]
-        # z_u of the initial y_j, then every row moved to its rank
-        Z = aligned_empty(self.P.shape)
-        _core.svdpp_user_terms(*self.N, self.Y, Z, n_threads=self.terms_threads)
-        self.P, self.Q, self.Y, self.Z = (_ranked(M, r) for M, r in
-                                          ((self.P, ur), (self.Q, ir), (self.Y, ir), (Z, ur)))
-        self.A = aligned_empty((len(ur), k_pad))
-        self.A[:] = 0.0
-        self.D = np.ones(len(ur), dtype=np.float32)
+        ur = self.grid.user_rank
         counts = np.diff(data.indptr)
         sn = np.zeros(len(ur), dtype=np.float32)
         sn[ur] = np.where(counts > 0, 1.0 / np.sqrt(np.maximum(counts, 1)), 0.0)
         self.sn = sn
-        users_per_item = np.bincount(self.grid.item, minlength=len(ir))
+        users_per_item = np.empty(data.n_items, dtype=np.int64)
+        users_per_item[self.grid.item_rank] = data.item_counts()
         self.damp = (1.0 / (1.0 + users_per_item / GRID_Y_DAMPING)).astype(np.float32)
+        # z_u of the initial y_j; A and D are set at each epoch's start
+        self.Z = aligned_empty(self.P.shape)
+        self._terms(self.Z)
+        self.A = aligned_empty(self.P.shape)
+        self.D = np.ones(len(ur), dtype=np.float32)
         # an epoch's work in FunkSVD's units: two passes, the first about two steps a rating
-        self.n_threads = engine.threads(work_ns("sgd", 3 * data.nnz * k_pad))
+        self.n_threads = engine.threads(work_ns("sgd", 3 * data.nnz * self.P.shape[1]))
+
+    def _terms(self, Z: np.ndarray) -> None:
+        """Z = z_u of the current Y, in rank space."""
+        _core.svdpp_grid_terms(*self.grid.arrays, self.Y, Z, self.sn,
+                               n_threads=self.terms_threads)
 
     def _epochs(self, first: int, n: int) -> tuple[np.ndarray, np.ndarray]:
         return _core.svdpp_grid_epochs(
@@ -197,30 +199,45 @@ class SvdppGridTrainer(SvdppTrainer):
             self.D, self.sn, self.damp, params=self.params, n_threads=self.n_threads)
 
     def state(self, final: bool) -> dict:
-        """The fitted arrays in id order (gathered: new arrays)."""
+        """The fitted arrays in id order, gathered from rank space. Mid-fit they are new
+        arrays; at the end the users' two go to the trainer's own buffers (each row of
+        P, Z, A is used no more once gathered), which spares the fit 2 × n_users × k
+        floats of fresh memory (whose first touch is most of this step's time)."""
         ur, ir, k = self.grid.user_rank, self.grid.item_rank, self.k
-        return _state(self, self.P[:, :k][ur], self.Q[:, :k][ir], self.Y[:, :k][ir],
-                      self.bu[ur], self.bi[ir], fresh=True)
+        self._terms(self.A)  # A is scratch between epochs (each one starts by zeroing it)
+        if not final:
+            return _state(self, self.P[ur, :k], self.Q[ir, :k], self.Y[ir, :k],
+                          self.bu[ur], self.bi[ir], Z=self.A[ur, :k])
+        P = _gather(self.P, ur, k, into=self.Z)
+        Z = _gather(self.A, ur, k, into=self.P)
+        return _state(self, P, self.Q[ir, :k], self.Y[ir, :k], self.bu[ur], self.bi[ir], Z=Z)
 
 
-def _ranked(M: np.ndarray, rank: np.ndarray) -> np.ndarray:
-    """``M`` with row r moved to row ``rank[r]``, 64-byte aligned."""
-    out = aligned_empty(M.shape)
-    out[rank] = M
+def _gather(M: np.ndarray, rows: np.ndarray, k: int, into: np.ndarray) -> np.ndarray:
+    """``M[rows, :k]`` written C-contiguously over the memory of ``into`` (a C-contiguous
+    array of at least len(rows) * k floats, not ``M``'s), a slice of rows at a time (np.take
+    would first copy ``M[:, :k]`` whole: fresh memory again)."""
+    out = into.reshape(-1)[:len(rows) * k].reshape(len(rows), k)
+    step = 8192
+    for start in range(0, len(rows), step):
+        out[start:start + step] = M[rows[start:start + step], :k]
     return out
 
 
 def _state(t: SvdppTrainer, P: np.ndarray, Q: np.ndarray, Y: np.ndarray, bu: np.ndarray,
-           bi: np.ndarray, fresh: bool = False) -> dict:
-    """The fitted arrays from the trainer's factors in id order (new arrays: copies of
-    ``P`` ... ``bi`` unless they are ``fresh`` ones of k columns already)."""
+           bi: np.ndarray, Z: np.ndarray | None = None) -> dict:
+    """The fitted arrays from the trainer's factors in id order: new arrays of k columns
+    (``P`` ... ``bi`` are taken as they are when ``Z``, the users' implicit terms, is given,
+    copied otherwise and Z formed from ``Y``)."""
     k = t.k
-    if not fresh:
+    if Z is None:
         P, Q, Y = (np.array(M[:, :k]) for M in (P, Q, Y))
         bu, bi = np.array(bu), np.array(bi)
-    Y[~t.has_implicit] = 0.0  # in no user's N(u): never trained, never used
-    Z = np.empty((len(bu), k), dtype=np.float32)
-    _core.svdpp_user_terms(*t.N, Y, Z, n_threads=t.terms_threads)
+        Y[~t.has_implicit] = 0.0  # in no user's N(u): never trained, never used
+        Z = np.empty((len(bu), k), dtype=np.float32)
+        _core.svdpp_user_terms(*t.N, Y, Z, n_threads=t.terms_threads)
+    else:  # the same Z: these y_j are in no sum
+        Y[~t.has_implicit] = 0.0
     Z[t.cold_users] = 0.0
     return {"user_factors_": P, "item_factors_": Q, "implicit_factors_": Y,
             "user_implicit_": Z, "user_bias_": bu, "item_bias_": bi}
