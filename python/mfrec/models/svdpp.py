@@ -56,9 +56,10 @@ class SVDpp(Recommender):
     from the same old y_j overshoots). Threads then share no row and the rows of a block stay
     in cache; N(u) is the rated items (no ``implicit_items``). On the data measured it is as
     accurate as the per-user walk (RMSE at the defaults, 2 threads, mean of 3 seeds: ML-100K
-    0.8979 vs 0.8980, latest-small 0.8379 vs 0.8392; 10M synthetic 0.6451 vs 0.6455) and
-    faster on large data: 1.3× per 20-epoch fit on 10M at 2 threads, 1.2× at one
-    (``benchmarks/svdpp_grid.py``, ``benchmarks/results/svdpp_grid.md``).
+    0.8982 vs 0.8979, latest-small 0.8383 vs 0.8392; 10M synthetic 0.6449 vs 0.6454) and
+    faster on large data: a 20-epoch fit on 10M takes 2.0–2.2× FunkSVD's time at 2 threads
+    where the per-user walk takes 4.1–4.3× (``benchmarks/svdpp_grid.py``,
+    ``benchmarks/results/svdpp_grid.md``).
 
     Reproducibility: with ``n_threads=1`` and an integer ``random_state``, a fit is
     bit-for-bit reproducible (on one machine and ISA level), whether the epochs run in one
