@@ -45,11 +45,11 @@ MODELS = {
         "mfrec", "k=100, 20 epochs, constant lr 0.005, reg 0.02, init_std 0.1"),
     "mfrec ALS": Spec("mfrec", "defaults: k=64, 15 epochs, reg 0.1 × n_u (ALS-WR), biased, "
                       "CG 3 steps"),
-    "mfrec SVDpp": Spec("mfrec", "defaults: k=100, 20 epochs, AdaGrad lr 0.02, reg 0.05, "
-                        "reg_implicit 0.0125, init_std 0.02"),
+    "mfrec SVDpp": Spec("mfrec", "defaults: block grid, k=100, 20 epochs, AdaGrad lr 0.02, "
+                        "reg 0.05, reg_implicit 0.0125, init_std 0.02"),
     "mfrec SVDpp (Surprise settings)": Spec(
-        "mfrec", "k=20, 20 epochs, constant lr 0.007, reg 0.02, init_std 0.1 (Surprise's "
-        "SVDpp defaults)"),
+        "mfrec", "per-user walk, k=20, 20 epochs, constant lr 0.007, reg 0.02, init_std 0.1 "
+        "(Surprise's SVDpp defaults)"),
     "mfrec NMF": Spec("mfrec", "defaults: multiplicative updates, biased, k=15, 10 epochs, "
                       "reg 0.15 (biases: reg 0.02, step 0.005), U(0, 0.5) init"),
     "mfrec NMF (Surprise settings)": Spec(
@@ -236,8 +236,8 @@ def _fit_mfrec(model, train, test, n_users, n_items, scale, threads, seed,
         est = mfrec.SVDpp(n_threads=threads, random_state=seed)
     elif model == "mfrec SVDpp (Surprise settings)":
         est = mfrec.SVDpp(n_factors=20, n_epochs=20, lr=0.007, reg=0.02, reg_implicit=0.02,
-                          init_std=0.1, lr_schedule="constant", n_threads=threads,
-                          random_state=seed)
+                          init_std=0.1, lr_schedule="constant", algorithm="per_user",
+                          n_threads=threads, random_state=seed)
     elif model == "mfrec ContentBased":
         est = mfrec.ContentBased(n_threads=threads)
     elif model == "mfrec Blend":

@@ -85,7 +85,7 @@ def main() -> None:
     print("|---|---|---:|---:|---:|---:|---:|---:|")
     for name in ("ml-100k", "ml-latest-small"):
         data = surprise_seeds._split(name)[0]
-        _row(name, "SVDpp", data, {}, args.repeats)
+        _row(name, "SVDpp", data, {"algorithm": "per_user"}, args.repeats)
     for name in ("ml-100k", "lastfm-2k"):
         _tasks_implicit.prepare(name)
         train, _ = _tasks_implicit._load_split(name)
@@ -95,7 +95,8 @@ def main() -> None:
         train, _ = train_test_split(synthetic(*shape, random_state=0), test_size=0.2,
                                     random_state=0)
         for cls in ("SVDpp", "BPR"):
-            _row(name, cls, train, {"n_epochs": 4}, max(2, args.repeats // 2))
+            kw = {"algorithm": "per_user"} if cls == "SVDpp" else {}  # the Hogwild walk
+            _row(name, cls, train, {"n_epochs": 4, **kw}, max(2, args.repeats // 2))
     print(f"\n(MFREC_DATA=... python benchmarks/hogwild_threads.py --repeats {args.repeats}; "
           f"load average {os.getloadavg()[0]:.1f} at the end)")
 

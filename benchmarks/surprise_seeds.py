@@ -39,7 +39,8 @@ import mfrec  # noqa: E402
 
 SETTINGS = {
     "svdpp": ("SVDpp", "SVDpp", dict(n_factors=20, n_epochs=20, lr=0.007, reg=0.02,
-                                     reg_implicit=0.02, init_std=0.1, lr_schedule="constant")),
+                                     reg_implicit=0.02, init_std=0.1, lr_schedule="constant",
+                                     algorithm="per_user")),
     "nmf": ("NMF", "NMF", dict(algorithm="mu", update_order="simultaneous", n_factors=15,
                                n_epochs=50, biased=False, reg=0.06, init_low=0.0,
                                init_high=1.0)),

@@ -1,5 +1,7 @@
 """SVDpp: the per-user SGD kernel against a numpy reference, reproducibility, implicit_items,
-fold-in against the documented solve, accuracy, persistence and bad input."""
+fold-in against the documented solve, accuracy, persistence and bad input (on the default
+trainer, the grid, where nothing names the per-user walk; the grid's own kernel tests are in
+test_svdpp_grid.py)."""
 
 import numpy as np
 import pytest
@@ -91,7 +93,8 @@ def test_kernel_matches_numpy_reference(small, schedule, k, with_extra):
     extra = _extra(small) if with_extra else None
     model = mfrec.SVDpp(n_factors=k, n_epochs=n_epochs, lr=lr, reg=reg, lr_implicit=lr / 2,
                         reg_implicit=reg * 2, lr_schedule=schedule, init_std=0.1,
-                        n_threads=1, random_state=seed).fit(small, implicit_items=extra)
+                        algorithm="per_user", n_threads=1,
+                        random_state=seed).fit(small, implicit_items=extra)
 
     # Replay fit()'s draws: the three initial factor matrices and the visiting-order seed.
     rng = np.random.default_rng(seed)
@@ -146,8 +149,9 @@ def test_user_order_is_a_seeded_permutation():
 
 
 # --------------------------------------------------------------------------- reproducibility
-def test_one_thread_is_bit_identical_and_epochs_one_by_one_equal_all_at_once(small):
-    kw = dict(n_factors=K, n_epochs=4, n_threads=1, random_state=3)
+@pytest.mark.parametrize("algorithm", ["per_user", "grid"])
+def test_one_thread_is_bit_identical_and_epochs_one_by_one_equal_all_at_once(small, algorithm):
+    kw = dict(n_factors=K, n_epochs=4, n_threads=1, random_state=3, algorithm=algorithm)
     a = mfrec.SVDpp(**kw).fit(small)
     b = mfrec.SVDpp(**kw).fit(small)
     c = mfrec.SVDpp(**kw).fit(small, callback=lambda info: None)  # epoch by epoch
@@ -159,12 +163,15 @@ def test_one_thread_is_bit_identical_and_epochs_one_by_one_equal_all_at_once(sma
     assert not np.array_equal(a.user_factors_, d.user_factors_)
 
 
-def test_two_threads_train_as_well(small):
+@pytest.mark.parametrize("algorithm", ["per_user", "grid"])
+def test_two_threads_train_as_well(small, algorithm):
     train, test = mfrec.model_selection.train_test_split(small, 0.2, random_state=0)
-    rmse = {t: mfrec.evaluate(mfrec.SVDpp(n_factors=K, n_threads=t, random_state=0)
+    rmse = {t: mfrec.evaluate(mfrec.SVDpp(n_factors=K, n_threads=t, random_state=0,
+                                          algorithm=algorithm)
                               .fit(train), test)["rmse"] for t in (1, 2)}
     assert abs(rmse[1] - rmse[2]) < 0.02
-    m = mfrec.SVDpp(n_factors=K, n_epochs=3, n_threads=2, random_state=0).fit(small)
+    m = mfrec.SVDpp(n_factors=K, n_epochs=3, n_threads=2, random_state=0,
+                    algorithm=algorithm).fit(small)
     assert np.isfinite(m.user_factors_).all() and np.isfinite(m.implicit_factors_).all()
 
 
@@ -196,7 +203,7 @@ def _raw(data):
 def test_implicit_items_forms_agree_and_matter(small):
     pd = pytest.importorskip("pandas")
     extra = _extra(small, seed=1).tocoo()
-    kw = dict(n_factors=K, n_epochs=3, n_threads=1, random_state=0)
+    kw = dict(n_factors=K, n_epochs=3, n_threads=1, random_state=0, algorithm="per_user")
     base = mfrec.SVDpp(**kw).fit(small)
     by_sparse = mfrec.SVDpp(**kw).fit(small, implicit_items=extra)
     assert not np.array_equal(base.user_factors_, by_sparse.user_factors_)
@@ -381,7 +388,8 @@ def test_surprise_settings_train_as_surprise_does(ml100k):
     # Surprise's SVDpp reaches 0.919 on this split (benchmarks/results/compare.json)
     train, test = mfrec.model_selection.train_test_split(ml100k, 0.2, random_state=0)
     m = mfrec.SVDpp(n_factors=20, n_epochs=20, lr=0.007, reg=0.02, reg_implicit=0.02,
-                    init_std=0.1, lr_schedule="constant", random_state=0).fit(train)
+                    init_std=0.1, lr_schedule="constant", algorithm="per_user",
+                    random_state=0).fit(train)
     assert mfrec.evaluate(m, test)["rmse"] < 0.93
     assert m.history_[-1]["loss"] < m.history_[0]["loss"]
 
@@ -392,13 +400,15 @@ LEVELS = [level for level in (3, 4) if level <= _core.cpu_isa_level()]
 
 @pytest.mark.parametrize("level", LEVELS)
 @pytest.mark.parametrize("k", [5, 100])
-def test_isa_paths_agree(small, level, k):
+@pytest.mark.parametrize("algorithm", ["per_user", "grid"])
+def test_isa_paths_agree(small, level, k, algorithm):
     before = _core.isa_level()
 
     def fit(lv):
         _core.set_isa_level(lv)
         try:
-            return mfrec.SVDpp(n_factors=k, n_epochs=3, n_threads=1, random_state=0).fit(small)
+            return mfrec.SVDpp(n_factors=k, n_epochs=3, n_threads=1, random_state=0,
+                               algorithm=algorithm).fit(small)
         finally:
             _core.set_isa_level(before)
 

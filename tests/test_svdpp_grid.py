@@ -3,7 +3,7 @@ thread-count independence, accuracy and bad input."""
 
 import numpy as np
 import pytest
-from test_svdpp import K, _init, assert_close
+from test_svdpp import K, _extra, _init, assert_close
 
 import mfrec
 from mfrec import _core
@@ -129,6 +129,19 @@ def test_grid_is_bit_identical_at_any_thread_count_and_epoch_by_epoch(small):
         np.testing.assert_array_equal(getattr(a, attr), getattr(c, attr))
     d = mfrec.SVDpp(**{**kw, "random_state": 4}, n_threads=1).fit(small)
     assert not np.array_equal(a.user_factors_, d.user_factors_)
+
+
+def test_auto_is_the_grid_unless_implicit_items_are_given(small):
+    kw = dict(n_factors=K, n_epochs=2, n_threads=1, random_state=3)
+    assert mfrec.SVDpp().algorithm == "auto"
+    for given, extra in (("grid", None), ("per_user", _extra(small))):
+        auto = mfrec.SVDpp(**kw).fit(small, implicit_items=extra)
+        named = mfrec.SVDpp(**kw, algorithm=given).fit(small, implicit_items=extra)
+        for attr in ATTRS:
+            np.testing.assert_array_equal(getattr(auto, attr), getattr(named, attr))
+    grid = mfrec.SVDpp(**kw, algorithm="grid").fit(small)
+    walk = mfrec.SVDpp(**kw, algorithm="per_user").fit(small)
+    assert not np.array_equal(grid.user_factors_, walk.user_factors_)
 
 
 def test_grid_trains_as_well_as_the_per_user_walk(small):

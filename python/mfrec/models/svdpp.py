@@ -34,7 +34,10 @@ class SVDpp(Recommender):
     λ_bu b_u² + λ_bi b_i² + λ_p‖p_u‖² + λ_q‖q_i‖² + λ_y Σ_{j∈N(u)} ‖y_j‖² (Koren 2008, eq. 15;
     Surprise's ``SVDpp``).
 
-    Training is per-user SGD in C++ (``cpp/include/mfrec/svdpp.hpp``), O(|R|·k) per epoch
+    Two trainers, both O(|R|·k) per epoch (``algorithm``; the default, ``"auto"``, takes the
+    grid unless ``fit`` is given ``implicit_items``):
+
+    ``algorithm="per_user"`` is per-user SGD in C++ (``cpp/include/mfrec/svdpp.hpp``), O(|R|·k) per epoch
     (O((|R(u)| + |N(u)|)·k) per user) instead of the textbook O(Σ_u |R(u)|·|N(u)|·k), with
     the textbook's result: for each user the implicit sum z_u = |N(u)|^-½ Σ_j y_j is formed
     once, the user's ratings are walked with the SGD steps of b_u, b_i, p_u and q_i (the
@@ -48,7 +51,7 @@ class SVDpp(Recommender):
     (``_core.svdpp_user_order``), split across OpenMP threads, which update the shared item
     factors, item biases and y_j without locks (Hogwild).
 
-    ``algorithm="grid"`` trains on FunkSVD's block grid instead
+    ``algorithm="grid"`` trains on FunkSVD's block grid
     (``cpp/include/mfrec/svdpp_grid.hpp``): the same steps of b_u, b_i, p_u, q_i and z_u,
     rating by rating in the grid's order, each user's y step gathered meanwhile and applied to
     the y_j in a second pass over the grid, once per epoch, damped per item by its number of
@@ -57,17 +60,17 @@ class SVDpp(Recommender):
     in cache; N(u) is the rated items (no ``implicit_items``). On the data measured it is as
     accurate as the per-user walk (RMSE at the defaults, 2 threads, mean of 3 seeds: ML-100K
     0.8982 vs 0.8979, latest-small 0.8383 vs 0.8392; 10M synthetic 0.6449 vs 0.6454) and
-    faster on large data: a 20-epoch fit on 10M takes 2.0–2.2× FunkSVD's time at 2 threads
-    where the per-user walk takes 4.1–4.3× (``benchmarks/svdpp_grid.py``,
-    ``benchmarks/results/svdpp_grid.md``).
+    two to three times faster: a 20-epoch fit on 10M takes 2.0–2.2× FunkSVD's time at 2
+    threads where the per-user walk takes 4.1–4.3× (``benchmarks/svdpp_grid.py``,
+    ``benchmarks/results/svdpp_grid.md``); on ML-100K 0.040 s against 0.117 s. The per-user
+    walk remains for ``implicit_items`` and for Surprise's per-rating steps (below).
 
-    Reproducibility: with ``n_threads=1`` and an integer ``random_state``, a fit is
-    bit-for-bit reproducible (on one machine and ISA level), whether the epochs run in one
-    call or one by one (a callback or ``eval_set``). With more threads the interleaving of
-    the threads' updates of shared rows differs from run to run: results vary within the
-    statistical noise of the visiting order, never bit for bit. With ``algorithm="grid"``
-    the blocks of a round share no row: for a seed and a fixed ``n_blocks`` a fit gives the
-    same bits at any thread count.
+    Reproducibility (on one machine and ISA level, with an integer ``random_state``, whether
+    the epochs run in one call or one by one: a callback or ``eval_set``): on the grid the
+    blocks of a round share no row, so for a fixed ``n_blocks`` a fit gives the same bits at
+    any thread count. The per-user walk gives the same bits at ``n_threads=1``; with more
+    threads the interleaving of the threads' updates of shared rows differs from run to run:
+    results vary within the statistical noise of the visiting order, never bit for bit.
 
     Parameters
     ----------
@@ -98,12 +101,13 @@ class SVDpp(Recommender):
         with step η (Surprise's; use a smaller ``lr``, e.g. 0.007).
     lr_decay : float, default 1.0
         Multiply the steps by this factor after every epoch.
-    algorithm : {"per_user", "grid"}, default "per_user"
-        ``"per_user"``: each user's walk in a seeded random order, Hogwild across threads
-        (above; Surprise's per-rating steps). ``"grid"``: FunkSVD's block grid with the y
-        steps applied once per epoch, damped (above); not with ``implicit_items``.
+    algorithm : {"auto", "grid", "per_user"}, default "auto"
+        ``"grid"``: FunkSVD's block grid with the y steps applied once per epoch, damped
+        (above); not with ``implicit_items``. ``"per_user"``: each user's walk in a seeded
+        random order, Hogwild across threads (above; Surprise's per-rating steps).
+        ``"auto"``: ``"grid"``, or ``"per_user"`` when ``fit`` is given ``implicit_items``.
     n_blocks : int, optional
-        ``algorithm="grid"`` only: bins per side of the grid (as FunkSVD's); None: FunkSVD's
+        The grid's (``algorithm`` ``"grid"`` or ``"auto"``): bins per side of the grid (as FunkSVD's); None: FunkSVD's
         choice from the data's size and the thread count, but at most two per thread.
     n_threads : int, optional
         None or -1: all cores; -2: all but one; positive: exactly that many.
@@ -144,7 +148,8 @@ class SVDpp(Recommender):
     Surprise's ``SVDpp`` (defaults: ``n_factors=20, n_epochs=20, lr_all=0.007,
     reg_all=0.02, init_mean=0, init_std_dev=0.1``) is reproduced by ``SVDpp(n_factors=20,
     n_epochs=20, lr=0.007, reg=0.02, reg_implicit=0.02, init_std=0.1,
-    lr_schedule="constant")`` (``reg_implicit`` has a default of its own): the same
+    lr_schedule="constant", algorithm="per_user")`` (``reg_implicit`` has a default of its
+    own): the same
     model, loss and initialization (p_u, q_i, y_j ~ Normal(0, 0.1), biases 0), and the same
     per-rating steps of b_u, b_i, p_u and q_i; Surprise's ``lr_bu = lr_bi`` ↔ ``lr_bias``,
     ``lr_pu = lr_qi`` ↔ ``lr``, ``lr_yj`` ↔ ``lr_implicit``, ``reg_bu = reg_bi`` ↔
@@ -168,7 +173,7 @@ class SVDpp(Recommender):
                  reg_bias: float | None = None, reg_user: float | None = None,
                  reg_item: float | None = None, reg_implicit: float | None = 0.0125,
                  lr_schedule: str = "adagrad", lr_decay: float = 1.0,
-                 algorithm: str = "per_user", n_blocks: int | None = None,
+                 algorithm: str = "auto", n_blocks: int | None = None,
                  n_threads: int | None = None, random_state: Seed = None,
                  verbose: bool = False, n_iter_no_change: int | None = None) -> None:
         self.n_factors = n_factors
@@ -196,9 +201,12 @@ class SVDpp(Recommender):
         small = {"n_factors": 8, "n_epochs": 3, "random_state": 0}
         return ModelTraits(
             feedback="explicit", val_metric="rmse", fold_in="ridge", biased=True,
-            deterministic=False,  # Hogwild on the shared rows at more than one thread
+            # the per-user walk is Hogwild at more than one thread; the grid's default bins
+            # depend on n_threads (grid_bins_svdpp), a fixed grid does not
+            deterministic=self.algorithm == "grid" and self.n_blocks is not None,
             test_variants=(small, {**small, "lr_schedule": "constant", "lr": 0.01},
-                           {**small, "algorithm": "grid", "n_blocks": 2}))
+                           {**small, "algorithm": "grid", "n_blocks": 2},
+                           {**small, "algorithm": "per_user"}))
 
     def _check_params(self) -> dict:
         # shared parameters: _validation.SHARED_PARAMS; SVD++'s own: lr_implicit, reg_implicit
@@ -211,7 +219,7 @@ class SVDpp(Recommender):
         p["reg_implicit"] = p["reg"] if self.reg_implicit is None else check_float(
             self.reg_implicit, "reg_implicit", nonneg=True)
         p.update(check_shared_params(self, "lr_schedule"))
-        p["algorithm"] = check_choice(self.algorithm, "algorithm", ("per_user", "grid"))
+        p["algorithm"] = check_choice(self.algorithm, "algorithm", ("auto", "grid", "per_user"))
         check_shared_params(self, "n_blocks")
         p.update(kernel_steps(p), lr_yj=p["lr_implicit"])
         return p
@@ -239,7 +247,8 @@ class SVDpp(Recommender):
             items users clicked, bought or were shown. An Interactions or a DataFrame
             (columns ``user``, ``item``) holds raw ids, mapped through the id maps of ``X``;
             a sparse matrix holds the inner ids of ``X`` (its shape must be ``X``'s). Only
-            users with ratings learn from theirs. ``algorithm="per_user"`` only.
+            users with ratings learn from theirs. Trained by the per-user walk (not with
+            ``algorithm="grid"``).
 
         Returns
         -------
@@ -265,7 +274,10 @@ class SVDpp(Recommender):
     def _make_trainer(self, data: Interactions, params: dict, engine: LocalEngine,
                       implicit_items: InteractionsLike | None = None,
                       **fit_data) -> SvdppTrainer:
-        if params["algorithm"] == "per_user":
+        algorithm = params["algorithm"]
+        if algorithm == "auto":
+            algorithm = "grid" if implicit_items is None else "per_user"
+        if algorithm == "per_user":
             return SvdppTrainer(self, data, params, engine, implicit_items)
         if implicit_items is not None:
             raise ValueError("implicit_items needs algorithm='per_user': the grid's N(u) is "

@@ -179,7 +179,7 @@ class SVDpp(_DotAlgo):
         s = _lr_reg(self, ("bu", "bi", "pu", "qi", "yj"), self.lr_all, self.reg_all)
         model = _model_class("SVDpp")(
             n_factors=self.n_factors, n_epochs=self.n_epochs, init_mean=self.init_mean,
-            init_std=self.init_std_dev, lr_schedule="constant",
+            init_std=self.init_std_dev, lr_schedule="constant", algorithm="per_user",
             lr=max(s["lr_pu"], s["lr_qi"], 1e-30), reg_implicit=s["reg_yj"],
             random_state=seed_of(self.random_state, self.init_std_dev != 0),
             verbose=bool(self.verbose))
