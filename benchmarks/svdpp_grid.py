@@ -73,7 +73,8 @@ def accuracy(seeds: int) -> None:
 
 def speed(epochs: int, repeats: int) -> None:
     train, _ = _10m()
-    models = {"FunkSVD": (mfrec.FunkSVD, {}), "SVDpp per-user": (mfrec.SVDpp, {"algorithm": "per_user"}),
+    models = {"FunkSVD": (mfrec.FunkSVD, {}),
+              "SVDpp per-user": (mfrec.SVDpp, {"algorithm": "per_user"}),
               "SVDpp grid": (mfrec.SVDpp, {"algorithm": "grid"})}
     for nt in (1, 2):
         for rep in range(repeats):

@@ -34,15 +34,15 @@ class SVDpp(Recommender):
     λ_bu b_u² + λ_bi b_i² + λ_p‖p_u‖² + λ_q‖q_i‖² + λ_y Σ_{j∈N(u)} ‖y_j‖² (Koren 2008, eq. 15;
     Surprise's ``SVDpp``).
 
-    Two trainers, both O(|R|·k) per epoch (``algorithm``; the default, ``"auto"``, takes the
-    grid unless ``fit`` is given ``implicit_items``):
+    Two trainers, both O(|R|·k) per epoch instead of the textbook O(Σ_u |R(u)|·|N(u)|·k)
+    (``algorithm``; the default, ``"auto"``, takes the grid unless ``fit`` is given
+    ``implicit_items``):
 
-    ``algorithm="per_user"`` is per-user SGD in C++ (``cpp/include/mfrec/svdpp.hpp``), O(|R|·k) per epoch
-    (O((|R(u)| + |N(u)|)·k) per user) instead of the textbook O(Σ_u |R(u)|·|N(u)|·k), with
-    the textbook's result: for each user the implicit sum z_u = |N(u)|^-½ Σ_j y_j is formed
-    once, the user's ratings are walked with the SGD steps of b_u, b_i, p_u and q_i (the
-    effective user vector p_u + z_u in the prediction), and the y-gradient is accumulated and
-    applied to every y_j of N(u) once at the end. Because one rating's step moves all y_j of
+    ``algorithm="per_user"`` is per-user SGD in C++ (``cpp/include/mfrec/svdpp.hpp``,
+    O((|R(u)| + |N(u)|)·k) per user) with the textbook's result: for each user the implicit
+    sum z_u = |N(u)|^-½ Σ_j y_j is formed once, the user's ratings are walked with the SGD
+    steps of b_u, b_i, p_u and q_i (the effective user vector p_u + z_u in the prediction),
+    and the y-gradient is accumulated and applied to every y_j of N(u) once at the end. Because one rating's step moves all y_j of
     N(u) alike (y_j ← d·y_j + a_y |N(u)|^-½ e_ui q_i, d = 1 − a_y λ_y), z_u is carried along
     in closed form during the walk (z_u ← d·z_u + a_y e_ui q_i) and the y_j end up exactly
     where the textbook per-rating update (Surprise's, which moves every y_j after every
@@ -107,8 +107,9 @@ class SVDpp(Recommender):
         random order, Hogwild across threads (above; Surprise's per-rating steps).
         ``"auto"``: ``"grid"``, or ``"per_user"`` when ``fit`` is given ``implicit_items``.
     n_blocks : int, optional
-        The grid's (``algorithm`` ``"grid"`` or ``"auto"``): bins per side of the grid (as FunkSVD's); None: FunkSVD's
-        choice from the data's size and the thread count, but at most two per thread.
+        The grid's (``algorithm`` ``"grid"`` or ``"auto"``): bins per side (as FunkSVD's);
+        None: FunkSVD's choice from the data's size and the thread count, but at most two per
+        thread.
     n_threads : int, optional
         None or -1: all cores; -2: all but one; positive: exactly that many.
     random_state : int, numpy Generator, SeedSequence or None
