@@ -38,16 +38,16 @@ class SVDpp(Recommender):
     (``algorithm``; the default, ``"auto"``, takes the grid unless ``fit`` is given
     ``implicit_items``):
 
-    ``algorithm="per_user"`` is per-user SGD in C++ (``cpp/include/mfrec/svdpp.hpp``,
-    O((|R(u)| + |N(u)|)·k) per user) with the textbook's result: for each user the implicit
-    sum z_u = |N(u)|^-½ Σ_j y_j is formed once, the user's ratings are walked with the SGD
-    steps of b_u, b_i, p_u and q_i (the effective user vector p_u + z_u in the prediction),
-    and the y-gradient is accumulated and applied to every y_j of N(u) once at the end. Because one rating's step moves all y_j of
-    N(u) alike (y_j ← d·y_j + a_y |N(u)|^-½ e_ui q_i, d = 1 − a_y λ_y), z_u is carried along
-    in closed form during the walk (z_u ← d·z_u + a_y e_ui q_i) and the y_j end up exactly
-    where the textbook per-rating update (Surprise's, which moves every y_j after every
-    rating) puts them, up to float rounding: y_j ← d^|R(u)| y_j + the decay-weighted sum of
-    the steps. Users are visited in a fresh seeded random order every epoch
+    ``algorithm="per_user"`` is per-user SGD in C++ (``cpp/include/mfrec/svdpp.hpp``, O((|R(u)|
+    + |N(u)|)·k) per user) with the textbook's result: for each user the implicit sum z_u =
+    |N(u)|^-½ Σ_j y_j is formed once, the user's ratings are walked with the SGD steps of b_u,
+    b_i, p_u and q_i (the effective user vector p_u + z_u in the prediction), and the y-gradient
+    is accumulated and applied to every y_j of N(u) once at the end. Because one rating's step
+    moves all y_j of N(u) alike (y_j ← d·y_j + a_y |N(u)|^-½ e_ui q_i, d = 1 − a_y λ_y), z_u is
+    carried along in closed form during the walk (z_u ← d·z_u + a_y e_ui q_i) and the y_j end up
+    exactly where the textbook per-rating update (Surprise's, which moves every y_j after every
+    rating) puts them, up to float rounding: y_j ← d^|R(u)| y_j + the decay-weighted sum of the
+    steps. Users are visited in a fresh seeded random order every epoch
     (``_core.svdpp_user_order``), split across OpenMP threads, which update the shared item
     factors, item biases and y_j without locks (Hogwild).
 
