@@ -15,7 +15,7 @@ behind a tenth of reg, which is best on 100K: within the noise, and inside the g
 Validation RMSE 0.9046 / 0.8355 vs FunkSVD's defaults 0.9153 / 0.8500.
 
 The grid ran on the per-user walk (``algorithm="per_user"``, pinned here so that a rerun
-prints the same table). The block grid, the trainer ``algorithm="auto"`` takes since, was
+prints the same table). The block grid, SVDpp's default trainer since, was
 checked at these defaults against the walk on both sets and on 10M (``svdpp_grid.py``: the
 same test RMSE within the seeds' spread).
 """

@@ -1,6 +1,7 @@
 #include "bind_util.hpp"
 #include "mfrec/sgd_mf.hpp"
 
+#include <optional>
 #include <vector>
 
 namespace mfrec::bind {
@@ -72,10 +73,21 @@ void register_sgd(py::module_& m) {
            const carray<float>& data, const carray<std::int32_t>& user_rank,
            const carray<std::int32_t>& item_rank, carray<std::int32_t>& out_user,
            carray<std::int32_t>& out_item, carray<float>& out_rating,
-           carray<std::int64_t>& out_block_ptr, index_t n_bins, int n_threads) {
+           carray<std::int64_t>& out_block_ptr, index_t n_bins, int n_threads,
+           const std::optional<carray<std::int64_t>>& user_count,
+           const std::optional<carray<std::int64_t>>& item_count) {
             if (n_threads < 1) throw py::value_error("n_threads must be >= 1");
             const index_t n_items = item_rank.ndim() == 1 ? item_rank.shape(0) : -1;
             const CsrView X = csr(indptr, indices, data, n_items);
+            for (const auto* c : {&user_count, &item_count}) {
+                if (!*c) continue;
+                const bool users = c == &user_count;
+                check_shape(**c, users ? "user_count" : "item_count", {users ? X.rows : X.cols});
+                for (index_t i = 0; i < (*c)->size(); ++i)
+                    if ((*c)->data()[i] < 0)
+                        throw py::value_error(std::string(users ? "user" : "item") +
+                                              "_count must be >= 0");
+            }
             check_shape(user_rank, "user_rank", {X.rows});
             check_shape(item_rank, "item_rank", {-1});
             if (n_bins < 1 || n_bins > std::min(X.rows, X.cols))
@@ -91,14 +103,17 @@ void register_sgd(py::module_& m) {
             auto* ob = out_ptr(out_block_ptr, "out_block_ptr");
             py::gil_scoped_release release;  // raw pointers only below
             sgd_build_blocks(X, user_rank.data(), item_rank.data(), n_bins, ou, oi, orr, ob,
-                             n_threads);
+                             n_threads, user_count ? user_count->data() : nullptr,
+                             item_count ? item_count->data() : nullptr);
         },
         py::arg("indptr").noconvert(), py::arg("indices").noconvert(), py::arg("data").noconvert(),
         py::arg("user_rank").noconvert(), py::arg("item_rank").noconvert(),
         py::arg("out_user").noconvert(), py::arg("out_item").noconvert(),
         py::arg("out_rating").noconvert(), py::arg("out_block_ptr").noconvert(), py::kw_only(),
-        py::arg("n_bins"), py::arg("n_threads") = 1,
-        "Regroup a users x items CSR matrix into the B x B blocks of the SGD schedule.");
+        py::arg("n_bins"), py::arg("n_threads") = 1, py::arg("user_count").noconvert() = py::none(),
+        py::arg("item_count").noconvert() = py::none(),
+        "Regroup a users x items CSR matrix into the B x B blocks of the SGD schedule; the "
+        "bins share out user_count / item_count (by id; default the matrix's own) equally.");
 
     m.def(
         "sgd_epochs",

@@ -1,4 +1,5 @@
 // SVD++'s per-user SGD epochs and implicit user terms (cpp/include/mfrec/svdpp.hpp).
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -136,7 +137,10 @@ void register_svdpp(py::module_& m) {
            carray<float>& Q, carray<float>& Y, carray<float>& Z, carray<float>& A,
            carray<float>& bu, carray<float>& bi, carray<float>& Gu, carray<float>& Gi,
            carray<float>& D, const carray<float>& sn, const carray<float>& damp,
-           const SvdppParams& params, int n_threads) {
+           const SvdppParams& params, int n_threads,
+           const std::optional<carray<std::int32_t>>& implicit_user,
+           const std::optional<carray<std::int32_t>>& implicit_item,
+           const std::optional<carray<std::int64_t>>& implicit_block_ptr) {
             if (n_threads < 1) throw py::value_error("n_threads must be >= 1");
             SvdppGridState st;
             st.P = matrix(P, "P"), st.Q = matrix(Q, "Q"), st.Y = matrix(Y, "Y");
@@ -150,6 +154,15 @@ void register_svdpp(py::module_& m) {
                 throw py::value_error("n_factors must be in [0, P.shape[1]]");
             st.blocks = checked_blocks(user, item, rating, block_ptr, n_users, n_items);
             const index_t B = st.blocks.n_bins;
+            const int given = !!implicit_user + !!implicit_item + !!implicit_block_ptr;
+            if (given != 0 && given != 3)
+                throw py::value_error("implicit_user, implicit_item and implicit_block_ptr go "
+                                      "together");
+            st.implicit = given ? checked_blocks(*implicit_user, *implicit_item,
+                                                 *implicit_block_ptr, n_users, n_items)
+                                : st.blocks;
+            if (st.implicit.n_bins != B)
+                throw py::value_error("the implicit grid must have the ratings' B x B blocks");
             const index_t n_epochs = checked_schedules(schedules, B);
             check_shape(steps, "steps", {n_epochs, 5});
             check_shape(bu, "bu", {n_users});
@@ -186,8 +199,12 @@ void register_svdpp(py::module_& m) {
         py::arg("Gi").noconvert(), py::arg("D").noconvert(), py::arg("sn").noconvert(),
         py::arg("damp").noconvert(),
         py::kw_only(), py::arg("params"), py::arg("n_threads"),
+        py::arg("implicit_user").noconvert() = py::none(),
+        py::arg("implicit_item").noconvert() = py::none(),
+        py::arg("implicit_block_ptr").noconvert() = py::none(),
         "SVD++ SGD epochs on the block grid (svdpp_grid.hpp), in rank space: one per schedule "
-        "(B x B) and row of steps (a_bu, a_bi, a_p, a_q, a_y); Z holds z_u (in: the first "
+        "(B x B) and row of steps (a_bu, a_bi, a_p, a_q, a_y); N(u) is the implicit grid "
+        "(the same bins; default the ratings'); Z holds z_u (in: the first "
         "epoch's; out: the next one's), A and D are scratch, damp the y steps' damping per "
         "item. Stops after an epoch whose loss "
         "is not finite. Returns (sum of squared errors per epoch, seconds since the start "
@@ -196,22 +213,21 @@ void register_svdpp(py::module_& m) {
     m.def(
         "svdpp_grid_terms",
         [](const carray<std::int32_t>& user, const carray<std::int32_t>& item,
-           const carray<float>& rating, const carray<std::int64_t>& block_ptr,
-           const carray<float>& Y, carray<float>& Z, const carray<float>& sn, int n_threads) {
+           const carray<std::int64_t>& block_ptr, const carray<float>& Y, carray<float>& Z,
+           const carray<float>& sn, int n_threads) {
             if (n_threads < 1) throw py::value_error("n_threads must be >= 1");
             MatrixView Yv = const_matrix(Y, "Y"), Zv = matrix(Z, "Z");
             check_shape(Z, "Z", {-1, Yv.cols});
             check_shape(sn, "sn", {Zv.rows});
-            const SgdBlocks blocks =
-                checked_blocks(user, item, rating, block_ptr, Zv.rows, Yv.rows);
+            const SgdBlocks blocks = checked_blocks(user, item, block_ptr, Zv.rows, Yv.rows);
             py::gil_scoped_release release;  // raw pointers only below
             svdpp_grid_terms(blocks, Yv, Zv, sn.data(), n_threads);
         },
-        py::arg("user").noconvert(), py::arg("item").noconvert(), py::arg("rating").noconvert(),
+        py::arg("user").noconvert(), py::arg("item").noconvert(),
         py::arg("block_ptr").noconvert(), py::arg("Y").noconvert(), py::arg("Z").noconvert(),
         py::arg("sn").noconvert(), py::kw_only(), py::arg("n_threads"),
-        "Z[u] = sn[u] * sum of Y[j] over the entries (u, j) of the block grid (svdpp_grid.hpp, "
-        "rank space); zero rows for users without entries.");
+        "Z[u] = sn[u] * sum of Y[j] over the entries (u, j) of a block grid (svdpp_grid.hpp, "
+        "rank space: N(u)'s); zero rows for users without entries.");
 
     m.def(
         "svdpp_user_terms",

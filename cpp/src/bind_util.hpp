@@ -87,8 +87,8 @@ inline void check_indices(const std::int32_t* idx, index_t n, index_t bound, con
 /// The block grid's arrays (sgd_blocks.hpp) as a kernel view, checked against the factor
 /// matrices' rows: block_ptr of B*B + 1 nondecreasing offsets from 0, entries of its last
 /// offset's length, every user index in [0, n_users) and item index in [0, n_items).
+/// This overload: a grid of entries without values (SVD++'s implicit pattern); rating null.
 inline SgdBlocks checked_blocks(const carray<std::int32_t>& user, const carray<std::int32_t>& item,
-                                const carray<float>& rating,
                                 const carray<std::int64_t>& block_ptr, index_t n_users,
                                 index_t n_items) {
     if (block_ptr.ndim() != 1) throw py::value_error("block_ptr must be 1-D");
@@ -103,10 +103,19 @@ inline SgdBlocks checked_blocks(const carray<std::int32_t>& user, const carray<s
     const index_t nnz = ptr[B * B];
     check_shape(user, "user", {nnz});
     check_shape(item, "item", {nnz});
-    check_shape(rating, "rating", {nnz});
     check_indices(user.data(), nnz, n_users, "user");
     check_indices(item.data(), nnz, n_items, "item");
-    return SgdBlocks{user.data(), item.data(), rating.data(), ptr, B, n_users, n_items};
+    return SgdBlocks{user.data(), item.data(), nullptr, ptr, B, n_users, n_items};
+}
+
+inline SgdBlocks checked_blocks(const carray<std::int32_t>& user, const carray<std::int32_t>& item,
+                                const carray<float>& rating,
+                                const carray<std::int64_t>& block_ptr, index_t n_users,
+                                index_t n_items) {
+    SgdBlocks g = checked_blocks(user, item, block_ptr, n_users, n_items);
+    check_shape(rating, "rating", {g.block_ptr[g.n_bins * g.n_bins]});
+    g.rating = rating.data();
+    return g;
 }
 
 /// Epoch schedules of a B × B grid (n_epochs × B × B block ids, each in [0, B²)); returns

@@ -686,9 +686,12 @@ def sgd_build_blocks(
     *,
     n_bins: int,
     n_threads: int = 1,
+    user_count: NDArray[np.int64] | None = None,
+    item_count: NDArray[np.int64] | None = None,
 ) -> None:
     """
-    Regroup a users x items CSR matrix into the B x B blocks of the SGD schedule.
+    Regroup a users x items CSR matrix into the B x B blocks of the SGD schedule; the bins share
+    out user_count / item_count (by id; default the matrix's own) equally.
     """
 
 def sgd_epochs(
@@ -788,19 +791,22 @@ def svdpp_grid_epochs(
     *,
     params: SvdppParams,
     n_threads: int,
+    implicit_user: NDArray[np.int32] | None = None,
+    implicit_item: NDArray[np.int32] | None = None,
+    implicit_block_ptr: NDArray[np.int64] | None = None,
 ) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
     """
     SVD++ SGD epochs on the block grid (svdpp_grid.hpp), in rank space: one per schedule (B x B)
-    and row of steps (a_bu, a_bi, a_p, a_q, a_y); Z holds z_u (in: the first epoch's; out: the
-    next one's), A and D are scratch, damp the y steps' damping per item. Stops after an epoch
-    whose loss is not finite. Returns (sum of squared errors per epoch, seconds since the start
-    after each epoch), one entry per epoch run.
+    and row of steps (a_bu, a_bi, a_p, a_q, a_y); N(u) is the implicit grid (the same bins;
+    default the ratings'); Z holds z_u (in: the first epoch's; out: the next one's), A and D are
+    scratch, damp the y steps' damping per item. Stops after an epoch whose loss is not finite.
+    Returns (sum of squared errors per epoch, seconds since the start after each epoch), one
+    entry per epoch run.
     """
 
 def svdpp_grid_terms(
     user: NDArray[np.int32],
     item: NDArray[np.int32],
-    rating: NDArray[np.float32],
     block_ptr: NDArray[np.int64],
     Y: NDArray[np.float32],
     Z: NDArray[np.float32],
@@ -809,8 +815,8 @@ def svdpp_grid_terms(
     n_threads: int,
 ) -> None:
     """
-    Z[u] = sn[u] * sum of Y[j] over the entries (u, j) of the block grid (svdpp_grid.hpp, rank
-    space); zero rows for users without entries.
+    Z[u] = sn[u] * sum of Y[j] over the entries (u, j) of a block grid (svdpp_grid.hpp, rank
+    space: N(u)'s); zero rows for users without entries.
     """
 
 def svdpp_user_order(

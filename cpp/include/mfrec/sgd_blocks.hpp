@@ -72,22 +72,30 @@ inline void balanced_bins(const std::int64_t* count, index_t n, index_t n_bins,
 /// @param user_rank  length X.rows, a permutation of 0..rows-1
 /// @param item_rank  length X.cols, a permutation of 0..cols-1
 /// @param out_*      length nnz; out_block_ptr length B*B + 1
+/// @param user_count, item_count  by id, or null: the entries per user and item that the bins
+///                   share out equally (default X's own); another grid's counts, with its
+///                   ranks, give that grid's bins (SVD++'s implicit pattern, svdpp_grid.hpp)
 inline void sgd_build_blocks(const CsrView& X, const std::int32_t* user_rank,
                              const std::int32_t* item_rank, index_t n_bins,
                              std::int32_t* out_user, std::int32_t* out_item, float* out_rating,
-                             std::int64_t* out_block_ptr, int n_threads = 1) {
+                             std::int64_t* out_block_ptr, int n_threads = 1,
+                             const std::int64_t* user_count = nullptr,
+                             const std::int64_t* item_count = nullptr) {
     const index_t B = n_bins, n_blocks = B * B;
     // Bins with equal shares of the ratings, in rank space.
     std::vector<std::int64_t> count(static_cast<size_t>(std::max(X.rows, X.cols)), 0);
     std::vector<std::int32_t> by_rank(static_cast<size_t>(X.rows));  // rank -> user
     for (index_t u = 0; u < X.rows; ++u) {
         by_rank[user_rank[u]] = static_cast<std::int32_t>(u);
-        count[user_rank[u]] = X.indptr[u + 1] - X.indptr[u];
+        count[user_rank[u]] = user_count ? user_count[u] : X.indptr[u + 1] - X.indptr[u];
     }
     std::vector<std::int32_t> user_bin(static_cast<size_t>(X.rows));  // by rank
     balanced_bins(count.data(), X.rows, B, user_bin.data());
     std::fill(count.begin(), count.end(), 0);
-    for (index_t e = 0; e < X.nnz(); ++e) ++count[item_rank[X.indices[e]]];
+    if (item_count)
+        for (index_t i = 0; i < X.cols; ++i) count[item_rank[i]] = item_count[i];
+    else
+        for (index_t e = 0; e < X.nnz(); ++e) ++count[item_rank[X.indices[e]]];
     std::vector<std::int32_t> item_bin_by_rank(static_cast<size_t>(X.cols));
     balanced_bins(count.data(), X.cols, B, item_bin_by_rank.data());
     std::vector<std::int32_t> item_bin(static_cast<size_t>(X.cols));  // by item id

@@ -6,8 +6,10 @@
 //
 // State besides the factors, in rank space like them: z_u (Z, the implicit term the user's
 // predictions use), a_u (A, the user's pending y step), D_u (its pending decay),
-// sn_u = |N(u)|^-½ and ω_j (the damping of item j's y step). N(u) = R(u): the grid's
-// ratings are the implicit pattern too.
+// sn_u = |N(u)|^-½ and ω_j (the damping of item j's y step). N(u) is the entries of a second
+// grid with the ratings' ranks and bins (`implicit`; the ratings' own grid when N(u) = R(u),
+// else R(u) and the extra items of SVDpp.fit(implicit_items=...)), so block b of either grid
+// holds the rows of the same user bin and item bin.
 //
 // An epoch is two passes over the grid, each over all its blocks in the epoch's schedule:
 //
@@ -16,7 +18,8 @@
 //        z_u ← d z_u + a_y g,   a_u ← d a_u + a_y sn_u g,   D_u ← d D_u
 //      (g = err q_i, d = 1 − a_y λ_y): the closed form of svdpp.hpp's walk, z_u carried
 //      along, the user's y step gathered;
-//   1. (begin: z_u = 0) every (u, j), j ∈ N(u):  y_j ← y_j + ω_j ((D_u − 1) y_j + a_u),
+//   1. (begin: z_u = 0) every (u, j), j ∈ N(u) (the implicit grid's blocks):
+//        y_j ← y_j + ω_j ((D_u − 1) y_j + a_u),
 //      then z_u += sn_u y_j — the next epoch's z_u, formed from each y_j as it is once u's
 //      step is in (with the steps of the users whose blocks came earlier in this pass).
 //
@@ -46,7 +49,8 @@ namespace mfrec {
 
 /// One grid fit's arrays (rank space).
 struct SvdppGridState {
-    SgdBlocks blocks;
+    SgdBlocks blocks;                    // the ratings (pass 0)
+    SgdBlocks implicit;                  // N(u) (pass 1): the same bins; rating unused
     MatrixView P, Q, Y, Z, A;            // n_users, n_items, n_items, n_users, n_users × W
     float *bu = nullptr, *bi = nullptr;  // n_users, n_items
     float *Gu = nullptr, *Gi = nullptr;  // AdaGrad accumulators or null
@@ -121,8 +125,8 @@ MFREC_INLINE double sgd_range(const SvdppGridState& st, index_t begin, index_t e
 /// Pass 1 over the entries [begin, end) of a block: the y steps and the next z_u.
 MFREC_INLINE void y_range(const SvdppGridState& st, index_t begin, index_t end) {
     const index_t W = st.P.cols;
-    const std::int32_t* MFREC_RESTRICT users = st.blocks.user;
-    const std::int32_t* MFREC_RESTRICT items = st.blocks.item;
+    const std::int32_t* MFREC_RESTRICT users = st.implicit.user;
+    const std::int32_t* MFREC_RESTRICT items = st.implicit.item;
     constexpr index_t kAhead = MFREC_SVDPP_GRID_AHEAD;
     for (index_t e = begin; e < end; ++e) {
         if (e + kAhead < end) {
@@ -144,10 +148,16 @@ MFREC_INLINE void y_range(const SvdppGridState& st, index_t begin, index_t end) 
     }
 }
 
+/// The grid pass `pass` walks: the ratings' (0) or N(u)'s (1).
+MFREC_INLINE const SgdBlocks& pass_blocks(const SvdppGridState& st, int pass) {
+    return pass == 0 ? st.blocks : st.implicit;
+}
+
 /// One block of pass `pass`; returns its Σ err² (0 for the y pass).
 MFREC_INLINE double block_any(const SvdppGridState& st, index_t b, int pass, const float* lr,
                               float inv_k) {
-    const index_t begin = st.blocks.block_ptr[b], end = st.blocks.block_ptr[b + 1];
+    const SgdBlocks& g = pass_blocks(st, pass);
+    const index_t begin = g.block_ptr[b], end = g.block_ptr[b + 1];
     if (pass == 0)
         return st.params.adagrad ? sgd_range<true>(st, begin, end, lr, inv_k)
                                  : sgd_range<false>(st, begin, end, lr, inv_k);
@@ -230,9 +240,11 @@ struct SvdppGridRule {
     }
     double block(index_t b) const {
 #if MFREC_HAS_DISPATCH
-        if (avx512)
-            return detail::svdpp_grid_block_avx512(*st, st->blocks.block_ptr[b],
-                                                   st->blocks.block_ptr[b + 1], pass, lr, inv_k);
+        if (avx512) {
+            const SgdBlocks& g = svdpp_grid_detail::pass_blocks(*st, pass);
+            return detail::svdpp_grid_block_avx512(*st, g.block_ptr[b], g.block_ptr[b + 1],
+                                                   pass, lr, inv_k);
+        }
         if (level == 4) return svdpp_grid_detail::block_v4(*st, b, pass, lr, inv_k);
         if (level == 3) return svdpp_grid_detail::block_v3(*st, b, pass, lr, inv_k);
 #endif
@@ -240,7 +252,8 @@ struct SvdppGridRule {
     }
 };
 
-/// z_u = sn_u Σ_{j ∈ N(u)} y_j for every user (rank space; N(u) = R(u), the grid's entries):
+/// z_u = sn_u Σ_{j ∈ N(u)} y_j for every user (rank space; N(u): the entries of `blocks`, the
+/// state's implicit grid):
 /// the first epoch's z_u and the fitted state's. User bins in parallel, each walking its
 /// blocks in item-bin order, so the y_j come from a bin's slice of Y (in cache) where
 /// svdpp_user_terms reads them in each user's order. A user's sum is taken in the grid's

@@ -37,6 +37,13 @@ MFREC_TARGET_V4 MFREC_INLINE float z_dot_sum(const float* MFREC_RESTRICT a,
     return z_hsum(x + y);
 }
 
+/// Whether entry e of a block [begin, ...) brings a user its lane has not had just before
+/// (sgd_build_blocks deals kSgdLanes users' ratings out in turns): only then are the user's
+/// rows worth prefetching, the lane's current user being in L1 already.
+MFREC_INLINE bool lane_user_is_new(const std::int32_t* U, index_t e, index_t begin) {
+    return e < begin + kSgdLanes || U[e] != U[e - kSgdLanes];
+}
+
 /// SVD++'s SGD pass over ratings [begin, end) of a block (svdpp_grid.hpp, pass 0); returns
 /// Σ err². lr: a_bu, a_bi, a_p, a_q, a_y.
 template <int NV, bool Adagrad, class State>
@@ -66,9 +73,8 @@ MFREC_TARGET_V4 MFREC_INLINE double svdpp_sgd16(const State& st, index_t begin, 
     for (index_t e = begin; e < end; ++e) {
         if (e + kAhead < end) {
             prefetch_row(Qd + I[e + kAhead] * W, W);
-            // a lane's next user (sgd_build_blocks interleaves kSgdLanes users): its rows
-            const index_t ua = U[e + kAhead];
-            if (e + kAhead < begin + kSgdLanes || ua != U[e + kAhead - kSgdLanes]) {
+            if (lane_user_is_new(U, e + kAhead, begin)) {
+                const index_t ua = U[e + kAhead];
                 prefetch_row(Pd + ua * W, W);
                 prefetch_row(Zd + ua * W, W);
                 prefetch_row(Ad + ua * W, W);
@@ -119,7 +125,8 @@ MFREC_TARGET_V4 MFREC_INLINE double svdpp_sgd16(const State& st, index_t begin, 
     return sse;
 }
 
-/// SVD++'s y pass over entries [begin, end) of a block (svdpp_grid.hpp, pass 1).
+/// SVD++'s y pass over entries [begin, end) of an implicit grid's block (svdpp_grid.hpp,
+/// pass 1).
 template <int NV, class State>
 MFREC_TARGET_V4 MFREC_INLINE void svdpp_y16(const State& st, index_t begin, index_t end) {
     constexpr index_t W = 16 * NV;
@@ -129,14 +136,14 @@ MFREC_TARGET_V4 MFREC_INLINE void svdpp_y16(const State& st, index_t begin, inde
     const float* MFREC_RESTRICT D = st.D;
     const float* MFREC_RESTRICT sn = st.sn;
     const float* MFREC_RESTRICT damp = st.damp;
-    const std::int32_t* MFREC_RESTRICT U = st.blocks.user;
-    const std::int32_t* MFREC_RESTRICT I = st.blocks.item;
+    const std::int32_t* MFREC_RESTRICT U = st.implicit.user;
+    const std::int32_t* MFREC_RESTRICT I = st.implicit.item;
     constexpr index_t kAhead = MFREC_SVDPP_GRID_AHEAD;
     for (index_t e = begin; e < end; ++e) {
         if (e + kAhead < end) {
             prefetch_row(Yd + I[e + kAhead] * W, W);
-            const index_t ua = U[e + kAhead];
-            if (e + kAhead < begin + kSgdLanes || ua != U[e + kAhead - kSgdLanes]) {
+            if (lane_user_is_new(U, e + kAhead, begin)) {
+                const index_t ua = U[e + kAhead];
                 prefetch_row(Zd + ua * W, W);
                 prefetch_row(Ad + ua * W, W);
             }

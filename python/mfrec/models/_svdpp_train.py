@@ -158,45 +158,60 @@ def grid_bins_svdpp(model: SVDpp, data: Interactions, k_pad: int, n_threads: int
 
 
 class SvdppGridTrainer(SvdppTrainer):
-    """One SVD++ fit on the block grid (``svdpp_grid.hpp``): the per-user trainer's steps
-    and parameters, its initial factors taken as rank-space rows (they are i.i.d., as
-    FunkSVD's grid draws its own there), the grid of the ratings (N(u) = R(u)), the epochs'
-    schedules, and z_u, the pending y steps a_u and decays D_u besides."""
+    """One SVD++ fit on the block grid (``svdpp_grid.hpp``): the per-user trainer's N(u),
+    steps and parameters, its initial factors taken as rank-space rows (they are i.i.d., as
+    FunkSVD's grid draws its own there), the grid of the ratings and, with
+    ``implicit_items``, a second grid of N(u) with the same ranks and bins (else N(u) =
+    R(u), the ratings' grid), the epochs' schedules, and z_u, the pending y steps a_u and
+    decays D_u besides."""
 
     def __init__(self, model: SVDpp, data: Interactions, p: dict, engine: LocalEngine,
-                 n_bins: int) -> None:
-        super().__init__(model, data, p, engine, None)
+                 n_bins: int, implicit_items=None) -> None:
+        super().__init__(model, data, p, engine, implicit_items)
         rng = check_random_state(model.random_state)
         rng.integers(0, 2**63, size=4)  # the per-user trainer's draws, then the grid's
-        self.grid = block_grid(data, data.ratings, n_bins, rng,
-                               engine.threads(work_ns("sort", data.nnz)))
+        sort_threads = engine.threads(work_ns("sort", data.nnz))
+        self.grid = block_grid(data, data.ratings, n_bins, rng, sort_threads)
         self.schedules = sgd_schedules(rng, n_bins, self.n_epochs)
         ur = self.grid.user_rank
         counts = np.diff(data.indptr)
+        if implicit_items is None:
+            self.pattern = (self.grid.user, self.grid.item, self.grid.block_ptr)
+            n_implicit, users_per_item = counts, data.item_counts()
+        else:  # N(u) of the users with ratings (the others learn nothing from theirs)
+            indptr, indices = self.N
+            rows = np.repeat(counts > 0, np.diff(indptr))
+            n_implicit = np.where(counts > 0, np.diff(indptr), 0)
+            N = (np.concatenate([[0], np.cumsum(n_implicit)]).astype(np.int64), indices[rows])
+            self.pattern = _grid_like(self.grid, N, counts, data.item_counts(), sort_threads)
+            users_per_item = np.bincount(N[1], minlength=data.n_items)
+        self.n_pattern = int(n_implicit.sum())
         sn = np.zeros(len(ur), dtype=np.float32)
-        sn[ur] = np.where(counts > 0, 1.0 / np.sqrt(np.maximum(counts, 1)), 0.0)
+        sn[ur] = np.where(n_implicit > 0, 1.0 / np.sqrt(np.maximum(n_implicit, 1)), 0.0)
         self.sn = sn
-        users_per_item = np.empty(data.n_items, dtype=np.int64)
-        users_per_item[self.grid.item_rank] = data.item_counts()
-        self.damp = (1.0 / (1.0 + users_per_item / GRID_Y_DAMPING)).astype(np.float32)
+        damp = np.empty(data.n_items, dtype=np.float64)
+        damp[self.grid.item_rank] = 1.0 / (1.0 + users_per_item / GRID_Y_DAMPING)
+        self.damp = damp.astype(np.float32)
         # z_u of the initial y_j; A and D are set at each epoch's start
         self.Z = aligned_empty(self.P.shape)
         self._terms(self.Z)
         self.A = aligned_empty(self.P.shape)
         self.D = np.ones(len(ur), dtype=np.float32)
-        # an epoch's work in FunkSVD's units: two passes, the first about two steps a rating
-        self.n_threads = engine.threads(work_ns("sgd", 3 * data.nnz * self.P.shape[1]))
+        # an epoch's work in FunkSVD's units: the SGD pass about two steps a rating, the y
+        # pass one an entry of N(u)
+        self.n_threads = engine.threads(work_ns(
+            "sgd", (2 * data.nnz + self.n_pattern) * self.P.shape[1]))
 
     def _terms(self, Z: np.ndarray) -> None:
         """Z = z_u of the current Y, in rank space."""
-        _core.svdpp_grid_terms(*self.grid.arrays, self.Y, Z, self.sn,
-                               n_threads=self.terms_threads)
+        _core.svdpp_grid_terms(*self.pattern, self.Y, Z, self.sn, n_threads=self.terms_threads)
 
     def _epochs(self, first: int, n: int) -> tuple[np.ndarray, np.ndarray]:
         return _core.svdpp_grid_epochs(
             *self.grid.arrays, self.schedules[first:first + n], self.steps[first:first + n],
             self.P, self.Q, self.Y, self.Z, self.A, self.bu, self.bi, self.Gu, self.Gi,
-            self.D, self.sn, self.damp, params=self.params, n_threads=self.n_threads)
+            self.D, self.sn, self.damp, params=self.params, n_threads=self.n_threads,
+            **dict(zip(("implicit_user", "implicit_item", "implicit_block_ptr"), self.pattern)))
 
     def state(self, final: bool) -> dict:
         """The fitted arrays in id order, gathered from rank space. Mid-fit they are new
@@ -211,6 +226,22 @@ class SvdppGridTrainer(SvdppTrainer):
         P = _gather(self.P, ur, k, into=self.Z)
         Z = _gather(self.A, ur, k, into=self.P)
         return _state(self, P, self.Q[ir, :k], self.Y[ir, :k], self.bu[ur], self.bi[ir], Z=Z)
+
+
+def _grid_like(grid, N: tuple[np.ndarray, np.ndarray], user_count: np.ndarray,
+               item_count: np.ndarray, n_threads: int) -> tuple[np.ndarray, ...]:
+    """(user, item, block_ptr) of the CSR pattern ``N`` (indptr, indices) regrouped into the
+    blocks of ``grid``: its ranks, and its bins (those of ``user_count`` / ``item_count``, the
+    counts ``grid`` was balanced by)."""
+    nnz, B2 = len(N[1]), len(grid.block_ptr)
+    out = (np.empty(nnz, dtype=np.int32), np.empty(nnz, dtype=np.int32),
+           np.empty(nnz, dtype=np.float32), np.empty(B2, dtype=np.int64))
+    B = int(round((B2 - 1) ** 0.5))
+    _core.sgd_build_blocks(N[0], N[1], np.ones(nnz, dtype=np.float32), grid.user_rank,
+                           grid.item_rank, *out, n_bins=B, n_threads=n_threads,
+                           user_count=np.ascontiguousarray(user_count, dtype=np.int64),
+                           item_count=np.ascontiguousarray(item_count, dtype=np.int64))
+    return out[0], out[1], out[3]
 
 
 def _gather(M: np.ndarray, rows: np.ndarray, k: int, into: np.ndarray) -> np.ndarray:

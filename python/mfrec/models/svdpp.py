@@ -35,8 +35,7 @@ class SVDpp(Recommender):
     Surprise's ``SVDpp``).
 
     Two trainers, both O(|R|·k) per epoch instead of the textbook O(Σ_u |R(u)|·|N(u)|·k)
-    (``algorithm``; the default, ``"auto"``, takes the grid unless ``fit`` is given
-    ``implicit_items``):
+    (``algorithm``, default ``"grid"``):
 
     ``algorithm="per_user"`` is per-user SGD in C++ (``cpp/include/mfrec/svdpp.hpp``, O((|R(u)|
     + |N(u)|)·k) per user) with the textbook's result: for each user the implicit sum z_u =
@@ -57,13 +56,15 @@ class SVDpp(Recommender):
     the y_j in a second pass over the grid, once per epoch, damped per item by its number of
     users U_j (× 1 / (1 + U_j / 10): undamped, the step that every user of an item computes
     from the same old y_j overshoots). Threads then share no row and the rows of a block stay
-    in cache; N(u) is the rated items (no ``implicit_items``). On the data measured it is as
+    in cache; with ``implicit_items``, N(u)'s entries form a second grid with the ratings'
+    ranks and bins, which the y pass walks. On the data measured it is as
     accurate as the per-user walk (RMSE at the defaults, 2 threads, mean of 3 seeds: ML-100K
     0.8982 vs 0.8979, latest-small 0.8383 vs 0.8392; 10M synthetic 0.6449 vs 0.6454) and
     two to three times faster: a 20-epoch fit on 10M takes 2.0–2.2× FunkSVD's time at 2
     threads where the per-user walk takes 4.1–4.3× (``benchmarks/svdpp_grid.py``,
-    ``benchmarks/results/svdpp_grid.md``); on ML-100K 0.040 s against 0.117 s. The per-user
-    walk remains for ``implicit_items`` and for Surprise's per-rating steps (below).
+    ``benchmarks/results/svdpp_grid.md``); on ML-100K 0.040 s against 0.117 s; with the test
+    pairs as ``implicit_items`` 0.8982 vs 0.8983 (ML-100K) and 0.8381 vs 0.8397. The per-user
+    walk remains for Surprise's per-rating steps (below).
 
     Reproducibility (on one machine and ISA level, with an integer ``random_state``, whether
     the epochs run in one call or one by one: a callback or ``eval_set``): on the grid the
@@ -101,13 +102,12 @@ class SVDpp(Recommender):
         with step η (Surprise's; use a smaller ``lr``, e.g. 0.007).
     lr_decay : float, default 1.0
         Multiply the steps by this factor after every epoch.
-    algorithm : {"auto", "grid", "per_user"}, default "auto"
+    algorithm : {"grid", "per_user"}, default "grid"
         ``"grid"``: FunkSVD's block grid with the y steps applied once per epoch, damped
-        (above); not with ``implicit_items``. ``"per_user"``: each user's walk in a seeded
-        random order, Hogwild across threads (above; Surprise's per-rating steps).
-        ``"auto"``: ``"grid"``, or ``"per_user"`` when ``fit`` is given ``implicit_items``.
+        (above). ``"per_user"``: each user's walk in a seeded random order, Hogwild across
+        threads (above; Surprise's per-rating steps).
     n_blocks : int, optional
-        The grid's (``algorithm`` ``"grid"`` or ``"auto"``): bins per side (as FunkSVD's);
+        ``algorithm="grid"`` only: bins per side of the grid (as FunkSVD's);
         None: FunkSVD's choice from the data's size and the thread count, but at most two per
         thread.
     n_threads : int, optional
@@ -174,7 +174,7 @@ class SVDpp(Recommender):
                  reg_bias: float | None = None, reg_user: float | None = None,
                  reg_item: float | None = None, reg_implicit: float | None = 0.0125,
                  lr_schedule: str = "adagrad", lr_decay: float = 1.0,
-                 algorithm: str = "auto", n_blocks: int | None = None,
+                 algorithm: str = "grid", n_blocks: int | None = None,
                  n_threads: int | None = None, random_state: Seed = None,
                  verbose: bool = False, n_iter_no_change: int | None = None) -> None:
         self.n_factors = n_factors
@@ -220,7 +220,7 @@ class SVDpp(Recommender):
         p["reg_implicit"] = p["reg"] if self.reg_implicit is None else check_float(
             self.reg_implicit, "reg_implicit", nonneg=True)
         p.update(check_shared_params(self, "lr_schedule"))
-        p["algorithm"] = check_choice(self.algorithm, "algorithm", ("auto", "grid", "per_user"))
+        p["algorithm"] = check_choice(self.algorithm, "algorithm", ("grid", "per_user"))
         check_shared_params(self, "n_blocks")
         p.update(kernel_steps(p), lr_yj=p["lr_implicit"])
         return p
@@ -248,8 +248,7 @@ class SVDpp(Recommender):
             items users clicked, bought or were shown. An Interactions or a DataFrame
             (columns ``user``, ``item``) holds raw ids, mapped through the id maps of ``X``;
             a sparse matrix holds the inner ids of ``X`` (its shape must be ``X``'s). Only
-            users with ratings learn from theirs. Trained by the per-user walk (not with
-            ``algorithm="grid"``).
+            users with ratings learn from theirs.
 
         Returns
         -------
@@ -275,17 +274,11 @@ class SVDpp(Recommender):
     def _make_trainer(self, data: Interactions, params: dict, engine: LocalEngine,
                       implicit_items: InteractionsLike | None = None,
                       **fit_data) -> SvdppTrainer:
-        algorithm = params["algorithm"]
-        if algorithm == "auto":
-            algorithm = "grid" if implicit_items is None else "per_user"
-        if algorithm == "per_user":
+        if params["algorithm"] == "per_user":
             return SvdppTrainer(self, data, params, engine, implicit_items)
-        if implicit_items is not None:
-            raise ValueError("implicit_items needs algorithm='per_user': the grid's N(u) is "
-                             "the items each user rated")
         return SvdppGridTrainer(self, data, params, engine,
                                 grid_bins_svdpp(self, data, padded_k(params["k"]),
-                                                engine.n_threads))
+                                                engine.n_threads), implicit_items)
 
     # -- scoring and cold start ---------------------------------------------------------------
     def _make_scorer(self, state: dict) -> DotScorer:
