@@ -76,18 +76,10 @@ void register_nmf(py::module_& m) {
             float* pbu = out_ptr(bu, "bu");
             float* pbi = out_ptr(bi, "bi");
             std::vector<double> row_sse(static_cast<size_t>(Pv.rows + Qv.rows));
-            carray<double> sse(n_epochs), seconds(n_epochs);
-            double* psse = sse.mutable_data();
-            double* psec = seconds.mutable_data();
-            index_t done = 0;
-            {
-                py::gil_scoped_release release;  // raw pointers only below
-                done = nmf_mu_epochs(by_user, by_item, Pv, Qv, pbu, pbi, params, n_epochs,
+            return epochs_result(n_epochs, [&](double* psse, double* psec) {
+                return nmf_mu_epochs(by_user, by_item, Pv, Qv, pbu, pbi, params, n_epochs,
                                      row_sse.data(), psse, psec, n_threads);
-            }
-            sse.resize({done});
-            seconds.resize({done});
-            return py::make_tuple(sse, seconds);
+            });
         },
         py::arg("u_indptr").noconvert(), py::arg("u_indices").noconvert(),
         py::arg("u_data").noconvert(), py::arg("i_indptr").noconvert(),
@@ -127,19 +119,11 @@ void register_nmf(py::module_& m) {
             float* pGi = out_ptr(Gi, "Gi");
             std::vector<double> block_sse(static_cast<size_t>(B * B));
             std::vector<float> norms(params.adagrad ? static_cast<size_t>(Pv.rows + Qv.rows) : 0);
-            carray<double> sse(n_epochs), seconds(n_epochs);
-            double* psse = sse.mutable_data();
-            double* psec = seconds.mutable_data();
-            index_t done = 0;
-            {
-                py::gil_scoped_release release;  // raw pointers only below
-                done = nmf_sgd_epochs(blocks, schedules.data(), n_epochs, steps.data(), Pv, Qv,
-                                      pbu, pbi, pGu, pGi, norms.data(), params, block_sse.data(),
-                                      psse, psec, n_threads);
-            }
-            sse.resize({done});
-            seconds.resize({done});
-            return py::make_tuple(sse, seconds);
+            return epochs_result(n_epochs, [&](double* psse, double* psec) {
+                return nmf_sgd_epochs(blocks, schedules.data(), n_epochs, steps.data(), Pv, Qv, pbu,
+                                      pbi, pGu, pGi, norms.data(), params, block_sse.data(), psse,
+                                      psec, n_threads);
+            });
         },
         py::arg("user").noconvert(), py::arg("item").noconvert(), py::arg("rating").noconvert(),
         py::arg("block_ptr").noconvert(), py::arg("schedules").noconvert(),

@@ -125,17 +125,9 @@ void register_sgd(py::module_& m) {
             SgdCall c(user, item, rating, block_ptr, P, Q, bu, bi, Gu, Gi, params, n_threads);
             const index_t n_epochs = checked_schedules(schedules, c.blocks.n_bins);
             check_shape(steps, "steps", {n_epochs, 4});
-            carray<double> sse(n_epochs), seconds(n_epochs);
-            double* psse = sse.mutable_data();
-            double* psec = seconds.mutable_data();
-            index_t done = 0;
-            {
-                py::gil_scoped_release release;  // raw pointers only below
-                done = c.run(schedules.data(), n_epochs, steps.data(), psse, psec);
-            }
-            sse.resize({done});
-            seconds.resize({done});
-            return py::make_tuple(sse, seconds);
+            return epochs_result(n_epochs, [&](double* psse, double* psec) {
+                return c.run(schedules.data(), n_epochs, steps.data(), psse, psec);
+            });
         },
         py::arg("user").noconvert(), py::arg("item").noconvert(), py::arg("rating").noconvert(),
         py::arg("block_ptr").noconvert(), py::arg("schedules").noconvert(),

@@ -104,18 +104,10 @@ void register_svdpp(py::module_& m) {
             pb.Gu = params.adagrad ? out_ptr(Gu, "Gu") : nullptr;
             pb.Gi = params.adagrad ? out_ptr(Gi, "Gi") : nullptr;
             pb.params = params;
-            carray<double> sse(n_epochs), seconds(n_epochs);
-            double* psse = sse.mutable_data();
-            double* psec = seconds.mutable_data();
-            index_t done = 0;
-            {
-                py::gil_scoped_release release;  // raw pointers only below
-                done = svdpp_epochs(pb, steps.data(), n_epochs, first_epoch, seed, psse, psec,
+            return epochs_result(n_epochs, [&](double* psse, double* psec) {
+                return svdpp_epochs(pb, steps.data(), n_epochs, first_epoch, seed, psse, psec,
                                     n_threads);
-            }
-            sse.resize({done});
-            seconds.resize({done});
-            return py::make_tuple(sse, seconds);
+            });
         },
         py::arg("indptr").noconvert(), py::arg("indices").noconvert(),
         py::arg("ratings").noconvert(), py::arg("implicit_indptr").noconvert(),
@@ -178,18 +170,10 @@ void register_svdpp(py::module_& m) {
             st.D = out_ptr(D, "D"), st.sn = sn.data(), st.damp = damp.data();
             st.params = params;
             std::vector<double> block_sse(static_cast<size_t>(B * B));
-            carray<double> sse(n_epochs), seconds(n_epochs);
-            double* psse = sse.mutable_data();
-            double* psec = seconds.mutable_data();
-            index_t done = 0;
-            {
-                py::gil_scoped_release release;  // raw pointers only below
-                done = svdpp_grid_epochs(st, schedules.data(), n_epochs, steps.data(),
+            return epochs_result(n_epochs, [&](double* psse, double* psec) {
+                return svdpp_grid_epochs(st, schedules.data(), n_epochs, steps.data(),
                                          block_sse.data(), psse, psec, n_threads);
-            }
-            sse.resize({done});
-            seconds.resize({done});
-            return py::make_tuple(sse, seconds);
+            });
         },
         py::arg("user").noconvert(), py::arg("item").noconvert(), py::arg("rating").noconvert(),
         py::arg("block_ptr").noconvert(), py::arg("schedules").noconvert(),

@@ -118,6 +118,24 @@ inline SgdBlocks checked_blocks(const carray<std::int32_t>& user, const carray<s
     return g;
 }
 
+/// The (Σ e² per epoch, seconds since the start after each epoch) tuple of an epochs kernel:
+/// `run(sse, seconds)` fills arrays of n_epochs with the GIL released (raw pointers only) and
+/// returns the epochs it ran; both arrays are cut to that many.
+template <class Run>
+inline auto epochs_result(index_t n_epochs, Run&& run) {
+    carray<double> sse(n_epochs), seconds(n_epochs);
+    double* psse = sse.mutable_data();
+    double* psec = seconds.mutable_data();
+    index_t done = 0;
+    {
+        py::gil_scoped_release release;
+        done = run(psse, psec);
+    }
+    sse.resize({done});
+    seconds.resize({done});
+    return py::make_tuple(sse, seconds);
+}
+
 /// Epoch schedules of a B × B grid (n_epochs × B × B block ids, each in [0, B²)); returns
 /// n_epochs.
 inline index_t checked_schedules(const carray<std::int32_t>& schedules, index_t B) {

@@ -60,9 +60,9 @@ class SVDpp(Recommender):
     ranks and bins, which the y pass walks. On the data measured it is as
     accurate as the per-user walk (RMSE at the defaults, 2 threads, mean of 3 seeds: ML-100K
     0.8982 vs 0.8979, latest-small 0.8383 vs 0.8392; 10M synthetic 0.6449 vs 0.6454) and
-    two to three times faster: a 20-epoch fit on 10M takes 2.0–2.2× FunkSVD's time at 2
-    threads where the per-user walk takes 4.1–4.3× (``benchmarks/svdpp_grid.py``,
-    ``benchmarks/results/svdpp_grid.md``); on ML-100K 0.040 s against 0.117 s; with the test
+    about twice as fast: a 20-epoch fit on 10M takes 2.0–2.2× FunkSVD's time at 2 threads
+    where the per-user walk takes 4.1–4.3× (``benchmarks/svdpp_grid.py``,
+    ``benchmarks/results/svdpp_grid.md``); with the test
     pairs as ``implicit_items`` 0.8982 vs 0.8983 (ML-100K) and 0.8381 vs 0.8397. The per-user
     walk remains for Surprise's per-rating steps (below).
 
