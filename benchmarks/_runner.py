@@ -44,6 +44,8 @@ class Spec:
         Upper bound on the number of timed fits (slow peers: 1).
     single_threaded : bool
         The library has no thread setting; its rows report 1 thread.
+    skipped_as : str
+        The status of the rows on the ``infeasible`` data sets.
     """
 
     library: str
@@ -52,6 +54,7 @@ class Spec:
     infeasible: frozenset = field(default_factory=frozenset)
     max_repeats: int | None = None
     single_threaded: bool = False
+    skipped_as: str = INFEASIBLE
 
 
 def peak_rss_mb() -> float:
@@ -110,7 +113,7 @@ def why_not_run(spec: Spec, dataset: str) -> str | None:
     if spec.module and importlib.util.find_spec(spec.module) is None:
         return NOT_INSTALLED
     if dataset in spec.infeasible:
-        return INFEASIBLE
+        return spec.skipped_as
     return None
 
 

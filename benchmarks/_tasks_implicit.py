@@ -15,7 +15,9 @@ iterations (100, implicit's default, on the small sets; 50 on the 10M set, where
 implicit's takes ~1.6 s on 2 cores): implicit's BPR at its defaults (lr 0.01, λ 0.01,
 verified negatives), mfrec's ``BPR`` with those settings mapped as its docstring says
 ("mfrec BPR": the same loss, step, λ, popularity-weighted negatives, initial spread) and
-mfrec's BPR at its own defaults but this k and number of epochs ("mfrec BPR (defaults)").
+mfrec's BPR at its own defaults but this k and number of epochs ("mfrec BPR (defaults)"),
+and implicit's BPR at the learning rate and λ that ranked best on a validation split carved
+from the training part ("implicit BPR (tuned)", small sets; ``benchmarks/bpr_tuned_peer.py``).
 Both libraries draw nnz triples (samples) per iteration.
 """
 
@@ -51,6 +53,9 @@ class Settings:
     confidence: str = "linear"
     epsilon: float = 1.0
     bpr_iterations: int = 100
+    # implicit's BPR learning rate and λ at their best on a validation split carved from the
+    # training part (benchmarks/bpr_tuned_peer.py, results/bpr_tuned_peer.txt); None: not tuned
+    bpr_tuned: tuple[float, float] | None = None
 
     def describe(self) -> str:
         conf = (f"c = 1 + {self.alpha:g}·r" if self.confidence == "linear"
@@ -64,10 +69,11 @@ DATASETS = {
     # log, alpha 0.01-20, λ 0.1-100; mfrec, 15 iterations) on a validation split carved from
     # the training part (per_user_split 0.2, seed 1).
     "lastfm-2k": Settings(factors=64, reg=100.0, alpha=5.0, iterations=15, confidence="log",
-                          epsilon=1.0),
+                          epsilon=1.0, bpr_tuned=(0.01, 0.003)),
     # Ratings >= 4 as positives (r = 1): implicit's best point on the validation split in
     # benchmarks/results/tune_als.txt.
-    "ml-100k": Settings(factors=64, reg=100.0, alpha=20.0, iterations=15),
+    "ml-100k": Settings(factors=64, reg=100.0, alpha=20.0, iterations=15,
+                        bpr_tuned=(0.005, 0.0)),
     # benchmarks/implicit_als.py's data and setting (mfrec's defaults): ratings >= 4, r = 1.
     "synthetic-10m": Settings(factors=64, reg=0.01, alpha=40.0, iterations=10,
                               bpr_iterations=50),
@@ -91,6 +97,11 @@ MODELS = {
     "mfrec BPR (defaults)": Spec("mfrec", "BPR, its defaults but k and epochs as implicit BPR"),
     "implicit BPR": Spec("implicit", "BayesianPersonalizedRanking, lr 0.01, λ 0.01 "
                          "(defaults)", "implicit"),
+    "implicit BPR (tuned)": Spec("implicit", "BayesianPersonalizedRanking at the lr and λ "
+                                 "best on a validation split (Last.fm 0.01, 0.003; ML-100K "
+                                 "0.005, 0) — benchmarks/bpr_tuned_peer.py", "implicit",
+                                 infeasible=frozenset({"synthetic-10m"}),
+                                 skipped_as="skipped (not tuned there)"),
 }
 
 
@@ -199,9 +210,10 @@ def run(model: str, dataset: str, threads: int, repeats: int) -> dict:
         sys.path.insert(0, str(HERE))
         from peers import implicit_peer
 
-        if model == "implicit BPR":
+        if model in ("implicit BPR", "implicit BPR (tuned)"):
+            lr, reg = s.bpr_tuned if model.endswith("(tuned)") else (0.01, 0.01)
             fit = implicit_peer.fit_bpr(train, factors=s.factors, iterations=s.bpr_iterations,
-                                        threads=threads)
+                                        threads=threads, learning_rate=lr, reg=reg)
         else:
             conf = train.copy()
             conf.data = confidence(train.data, s)

@@ -48,13 +48,15 @@ MODELS = {
     "mfrec SVDpp": Spec("mfrec", "defaults: block grid, k=100, 20 epochs, AdaGrad lr 0.02, "
                         "reg 0.05, reg_implicit 0.0125, init_std 0.02"),
     "mfrec SVDpp (Surprise settings)": Spec(
-        "mfrec", "per-user walk, k=20, 20 epochs, constant lr 0.007, reg 0.02, init_std 0.1 "
-        "(Surprise's SVDpp defaults)"),
+        "mfrec", "Surprise's SVDpp code on mfrec.compat.surprise (its defaults: k=20, 20 "
+        "epochs, lr 0.007, reg 0.02, init_std 0.1; mfrec's per-user walk), from Surprise's "
+        "initial factors for the seed"),
     "mfrec NMF": Spec("mfrec", "defaults: multiplicative updates, biased, k=15, 10 epochs, "
                       "reg 0.15 (biases: reg 0.02, step 0.005), U(0, 0.5) init"),
     "mfrec NMF (Surprise settings)": Spec(
-        "mfrec", "multiplicative updates in Surprise's order (update_order='simultaneous'), "
-        "k=15, 50 epochs, unbiased, reg 0.06, U(0, 1) init"),
+        "mfrec", "Surprise's NMF code on mfrec.compat.surprise (its defaults: k=15, 50 epochs, "
+        "unbiased, reg 0.06; mfrec's multiplicative updates in Surprise's order), from "
+        "Surprise's initial factors for the seed"),
     "mfrec KNNBaseline": Spec("mfrec", "Surprise's settings: item-based, pearson_baseline "
                               "(shrinkage 100), k=40, min_k 1, baselines by 10 ALS sweeps; "
                               "every positive similarity kept (sparse), none on 10M "
@@ -216,6 +218,34 @@ def _item_metadata(dataset: str | None) -> dict | None:
     return mfrec.datasets.load_movielens(dataset[3:]).item_metadata
 
 
+# The rows run by mfrec.compat.surprise: Surprise's own code with one import changed, so the
+# fit starts from the initial factors Surprise's algorithm draws for the same seed. A
+# one-seed comparison then measures the two trainers, not two draws of the initial factors
+# (which move either library's RMSE by ±0.003 between seeds: results/surprise_seeds.txt).
+COMPAT = {"mfrec SVDpp (Surprise settings)": "SVDpp", "mfrec NMF (Surprise settings)": "NMF"}
+
+
+def _fit_compat(algo, train, test, scale, threads, seed) -> dict:
+    """Surprise's ``algo`` at its defaults, as ``fit_surprise`` runs it, on
+    ``mfrec.compat.surprise``: trainset built untimed (as Surprise's is), ``fit`` timed,
+    ``test`` scored with Surprise's rules. The compat layer takes every usable core (Surprise's
+    signature has no thread count): the process is held to ``threads`` cores meanwhile."""
+    import os
+
+    from mfrec.compat import surprise as compat
+    from peers.surprise_peer import fit_surprise
+
+    cores = sorted(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else None
+    if cores is not None and threads < len(cores):
+        os.sched_setaffinity(0, cores[:threads])
+    try:
+        return fit_surprise(algo, train, test, rating_scale=scale, random_state=seed,
+                            module=compat)
+    finally:
+        if cores is not None:
+            os.sched_setaffinity(0, cores)
+
+
 def _fit_mfrec(model, train, test, n_users, n_items, scale, threads, seed,
                dataset=None) -> dict:
     import mfrec
@@ -234,10 +264,8 @@ def _fit_mfrec(model, train, test, n_users, n_items, scale, threads, seed,
         est = mfrec.ALS(n_threads=threads, random_state=seed)
     elif model == "mfrec SVDpp":
         est = mfrec.SVDpp(n_threads=threads, random_state=seed)
-    elif model == "mfrec SVDpp (Surprise settings)":
-        est = mfrec.SVDpp(n_factors=20, n_epochs=20, lr=0.007, reg=0.02, reg_implicit=0.02,
-                          init_std=0.1, lr_schedule="constant", algorithm="per_user",
-                          n_threads=threads, random_state=seed)
+    elif model in COMPAT:
+        return _fit_compat(COMPAT[model], train, test, scale, threads, seed)
     elif model == "mfrec ContentBased":
         est = mfrec.ContentBased(n_threads=threads)
     elif model == "mfrec Blend":
@@ -248,10 +276,6 @@ def _fit_mfrec(model, train, test, n_users, n_items, scale, threads, seed,
         est = mfrec.BayesianMF(n_threads=threads, random_state=seed)
     elif model == "mfrec NMF":
         est = mfrec.NMF(n_threads=threads, random_state=seed)
-    elif model == "mfrec NMF (Surprise settings)":
-        est = mfrec.NMF(algorithm="mu", update_order="simultaneous", n_factors=15,
-                        n_epochs=50, biased=False, reg=0.06, reg_bias=0.02, lr_bias=0.005,
-                        init_low=0.0, init_high=1.0, n_threads=threads, random_state=seed)
     elif model == "mfrec KNNBaseline":
         est = mfrec.KNNBaseline(similarity="pearson_baseline", k=40, n_threads=threads)
     else:

@@ -119,10 +119,15 @@ def nonneg_ridge_reference(Y, cols, vals, reg, reg_b, mu, other_bias, biased):
 # --------------------------------------------------------------------------- the kernels
 @pytest.mark.parametrize("biased", [False, True])
 @pytest.mark.parametrize("k,order", [(5, "alternating"), (20, "alternating"),
-                                     (5, "simultaneous"), (20, "simultaneous")])
+                                     (5, "simultaneous"), (20, "simultaneous"),
+                                     (40, "simultaneous"), (60, "alternating"),
+                                     (70, "simultaneous")])
 def test_mu_matches_numpy_reference(small, biased, k, order):
     """Two epochs, one thread, float32: relative 1e-4 (the order of additions in a dot
-    product differs)."""
+    product differs). Unbiased on these ratings (all ≥ 0) is the plain path: on AVX-512 its
+    rows of 16, 32, 48 and 64 floats (k = 5, 20, 40, 60) take nmf_mu_avx512.hpp's row, four
+    ratings' dot products at a time (users' and items' rows of every length mod 4), k = 70
+    the generic row."""
     seed, n_epochs = 3, 2
     kw = dict(reg=0.06, reg_bias=0.02, lr_bias=0.005, init_low=0.1, init_high=1.0)
     m = mfrec.NMF(algorithm="mu", n_factors=k, n_epochs=n_epochs, biased=biased, n_threads=1,
@@ -198,10 +203,10 @@ def test_sgd_bit_identical_for_fixed_blocks(small):
 
 
 @pytest.mark.parametrize("level", LEVELS)
-@pytest.mark.parametrize("algorithm", ["mu", "sgd"])
-def test_isa_paths_agree(small, level, algorithm):
+@pytest.mark.parametrize("algorithm,biased", [("mu", True), ("mu", False), ("sgd", True)])
+def test_isa_paths_agree(small, level, algorithm, biased):
     before = _core.isa_level()
-    kw = dict(algorithm=algorithm, biased=True, n_factors=20, n_epochs=3, n_blocks=2,
+    kw = dict(algorithm=algorithm, biased=biased, n_factors=20, n_epochs=3, n_blocks=2,
               random_state=0)
     try:
         _core.set_isa_level(level)

@@ -45,9 +45,12 @@ def surprise_available() -> bool:
     return True
 
 
-def _trainset(users, items, ratings, rating_scale):
+def _trainset(users, items, ratings, rating_scale, surprise=None):
     import pandas as pd
-    from surprise import Dataset, Reader
+
+    if surprise is None:
+        import surprise
+    Dataset, Reader = surprise.Dataset, surprise.Reader
 
     df = pd.DataFrame({
         "u": np.asarray(users, dtype=np.int64),
@@ -59,7 +62,7 @@ def _trainset(users, items, ratings, rating_scale):
 
 
 def fit_surprise(algo_name, train, test, *, rating_scale=(1, 5), params=None,
-                 random_state=0) -> dict:
+                 random_state=0, module=None) -> dict:
     """Fit Surprise ``algo_name`` on ``train`` and score it on ``test``.
 
     ``train``/``test`` are ``(users int32, items int32, ratings float32)``
@@ -67,9 +70,12 @@ def fit_surprise(algo_name, train, test, *, rating_scale=(1, 5), params=None,
     predict_seconds, predictions, rmse, mae, n_threads=1, algo, params)``, where
     ``predictions`` (float64, shape (n_test,)) are Surprise's clipped estimates in test
     order and ``params`` the effective constructor arguments (defaults merged with
-    overrides).
+    overrides). ``module``: the module that provides the algorithms, ``Dataset`` and
+    ``Reader`` (default ``surprise``; ``mfrec.compat.surprise`` runs the same code on mfrec).
     """
-    import surprise
+    surprise = module
+    if surprise is None:
+        import surprise
 
     if algo_name not in _DEFAULTS:
         raise ValueError(f"algo_name must be one of {sorted(_DEFAULTS)}, "
@@ -81,7 +87,7 @@ def fit_surprise(algo_name, train, test, *, rating_scale=(1, 5), params=None,
     algo = getattr(surprise, algo_name)(verbose=False,
                                         **copy.deepcopy(kwargs))
 
-    trainset = _trainset(*train, rating_scale)
+    trainset = _trainset(*train, rating_scale, surprise)
 
     t0 = time.perf_counter()
     algo.fit(trainset)

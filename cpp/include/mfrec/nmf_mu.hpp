@@ -36,6 +36,7 @@
 
 #include "mfrec/common.hpp"
 #include "mfrec/linalg.hpp"
+#include "mfrec/nmf_mu_simd.hpp"
 #include "mfrec/parallel.hpp"
 
 namespace mfrec {
@@ -146,8 +147,9 @@ MFREC_INLINE double mu_row_any(const std::int32_t* idx, const float* val, index_
 /// One half-sweep over the rows of R (inside the caller's parallel region): row u of X (and
 /// x_bias[u]) against Y; row_sse[u] = its Σ e² (Loss), else 0.
 /// With save (rows × k) and save_bias, row u and its bias are first copied there. plain: see
-/// mu_row.
-template <bool Loss>
+/// mu_row. Isa: the ISA level of the entry point it is compiled into (3: AVX2, 4: AVX-512),
+/// where plain rows that fit take nmf_mu_simd.hpp's mu_row4; 0: none.
+template <bool Loss, int Isa>
 MFREC_INLINE void mu_half(CsrView R, MatrixView X, float* x_bias, MatrixView Y,
                           const float* other_bias, float mu, float reg, float reg_b, float lr_b,
                           bool biased, double* row_sse, float* num, float* den,
@@ -156,6 +158,10 @@ MFREC_INLINE void mu_half(CsrView R, MatrixView X, float* x_bias, MatrixView Y,
     // Software prefetch of Y's rows pays once Y outgrows a core's L2 (as in sgd_mf.hpp);
     // below that it only adds instructions.
     const bool prefetch = static_cast<double>(Y.rows) * Y.cols * sizeof(float) > 2.0 * (1 << 20);
+    bool row4 = false;
+#if MFREC_HAS_DISPATCH
+    if constexpr (Isa >= 3) row4 = plain && mu_row4_fits(Isa, Y.cols);
+#endif
     MFREC_PRAGMA(omp for schedule(dynamic, 32))
     for (index_t u = 0; u < R.rows; ++u) {
         if (errors.failed()) continue;
@@ -164,6 +170,17 @@ MFREC_INLINE void mu_half(CsrView R, MatrixView X, float* x_bias, MatrixView Y,
             save_bias[u] = x_bias[u];
         }
         const index_t b = R.indptr[u], e = R.indptr[u + 1];
+#if MFREC_HAS_DISPATCH
+        if constexpr (Isa >= 3) {
+            if (row4) {
+                row_sse[u] = Isa == 4 ? mu_row4_v4<Loss>(R.indices + b, R.data + b, e - b,
+                                                         X.row(u), Y, reg, prefetch)
+                                      : mu_row4_v3<Loss>(R.indices + b, R.data + b, e - b,
+                                                         X.row(u), Y, reg, prefetch);
+                continue;
+            }
+        }
+#endif
         row_sse[u] = plain ? mu_row_any<Loss, true>(R.indices + b, R.data + b, e - b, X.row(u),
                                                     x_bias + u, Y, other_bias, mu, reg, reg_b,
                                                     lr_b, biased, num, den, prefetch)
@@ -196,7 +213,8 @@ struct MuShared {
 };
 
 /// One thread's part of the epochs (called inside the parallel region of an ISA entry point:
-/// worksharing loops only, so that it compiles for that entry's ISA).
+/// worksharing loops only, so that it compiles for that entry's ISA; Isa: its level).
+template <int Isa>
 MFREC_INLINE void mu_epochs_thread(const MuArgs& a, MuShared& sh) {
     const index_t k = a.P.cols;
     const NmfParams& p = a.prm;
@@ -209,13 +227,13 @@ MFREC_INLINE void mu_epochs_thread(const MuArgs& a, MuShared& sh) {
     for (index_t t = 0; t < a.n_epochs; ++t) {
         // simultaneous: each user row (and bias) is saved before its update, and the item
         // half reads the saved ones (Surprise's order: both sides from the epoch's start)
-        mu_half<false>(a.by_user, a.P, a.bu, a.Q, a.bi, p.mu, p.reg_p, p.reg_bu, p.lr_bu, p.biased,
+        mu_half<false, Isa>(a.by_user, a.P, a.bu, a.Q, a.bi, p.mu, p.reg_p, p.reg_bu, p.lr_bu, p.biased,
                 a.row_sse, num.data(), den.data(), sh.errors, a.plain, a.P_old, a.bu_old);
         // set by epoch t − 1's single block, visible after the barrier above; P is no longer
         // read after a divergence (the fit is abandoned)
         if (sh.stop) break;
         const MatrixView users = a.P_old ? MatrixView{a.P_old, a.P.rows, a.P.cols} : a.P;
-        mu_half<true>(a.by_item, a.Q, a.bi, users, a.P_old ? a.bu_old : a.bu, p.mu, p.reg_q,
+        mu_half<true, Isa>(a.by_item, a.Q, a.bi, users, a.P_old ? a.bu_old : a.bu, p.mu, p.reg_q,
                 p.reg_bi, p.lr_bi, p.biased, a.row_sse + a.by_user.rows, num.data(),
                 den.data(), sh.errors, a.plain);
         MFREC_PRAGMA(omp single nowait)
@@ -235,16 +253,16 @@ MFREC_INLINE void mu_epochs_thread(const MuArgs& a, MuShared& sh) {
 
 // The epochs compiled once per ISA level: each entry point holds its own parallel region
 // (GCC outlines a region with the target attribute of the function it is written in).
-#define MFREC_NMF_MU_ENTRY(NAME, ATTR)                                          \
+#define MFREC_NMF_MU_ENTRY(NAME, ATTR, ISA)                                     \
     ATTR inline void NAME(const MuArgs& a, MuShared& sh, int n_threads) {       \
         MFREC_PRAGMA(omp parallel num_threads(n_threads))                       \
-        mu_epochs_thread(a, sh);                                                \
+        mu_epochs_thread<ISA>(a, sh);                                           \
     }
 #if MFREC_HAS_DISPATCH
-MFREC_NMF_MU_ENTRY(mu_epochs_v4, MFREC_TARGET_V4)
-MFREC_NMF_MU_ENTRY(mu_epochs_v3, MFREC_TARGET_V3)
+MFREC_NMF_MU_ENTRY(mu_epochs_v4, MFREC_TARGET_V4, 4)
+MFREC_NMF_MU_ENTRY(mu_epochs_v3, MFREC_TARGET_V3, 3)
 #endif
-MFREC_NMF_MU_ENTRY(mu_epochs_base, )
+MFREC_NMF_MU_ENTRY(mu_epochs_base, , 0)
 #undef MFREC_NMF_MU_ENTRY
 
 }  // namespace nmf_detail

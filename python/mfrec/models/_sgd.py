@@ -25,8 +25,8 @@ if TYPE_CHECKING:
     from ..interactions import Interactions
 
 __all__ = ["COUNTS_ADVICE", "BlockGrid", "adagrad_sums", "aligned_empty", "auto_blocks",
-           "block_grid", "diverged_error", "epoch_steps", "grid_bins", "kernel_steps",
-           "normal_rows", "padded_k", "sgd_schedules"]
+           "block_grid", "diverged_error", "epoch_steps", "given_rows", "grid_bins",
+           "kernel_steps", "normal_rows", "padded_k", "sgd_schedules"]
 
 #: What a rating model's divergence on count-like values advises instead.
 COUNTS_ADVICE = ("Use an implicit-feedback model (ImplicitALS; `--model implicit-als` on the "
@@ -88,6 +88,29 @@ def normal_rows(n: int, k: int, k_pad: int, *, mean: float, std: float, seed: in
     _core.init_normal(F, k=k, mean=mean, std=std, seed=int(seed),
                       n_threads=engine.threads(work_ns("rand", F.size)))
     return F
+
+
+def given_rows(model, name: str, X: np.ndarray, rank: np.ndarray | None = None) -> None:
+    """Overwrite the initial factors ``X`` with the ones a caller inside mfrec gave the model,
+    if it gave them: ``model._initial_values[name]`` (``name``: ``"user_factors"``,
+    ``"item_factors"``, ``"implicit_factors"``), an (n, k) array in id order. Row ``rank[id]``
+    of ``X`` takes id's values (``rank`` None: row = id); the padding columns stay zero.
+
+    The Surprise compat layer sets ``_initial_values`` to the values Surprise's algorithm
+    would draw for the same ``random_state`` (its ``RandomState`` calls, in its order), so a
+    seed starts both libraries from the same factors. Users of mfrec's models do not set it."""
+    given = getattr(model, "_initial_values", None)
+    if not given or name not in given:
+        return
+    V = np.asarray(given[name])
+    n, k = X.shape[0], V.shape[1] if V.ndim == 2 else -1
+    if V.shape != (n, k) or k > X.shape[1]:
+        raise ValueError(f"the given initial {name} have shape {V.shape}; this fit needs "
+                         f"({n}, k) with k <= {X.shape[1]}")
+    if rank is None:
+        X[:, :k] = V
+    else:
+        X[rank, :k] = V
 
 
 def adagrad_sums(n_users: int, n_items: int, adagrad: bool) -> tuple[np.ndarray, np.ndarray]:

@@ -18,6 +18,7 @@ from ._sgd import (
     block_grid,
     diverged_error,
     epoch_steps,
+    given_rows,
     grid_bins,
     normal_rows,
     padded_k,
@@ -95,6 +96,9 @@ class SvdppTrainer:
         self.P = normal_rows(n_users, k, k_pad, seed=seeds[0], **init)
         self.Q = normal_rows(n_items, k, k_pad, seed=seeds[1], **init)
         self.Y = normal_rows(n_items, k, k_pad, seed=seeds[2], **init)
+        for name, X in (("user_factors", self.P), ("item_factors", self.Q),
+                        ("implicit_factors", self.Y)):
+            given_rows(model, name, X)
         self.order_seed = int(seeds[3])
         self.bu = np.zeros(n_users, dtype=np.float32)
         self.bi = np.zeros(n_items, dtype=np.float32)
@@ -174,6 +178,11 @@ class SvdppGridTrainer(SvdppTrainer):
         self.grid = block_grid(data, data.ratings, n_bins, rng, sort_threads)
         self.schedules = sgd_schedules(rng, n_bins, self.n_epochs)
         ur = self.grid.user_rank
+        # given initial values (rows in id order above) to rank space
+        for name, X, rank in (("user_factors", self.P, ur),
+                              ("item_factors", self.Q, self.grid.item_rank),
+                              ("implicit_factors", self.Y, self.grid.item_rank)):
+            given_rows(model, name, X, rank)
         counts = np.diff(data.indptr)
         if implicit_items is None:
             self.pattern = (self.grid.user, self.grid.item, self.grid.block_ptr)

@@ -18,7 +18,7 @@ from .._validation import (
     check_random_state,
     check_shared_params,
 )
-from ._sgd import aligned_empty, kernel_steps
+from ._sgd import aligned_empty, given_rows, kernel_steps, padded_k
 from ._sgd_grid import BlockGridTrainer, EpochsTrainer
 
 if TYPE_CHECKING:
@@ -113,7 +113,9 @@ class NMF(Recommender):
     n_epochs=50, biased=False, reg=0.06, reg_bias=0.02, lr_bias=0.005, init_low=0.0,
     init_high=1.0)``: the same model, loss, multiplicative update and update order (up to
     float32, the random draws and, when biased, the biases' steps taken in the half-sweeps),
-    so results agree statistically, not bit for bit. In general Surprise's
+    so results agree statistically, not bit for bit (``mfrec.compat.surprise.NMF`` also
+    starts from the initial factors Surprise draws for the seed, and then reproduces
+    Surprise's fit to float32 arithmetic). In general Surprise's
     ``reg_pu``, ``reg_qi`` are ``reg_user``, ``reg_item``; ``reg_bu = reg_bi`` is
     ``reg_bias`` and ``lr_bu = lr_bi`` is ``lr_bias`` (mfrec has one of each for both sides:
     Surprise settings with different user and item bias terms have no exact equivalent).
@@ -248,10 +250,12 @@ class _MuTrainer(EpochsTrainer):
         rng = check_random_state(model.random_state)
         biased = bool(model.biased)
         k = p["k"]
-        k_pad = -(-k // 8) * 8  # rows padded with zeros, which the updates keep at zero
+        k_pad = padded_k(k)  # rows padded with zeros, which the updates keep at zero
         self.k, self.nnz, self.n_epochs, self.p = k, data.nnz, p["n_epochs"], p
         self.P = _uniform_rows(rng, data.n_users, k, k_pad, p["init_low"], p["init_high"])
         self.Q = _uniform_rows(rng, data.n_items, k, k_pad, p["init_low"], p["init_high"])
+        given_rows(model, "user_factors", self.P)
+        given_rows(model, "item_factors", self.Q)
         self.bu = np.zeros(data.n_users, dtype=np.float32)
         self.bi = np.zeros(data.n_items, dtype=np.float32)
         by_user = Csr(data.indptr, data.item_index, data.ratings)

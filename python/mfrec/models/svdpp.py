@@ -159,8 +159,9 @@ class SVDpp(Recommender):
     same (above); what differs is the order and the precision: Surprise walks its users in
     one fixed order every epoch and computes in float64, here users come in a fresh random
     order each epoch and factors are float32. Results agree statistically, not bit for bit
-    (``benchmarks/compare.py``; ``benchmarks/surprise_seeds.py`` compares the spread
-    over seeds).
+    (``benchmarks/surprise_seeds.py`` compares the spread over seeds; ``compare.py`` runs
+    ``mfrec.compat.surprise.SVDpp``, which also starts from the initial factors Surprise
+    draws for the seed: on MovieLens 100K within 0.0007 RMSE of Surprise's, 5 seeds).
 
     The defaults were chosen by validation RMSE on MovieLens 100K and latest-small
     (``benchmarks/tune_svdpp.py``; output in ``benchmarks/results/tune_svdpp.txt``).
