@@ -227,15 +227,16 @@ MFREC_INLINE void mu_epochs_thread(const MuArgs& a, MuShared& sh) {
     for (index_t t = 0; t < a.n_epochs; ++t) {
         // simultaneous: each user row (and bias) is saved before its update, and the item
         // half reads the saved ones (Surprise's order: both sides from the epoch's start)
-        mu_half<false, Isa>(a.by_user, a.P, a.bu, a.Q, a.bi, p.mu, p.reg_p, p.reg_bu, p.lr_bu, p.biased,
-                a.row_sse, num.data(), den.data(), sh.errors, a.plain, a.P_old, a.bu_old);
+        mu_half<false, Isa>(a.by_user, a.P, a.bu, a.Q, a.bi, p.mu, p.reg_p, p.reg_bu, p.lr_bu,
+                            p.biased, a.row_sse, num.data(), den.data(), sh.errors, a.plain,
+                            a.P_old, a.bu_old);
         // set by epoch t − 1's single block, visible after the barrier above; P is no longer
         // read after a divergence (the fit is abandoned)
         if (sh.stop) break;
         const MatrixView users = a.P_old ? MatrixView{a.P_old, a.P.rows, a.P.cols} : a.P;
-        mu_half<true, Isa>(a.by_item, a.Q, a.bi, users, a.P_old ? a.bu_old : a.bu, p.mu, p.reg_q,
-                p.reg_bi, p.lr_bi, p.biased, a.row_sse + a.by_user.rows, num.data(),
-                den.data(), sh.errors, a.plain);
+        mu_half<true, Isa>(a.by_item, a.Q, a.bi, users, a.P_old ? a.bu_old : a.bu, p.mu,
+                           p.reg_q, p.reg_bi, p.lr_bi, p.biased, a.row_sse + a.by_user.rows,
+                           num.data(), den.data(), sh.errors, a.plain);
         MFREC_PRAGMA(omp single nowait)
         {
             // The epoch's loss: the item half's errors, summed in row order.
