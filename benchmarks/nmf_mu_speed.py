@@ -1,15 +1,17 @@
-"""NMF's multiplicative updates: fit time per ISA level and thread count, Surprise's settings.
+"""NMF's multiplicative updates: fit time per ISA level and thread count.
 
-``NMF(algorithm="mu", update_order="simultaneous", biased=False, reg=0.06, n_epochs=50,
-init U(0, 1))`` — Surprise's NMF mapped — on MovieLens 100K (random 80/20 split, seed 0:
-80,000 training ratings), k = 15 (Surprise's default) and k = 40, 1 and 2 threads; the
-median of ``--repeats`` fits. Every ISA level this CPU supports runs in a child process with
-``MFREC_ISA`` set (the portable build picks its kernels per call). Surprise's ``NMF`` (if
-installed) is timed once per k on the same split, single-threaded as it always is.
+Surprise's NMF mapped — ``NMF(algorithm="mu", update_order="simultaneous", biased=False,
+reg=0.06, n_epochs=50, init U(0, 1))``, the rows' plain path — at k = 15 (Surprise's
+default) and k = 40; and mfrec's defaults with 50 epochs — ``NMF(n_epochs=50)``: biased,
+k = 15, the general path with its bias steps. MovieLens 100K (random 80/20 split, seed 0:
+80,000 training ratings), 1 and 2 threads; the median of ``--repeats`` fits. Every ISA
+level this CPU supports runs in a child process with ``MFREC_ISA`` set (the portable build
+picks its kernels per call). Surprise's ``NMF`` (if installed) is timed once per k on the
+same split, single-threaded as it always is.
 
-The plain rows (unbiased, ratings ≥ 0) take ``cpp/include/mfrec/nmf_mu_simd.hpp`` on the
-AVX2 and AVX-512 levels; to compare with a build without it, run this script with that
-build's Python and set the figures side by side (``benchmarks/results/nmf_mu_speed.md``).
+The rows take ``cpp/include/mfrec/nmf_mu_simd.hpp`` on the AVX2 and AVX-512 levels; to
+compare with a build without it, run this script with that build's Python and set the
+figures side by side (``benchmarks/results/nmf_mu_speed.md``).
 
     MFREC_DATA=../shared/data python benchmarks/nmf_mu_speed.py [--repeats 9]
 """
@@ -28,6 +30,7 @@ from _meta import cpu_name
 
 LEVELS = {4: "avx512", 3: "avx2", 0: "generic"}
 KS = (15, 40)
+CONFIGS = [f"{k}/{t}" for k in KS for t in (1, 2)] + ["biased/1", "biased/2"]
 
 
 def _split():
@@ -44,17 +47,21 @@ def measure(repeats: int) -> dict:
 
     train, _ = _split()
     out = {"isa_level": _core.isa_level(), "fits": {}}
-    for k in KS:
-        for threads in (1, 2):
-            times = []
-            for _ in range(repeats):
-                model = mfrec.NMF(algorithm="mu", update_order="simultaneous", n_factors=k,
-                                  n_epochs=50, biased=False, reg=0.06, init_low=0.0,
-                                  init_high=1.0, n_threads=threads, random_state=0)
-                start = time.perf_counter()
-                model.fit(train)
-                times.append(time.perf_counter() - start)
-            out["fits"][f"{k}/{threads}"] = statistics.median(times)
+    for config in CONFIGS:
+        k, threads = config.split("/")
+        times = []
+        for _ in range(repeats):
+            if k == "biased":
+                model = mfrec.NMF(n_epochs=50, n_threads=int(threads), random_state=0)
+            else:
+                model = mfrec.NMF(algorithm="mu", update_order="simultaneous",
+                                  n_factors=int(k), n_epochs=50, biased=False, reg=0.06,
+                                  init_low=0.0, init_high=1.0, n_threads=int(threads),
+                                  random_state=0)
+            start = time.perf_counter()
+            model.fit(train)
+            times.append(time.perf_counter() - start)
+        out["fits"][config] = statistics.median(times)
     return out
 
 
@@ -94,9 +101,10 @@ def main(argv=None) -> int:
     top = _core.cpu_isa_level()
     print(f"{cpu_name()}; {os.cpu_count()} cores; load {os.getloadavg()[0]:.2f} at the start; "
           f"median of {args.repeats} fits, ms\n")
-    cols = [f"{k}/{t}" for k in KS for t in (1, 2)]
-    print("| ISA | " + " | ".join(f"k={c.split('/')[0]}, {c.split('/')[1]} thr" for c in cols)
-          + " |\n|---|" + "---|" * len(cols))
+    cols = CONFIGS
+    print("| ISA | " + " | ".join(
+        ("defaults (biased)" if c.startswith("biased") else f"k={c.split('/')[0]}")
+        + f", {c.split('/')[1]} thr" for c in cols) + " |\n|---|" + "---|" * len(cols))
     rows = []
     for level, name in LEVELS.items():
         if level > top:

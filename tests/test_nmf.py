@@ -124,10 +124,10 @@ def nonneg_ridge_reference(Y, cols, vals, reg, reg_b, mu, other_bias, biased):
                                      (70, "simultaneous")])
 def test_mu_matches_numpy_reference(small, biased, k, order):
     """Two epochs, one thread, float32: relative 1e-4 (the order of additions in a dot
-    product differs). Unbiased on these ratings (all ≥ 0) is the plain path: on AVX-512 its
-    rows of 16, 32, 48 and 64 floats (k = 5, 20, 40, 60) take nmf_mu_avx512.hpp's row, four
-    ratings' dot products at a time (users' and items' rows of every length mod 4), k = 70
-    the generic row."""
+    product differs; biased, the bias step's arithmetic too). Unbiased on these ratings (all
+    ≥ 0) is the plain path, biased the general one: on AVX2 / AVX-512 rows of up to 64 floats
+    (k = 5, 20, 40, 60) take nmf_mu_simd.hpp's row, four ratings' dot products at a time
+    (users' and items' rows of every length mod 4), k = 70 the one-at-a-time row."""
     seed, n_epochs = 3, 2
     kw = dict(reg=0.06, reg_bias=0.02, lr_bias=0.005, init_low=0.1, init_high=1.0)
     m = mfrec.NMF(algorithm="mu", n_factors=k, n_epochs=n_epochs, biased=biased, n_threads=1,

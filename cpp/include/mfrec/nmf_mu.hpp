@@ -84,6 +84,7 @@ MFREC_INLINE double mu_row(const std::int32_t* MFREC_RESTRICT idx,
     for (index_t f = 0; f < k; ++f) num[f] = 0.f, den[f] = 0.f;
     double sse = 0.0;
     float b = biased ? *xb : 0.f;
+    const MuBias bb{xb, other_bias, mu, reg_b, lr_b, biased};  // the general path's terms
     constexpr index_t kAhead = 8;  // rows of Y requested ahead
     for (index_t e = 0; e < n; ++e) {
         if (prefetch && e + kAhead < n) linalg::prefetch_read(Y.row(idx[e + kAhead]), k);
@@ -98,13 +99,9 @@ MFREC_INLINE double mu_row(const std::int32_t* MFREC_RESTRICT idx,
             }
             wn = r, wd = pq;
         } else {
-            const float c = biased ? mu + b + other_bias[idx[e]] : 0.f;
-            const float err = r - (c + pq);
+            float err;
+            mu_weights(r, pq, biased ? other_bias[idx[e]] : 0.f, bb, b, wn, wd, err);
             if constexpr (Loss) sse += static_cast<double>(err) * err;
-            if (biased) b += lr_b * (err - reg_b * b);
-            // N − D = r − c − pq = e, both ≥ 0
-            wn = std::max(r, 0.f) + std::max(-c, 0.f);
-            wd = std::max(c, 0.f) + std::max(-r, 0.f) + pq;
         }
 #pragma omp simd
         for (index_t f = 0; f < k; ++f) {
@@ -148,7 +145,7 @@ MFREC_INLINE double mu_row_any(const std::int32_t* idx, const float* val, index_
 /// x_bias[u]) against Y; row_sse[u] = its Σ e² (Loss), else 0.
 /// With save (rows × k) and save_bias, row u and its bias are first copied there. plain: see
 /// mu_row. Isa: the ISA level of the entry point it is compiled into (3: AVX2, 4: AVX-512),
-/// where plain rows that fit take nmf_mu_simd.hpp's mu_row4; 0: none.
+/// where rows that fit take nmf_mu_simd.hpp's mu_row4; 0: none.
 template <bool Loss, int Isa>
 MFREC_INLINE void mu_half(CsrView R, MatrixView X, float* x_bias, MatrixView Y,
                           const float* other_bias, float mu, float reg, float reg_b, float lr_b,
@@ -160,7 +157,8 @@ MFREC_INLINE void mu_half(CsrView R, MatrixView X, float* x_bias, MatrixView Y,
     const bool prefetch = static_cast<double>(Y.rows) * Y.cols * sizeof(float) > 2.0 * (1 << 20);
     bool row4 = false;
 #if MFREC_HAS_DISPATCH
-    if constexpr (Isa >= 3) row4 = plain && mu_row4_fits(Isa, Y.cols);
+    if constexpr (Isa >= 3) row4 = mu_row4_fits(Isa, Y.cols);
+    const MuBias bb{nullptr, nullptr, 0.f, 0.f, 0.f, false};  // the plain rows' (none)
 #endif
     MFREC_PRAGMA(omp for schedule(dynamic, 32))
     for (index_t u = 0; u < R.rows; ++u) {
@@ -173,10 +171,22 @@ MFREC_INLINE void mu_half(CsrView R, MatrixView X, float* x_bias, MatrixView Y,
 #if MFREC_HAS_DISPATCH
         if constexpr (Isa >= 3) {
             if (row4) {
-                row_sse[u] = Isa == 4 ? mu_row4_v4<Loss>(R.indices + b, R.data + b, e - b,
-                                                         X.row(u), Y, reg, prefetch)
-                                      : mu_row4_v3<Loss>(R.indices + b, R.data + b, e - b,
-                                                         X.row(u), Y, reg, prefetch);
+                // direct calls, one per path: a row function chosen through a pointer
+                // measured 15-20 % slower (benchmarks/results/nmf_mu_speed.md)
+                const std::int32_t* idx = R.indices + b;
+                const float* val = R.data + b;
+                if (plain) {
+                    row_sse[u] = Isa == 4 ? mu_row4_v4<Loss, true>(idx, val, e - b, X.row(u), Y,
+                                                                   reg, prefetch, bb)
+                                          : mu_row4_v3<Loss, true>(idx, val, e - b, X.row(u), Y,
+                                                                   reg, prefetch, bb);
+                } else {
+                    const MuBias row_bb{x_bias + u, other_bias, mu, reg_b, lr_b, biased};
+                    row_sse[u] = Isa == 4 ? mu_row4_v4<Loss, false>(idx, val, e - b, X.row(u),
+                                                                    Y, reg, prefetch, row_bb)
+                                          : mu_row4_v3<Loss, false>(idx, val, e - b, X.row(u),
+                                                                    Y, reg, prefetch, row_bb);
+                }
                 continue;
             }
         }

@@ -1,26 +1,60 @@
-// The vector row of NMF's multiplicative updates on its plain path (unbiased, every rating
-// ≥ 0: N = r, D = p_uᵀq_i — Surprise's NMF), for rows of NV vectors: AVX-512 (16 floats a
-// vector, NV = 1..4) and AVX2 (8 floats, NV = 1..8): k ≤ 64 either way.
+// The vector row of NMF's multiplicative updates, for rows of NV vectors: AVX-512 (16 floats
+// a vector, NV = 1..4) and AVX2 (8 floats, NV = 1..8): k ≤ 64 either way. Also the one
+// rating's weights (mu_weights) that this row and nmf_mu.hpp's mu_row share.
 //
-// Per rating the plain row (nmf_mu.hpp, mu_row) takes a dot product, whose horizontal sum
-// is a chain of shuffles longer than the rest of the rating's work (two FMAs into num and
-// den). The row x is fixed during the walk, so the dot products of a row's ratings are
-// independent: here four are taken at once, their products reduced together by one
-// transpose-and-add tree (two or three shuffles a rating instead of six to eight), then the
-// four ratings' FMAs run in rating order, as mu_row's. The result is mu_row's up to the
-// order of the additions inside a dot product (and of the loss's sum). Measured with
-// benchmarks/nmf_mu_speed.py.
+// Per rating the row (nmf_mu.hpp, mu_row) takes a dot product, whose horizontal sum is a
+// chain of shuffles longer than the rest of the rating's work (two FMAs into num and den,
+// and on the general path a few scalar operations for the weights and the bias step). The
+// row x is fixed during the walk, so the dot products of a row's ratings are independent
+// (the bias steps are not, and stay in rating order): here four are taken at once, their
+// products reduced together by one transpose-and-add tree (two or three shuffles a rating
+// instead of six to eight), then the four ratings' weights and FMAs run in rating order, as
+// mu_row's. The result is mu_row's up to the order of the additions inside a dot product
+// (and, on the plain path, of the loss's sum). Measured with benchmarks/nmf_mu_speed.py.
 #pragma once
+
+#include <algorithm>
 
 #include "mfrec/common.hpp"
 #include "mfrec/linalg.hpp"
+#include "mfrec/simd_vec.hpp"
+
+namespace mfrec::nmf_detail {
+
+/// A row's bias terms for the general (not plain) path: its bias *xb (stepped as the row is
+/// walked), the fixed side's biases, μ, λ_b, γ_b; biased = false: c = 0 and no bias step.
+struct MuBias {
+    float* xb;
+    const float* other;
+    float mu, reg_b, lr_b;
+    bool biased;
+    float decay = 1.f - lr_b * (1.f + reg_b);  // the bias step's factor on b (see mu_weights)
+};
+
+/// One rating's part of a general row (nmf_mu.hpp's header): with c = μ + b + b_j (before
+/// the bias step; 0 unbiased) and e = r − (c + p_uᵀq_j), steps b ← b + γ_b(e − λ_b b) and
+/// returns N = r⁺ + c⁻, D = c⁺ + r⁻ + p_uᵀq_j and e. The step is written as what it is, a
+/// linear map of b, b ← (1 − γ_b(1 + λ_b)) b + γ_b (r − μ − b_j − p_uᵀq_j): one multiply-add
+/// on the chain that carries b from each rating of the row to the next, whose latency bounds
+/// a biased row's walk (the rest of a rating's work does not wait for it).
+MFREC_INLINE void mu_weights(float r, float pq, float other_bias, const MuBias& bb, float& b,
+                             float& wn, float& wd, float& err) {
+    const float c = bb.biased ? bb.mu + b + other_bias : 0.f;
+    err = r - (c + pq);
+    if (bb.biased) b = bb.decay * b + bb.lr_b * (r - (bb.mu + other_bias + pq));
+    // N − D = r − c − pq = e, both ≥ 0
+    wn = std::max(r, 0.f) + std::max(-c, 0.f);
+    wd = std::max(c, 0.f) + std::max(-r, 0.f) + pq;
+}
+
+}  // namespace mfrec::nmf_detail
 
 #if MFREC_HAS_DISPATCH
 namespace mfrec::nmf_detail {
 
-typedef float vr16 __attribute__((vector_size(64), aligned(4), may_alias));
-typedef float vr8 __attribute__((vector_size(32), aligned(4), may_alias));
-typedef float vr4 __attribute__((vector_size(16), aligned(4), may_alias));
+using vr16 = detail::vz16;
+using vr8 = detail::vz8;
+using vr4 = detail::vz4;
 typedef double vrd4 __attribute__((vector_size(32), aligned(8)));
 
 /// The four sums of a, b, c, d's floats, as {Σa, Σb, Σc, Σd}: per 128-bit lane, the pairs
@@ -53,13 +87,13 @@ MFREC_INLINE vr4 hsum4(vr8 a, vr8 b, vr8 c, vr8 d) {
     return __builtin_shufflevector(s, s, 0, 1, 2, 3) + __builtin_shufflevector(s, s, 4, 5, 6, 7);
 }
 
-/// mu_row<NV·W, Loss, Plain = true> (nmf_mu.hpp) with V a vector of W floats: row x
+/// mu_row<NV·W, Loss, Plain> (nmf_mu.hpp) with V a vector of W floats: row x (bias per bb)
 /// against the fixed side Y over the row's ratings (idx, val, n); returns Σ e² (Loss) else 0.
 /// Compiled for the ISA of the function it is inlined into (the entries below).
-template <typename V, int NV, bool Loss>
+template <typename V, int NV, bool Loss, bool Plain>
 MFREC_INLINE double mu_row4(const std::int32_t* MFREC_RESTRICT idx,
                             const float* MFREC_RESTRICT val, index_t n, float* MFREC_RESTRICT x,
-                            MatrixView Y, float reg, bool prefetch) {
+                            MatrixView Y, float reg, bool prefetch, const MuBias& bb) {
     constexpr int W = sizeof(V) / sizeof(float);
     // V arrives without its typedef's aligned(4) (a template argument drops attributes):
     // loads and stores by memcpy, which never assume more than a float's alignment (rows of
@@ -78,6 +112,13 @@ MFREC_INLINE double mu_row4(const std::int32_t* MFREC_RESTRICT idx,
     for (int j = 0; j < NV; ++j) xv[j] = load(x + W * j), num[j] = xv[j] * 0.f, den[j] = num[j];
     vrd4 sse4 = {0.0, 0.0, 0.0, 0.0};
     double sse = 0.0;
+    float b = !Plain && bb.biased ? *bb.xb : 0.f;  // (the plain path has no bias)
+    // (general path) rating e's weights N, D of y_e; steps b, adds e² to the loss
+    const auto weigh = [&](index_t e, float pq, float& wn, float& wd) MFREC_LAMBDA_INLINE {
+        float err;
+        mu_weights(val[e], pq, bb.biased ? bb.other[idx[e]] : 0.f, bb, b, wn, wd, err);
+        if constexpr (Loss) sse += static_cast<double>(err) * err;
+    };
     constexpr index_t kAhead = 8;  // rows of Y requested ahead
     index_t e = 0;
     for (; e + 4 <= n; e += 4) {
@@ -88,14 +129,19 @@ MFREC_INLINE double mu_row4(const std::int32_t* MFREC_RESTRICT idx,
                              Y.row(idx[e + 3])};
         const vr4 pq = hsum4(prod(y[0], xv), prod(y[1], xv), prod(y[2], xv), prod(y[3], xv));
         for (int t = 0; t < 4; ++t) {
-            const float r = val[e + t], d = pq[t];
+            float wn, wd;
+            if constexpr (Plain) {
+                wn = val[e + t], wd = pq[t];  // the loss: below, four at a time
+            } else {
+                weigh(e + t, pq[t], wn, wd);
+            }
             for (int j = 0; j < NV; ++j) {
                 const V yj = load(y[t] + W * j);
-                num[j] += r * yj;
-                den[j] += d * yj;
+                num[j] += wn * yj;
+                den[j] += wd * yj;
             }
         }
-        if constexpr (Loss) {
+        if constexpr (Plain && Loss) {
             const vr4 err = *reinterpret_cast<const vr4*>(val + e) - pq;
             const vrd4 ed = __builtin_convertvector(err, vrd4);
             sse4 += ed * ed;
@@ -104,16 +150,21 @@ MFREC_INLINE double mu_row4(const std::int32_t* MFREC_RESTRICT idx,
     for (; e < n; ++e) {  // the last n mod 4 ratings, one at a time
         const float* yr = Y.row(idx[e]);
         const float pq = linalg::dot(x, yr, NV * W);
-        const float r = val[e];
-        if constexpr (Loss) {
-            const float err = r - pq;
-            sse += static_cast<double>(err) * err;
+        float wn, wd;
+        if constexpr (Plain) {
+            wn = val[e], wd = pq;
+            if constexpr (Loss) sse += static_cast<double>(wn - pq) * (wn - pq);
+        } else {
+            weigh(e, pq, wn, wd);
         }
         for (int j = 0; j < NV; ++j) {
             const V yj = load(yr + W * j);
-            num[j] += r * yj;
-            den[j] += pq * yj;
+            num[j] += wn * yj;
+            den[j] += wd * yj;
         }
+    }
+    if constexpr (!Plain) {
+        if (bb.biased) *bb.xb = b;
     }
     const float lambda = reg * static_cast<float>(n);
     for (int j = 0; j < NV; ++j) {
@@ -134,31 +185,38 @@ inline bool mu_row4_fits(int level, index_t cols) {
 // mu_row4 for rows of Y.cols floats, one entry per ISA level; require mu_row4_fits. Calls,
 // not inlined: the half-sweep that calls them is compiled without a target (it is inlined
 // into its ISA's entry point only after).
-template <bool Loss>
+#define MFREC_NMF_ROW4(V, NV) \
+    case NV: return mu_row4<V, NV, Loss, Plain>(idx, val, n, x, Y, reg, prefetch, bb);
+template <bool Loss, bool Plain>
 MFREC_TARGET_V4 inline double mu_row4_v4(const std::int32_t* idx, const float* val, index_t n,
-                                         float* x, MatrixView Y, float reg, bool prefetch) {
+                                         float* x, MatrixView Y, float reg, bool prefetch,
+                                         const MuBias& bb) {
     switch (Y.cols / 16) {
-        case 1: return mu_row4<vr16, 1, Loss>(idx, val, n, x, Y, reg, prefetch);
-        case 2: return mu_row4<vr16, 2, Loss>(idx, val, n, x, Y, reg, prefetch);
-        case 3: return mu_row4<vr16, 3, Loss>(idx, val, n, x, Y, reg, prefetch);
-        default: return mu_row4<vr16, 4, Loss>(idx, val, n, x, Y, reg, prefetch);
+        MFREC_NMF_ROW4(vr16, 1)
+        MFREC_NMF_ROW4(vr16, 2)
+        MFREC_NMF_ROW4(vr16, 3)
+        default:
+        MFREC_NMF_ROW4(vr16, 4)
     }
 }
 
-template <bool Loss>
+template <bool Loss, bool Plain>
 MFREC_TARGET_V3 inline double mu_row4_v3(const std::int32_t* idx, const float* val, index_t n,
-                                         float* x, MatrixView Y, float reg, bool prefetch) {
+                                         float* x, MatrixView Y, float reg, bool prefetch,
+                                         const MuBias& bb) {
     switch (Y.cols / 8) {
-        case 1: return mu_row4<vr8, 1, Loss>(idx, val, n, x, Y, reg, prefetch);
-        case 2: return mu_row4<vr8, 2, Loss>(idx, val, n, x, Y, reg, prefetch);
-        case 3: return mu_row4<vr8, 3, Loss>(idx, val, n, x, Y, reg, prefetch);
-        case 4: return mu_row4<vr8, 4, Loss>(idx, val, n, x, Y, reg, prefetch);
-        case 5: return mu_row4<vr8, 5, Loss>(idx, val, n, x, Y, reg, prefetch);
-        case 6: return mu_row4<vr8, 6, Loss>(idx, val, n, x, Y, reg, prefetch);
-        case 7: return mu_row4<vr8, 7, Loss>(idx, val, n, x, Y, reg, prefetch);
-        default: return mu_row4<vr8, 8, Loss>(idx, val, n, x, Y, reg, prefetch);
+        MFREC_NMF_ROW4(vr8, 1)
+        MFREC_NMF_ROW4(vr8, 2)
+        MFREC_NMF_ROW4(vr8, 3)
+        MFREC_NMF_ROW4(vr8, 4)
+        MFREC_NMF_ROW4(vr8, 5)
+        MFREC_NMF_ROW4(vr8, 6)
+        MFREC_NMF_ROW4(vr8, 7)
+        default:
+        MFREC_NMF_ROW4(vr8, 8)
     }
 }
+#undef MFREC_NMF_ROW4
 
 }  // namespace mfrec::nmf_detail
 #endif

@@ -14,13 +14,10 @@
 #include "mfrec/common.hpp"
 #include "mfrec/sgd_blocks.hpp"
 #include "mfrec/sgd_step.hpp"
+#include "mfrec/simd_vec.hpp"
 
 #if MFREC_HAS_DISPATCH
 namespace mfrec::detail {
-
-typedef float vz16 __attribute__((vector_size(64), aligned(4), may_alias));
-typedef float vz8 __attribute__((vector_size(32), aligned(4), may_alias));
-typedef float vz4 __attribute__((vector_size(16), aligned(4), may_alias));
 
 MFREC_TARGET_V4 MFREC_INLINE vz16 z_load(const float* p) { return *reinterpret_cast<const vz16*>(p); }
 MFREC_TARGET_V4 MFREC_INLINE void z_store(float* p, vz16 v) { *reinterpret_cast<vz16*>(p) = v; }
