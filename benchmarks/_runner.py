@@ -7,7 +7,8 @@ crash, a leak or a timeout stays confined to that one row.
 
 Record keys common to every task (see ``compare.py`` for the per-task ones): ``task``,
 ``dataset``, ``model``, ``library``, ``threads``, ``peak_rss_mb``, ``settings`` and ``status``:
-``"ok"``, ``"skipped (not installed)"``, ``"skipped (infeasible)"`` or ``"failed: <reason>"``.
+``"ok"``, ``"skipped (not installed)"``, ``"skipped (infeasible)"`` (or the model's own
+``Spec.skipped_as``, e.g. ``"skipped (not tuned there)"``) or ``"failed: <reason>"``.
 """
 
 from __future__ import annotations
@@ -39,7 +40,7 @@ class Spec:
     module : str or None
         The importable module the model needs (None for mfrec itself).
     infeasible : frozenset of str
-        Data sets on which the model is reported ``skipped (infeasible)`` instead of run.
+        Data sets on which the model is reported ``skipped_as`` instead of run.
     max_repeats : int or None
         Upper bound on the number of timed fits (slow peers: 1).
     single_threaded : bool

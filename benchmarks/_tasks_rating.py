@@ -228,8 +228,11 @@ COMPAT = {"mfrec SVDpp (Surprise settings)": "SVDpp", "mfrec NMF (Surprise setti
 def _fit_compat(algo, train, test, scale, threads, seed) -> dict:
     """Surprise's ``algo`` at its defaults, as ``fit_surprise`` runs it, on
     ``mfrec.compat.surprise``: trainset built untimed (as Surprise's is), ``fit`` timed,
-    ``test`` scored with Surprise's rules. The compat layer takes every usable core (Surprise's
-    signature has no thread count): the process is held to ``threads`` cores meanwhile."""
+    ``test`` scored with Surprise's rules (its per-prediction objects: the rows' predict
+    seconds are those of Surprise's API, not of mfrec's ``predict``). The compat layer takes
+    every usable core (Surprise's signature has no thread count): the calling thread is held
+    to ``threads`` cores meanwhile, which holds the OpenMP threads the fit starts (compare.py
+    runs each row in a fresh process, so there are none before)."""
     import os
 
     from mfrec.compat import surprise as compat

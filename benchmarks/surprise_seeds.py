@@ -5,8 +5,8 @@ One seed of either library is one draw: the initial factors (both) and, for SVDp
 visiting orders (mfrec's; Surprise walks users in one fixed order) move the test RMSE by a few
 thousandths at these settings. ``compare.py`` runs each once, at seed 0; this script prints
 each seed's RMSE and the mean and standard deviation per library, so that the gap between the
-two can be read against that spread. mfrec's rows use ``compare.py``'s "(Surprise settings)"
-definitions:
+two can be read against that spread. mfrec's column fits mfrec's models directly with
+Surprise's settings mapped (mfrec's own initial factors):
 
 - SVDpp: k=20, 20 epochs, constant lr 0.007, reg 0.02 (every term), init N(0, 0.1);
 - NMF: multiplicative updates in Surprise's order, k=15, 50 epochs, unbiased, reg 0.06,

@@ -259,3 +259,23 @@ def test_grid_builder_checks_the_balancing_counts(small):
                            item_count=small.item_counts().astype(np.int64))
     for a, b in zip(ref, out):
         np.testing.assert_array_equal(a, b)
+
+
+@pytest.mark.parametrize("algorithm", ["grid", "per_user"])
+def test_given_initial_factors_land_on_their_ids(small, algorithm):
+    """The seam the Surprise compat layer uses (``_initial_values``, models/_sgd.given_rows):
+    with ``n_epochs=0`` the fitted factors are the given ones, row for row — through the
+    grid's rank space too; a wrong shape is refused."""
+    k = 6
+    rng = np.random.default_rng(3)
+    given = {"user_factors": rng.normal(size=(small.n_users, k)),
+             "item_factors": rng.normal(size=(small.n_items, k)),
+             "implicit_factors": rng.normal(size=(small.n_items, k))}
+    m = mfrec.SVDpp(n_factors=k, n_epochs=0, algorithm=algorithm, random_state=0)
+    m._initial_values = given
+    m.fit(small)
+    for name, want in given.items():
+        np.testing.assert_array_equal(getattr(m, name + "_"), want.astype(np.float32), name)
+    m._initial_values = {"user_factors": given["user_factors"][:, :k - 1]}
+    with pytest.raises(ValueError, match="initial user_factors"):
+        m.fit(small)

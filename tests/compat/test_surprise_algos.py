@@ -502,15 +502,21 @@ def test_initial_factors_are_surprises_draws(split, name, draws):
         return {attr: getattr(rng, how)(*args[how], size=(size.get(attr, trainset.n_items), k))
                 for attr, how in draws}
 
-    for seed, rng in ((3, np.random.RandomState(3)),
-                      (np.random.RandomState(5), np.random.RandomState(5))):
-        algo = getattr(surprise, name)(n_factors=k, n_epochs=0, random_state=seed).fit(trainset)
-        for attr, want in expected(rng).items():
-            np.testing.assert_array_equal(getattr(algo, attr), want.astype(np.float32), attr)
-    np.random.seed(11)  # noqa: NPY002 (Surprise's None: numpy's global RandomState)
-    algo = getattr(surprise, name)(n_factors=k, n_epochs=0).fit(trainset)
-    for attr, want in expected(np.random.RandomState(11)).items():
+    algo = getattr(surprise, name)(n_factors=k, n_epochs=0, random_state=3).fit(trainset)
+    for attr, want in expected(np.random.RandomState(3)).items():
         np.testing.assert_array_equal(getattr(algo, attr), want.astype(np.float32), attr)
+    # a RandomState, and numpy's global one: two fits in a row take Surprise's first and
+    # second draws (the stream advances by the initial factors only)
+    shared, ref = np.random.RandomState(5), np.random.RandomState(5)
+    np.random.seed(11)  # noqa: NPY002 (Surprise's None: numpy's global RandomState)
+    ref_global = np.random.RandomState(11)
+    for _ in range(2):
+        for seed, rng in ((shared, ref), (None, ref_global)):
+            algo = getattr(surprise, name)(n_factors=k, n_epochs=0,
+                                           random_state=seed).fit(trainset)
+            for attr, want in expected(rng).items():
+                np.testing.assert_array_equal(getattr(algo, attr), want.astype(np.float32),
+                                              attr)
 
 
 @pytest.mark.parametrize("name", ["SVD", "SVDpp", "NMF"])

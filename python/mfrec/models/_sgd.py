@@ -90,11 +90,12 @@ def normal_rows(n: int, k: int, k_pad: int, *, mean: float, std: float, seed: in
     return F
 
 
-def given_rows(model, name: str, X: np.ndarray, rank: np.ndarray | None = None) -> None:
-    """Overwrite the initial factors ``X`` with the ones a caller inside mfrec gave the model,
-    if it gave them: ``model._initial_values[name]`` (``name``: ``"user_factors"``,
-    ``"item_factors"``, ``"implicit_factors"``), an (n, k) array in id order. Row ``rank[id]``
-    of ``X`` takes id's values (``rank`` None: row = id); the padding columns stay zero.
+def given_rows(model, name: str, X: np.ndarray, k: int, rank: np.ndarray | None = None) -> None:
+    """Overwrite the initial factors ``X`` (first ``k`` of its columns) with the ones a caller
+    inside mfrec gave the model, if it gave them: ``model._initial_values[name]`` (``name``:
+    ``"user_factors"``, ``"item_factors"``, ``"implicit_factors"``), an (n, k) array in id
+    order. Row ``rank[id]`` of ``X`` takes id's values (``rank`` None: row = id); the padding
+    columns after k stay zero.
 
     The Surprise compat layer sets ``_initial_values`` to the values Surprise's algorithm
     would draw for the same ``random_state`` (its ``RandomState`` calls, in its order), so a
@@ -103,10 +104,9 @@ def given_rows(model, name: str, X: np.ndarray, rank: np.ndarray | None = None) 
     if not given or name not in given:
         return
     V = np.asarray(given[name])
-    n, k = X.shape[0], V.shape[1] if V.ndim == 2 else -1
-    if V.shape != (n, k) or k > X.shape[1]:
+    if V.shape != (X.shape[0], k):
         raise ValueError(f"the given initial {name} have shape {V.shape}; this fit needs "
-                         f"({n}, k) with k <= {X.shape[1]}")
+                         f"{(X.shape[0], k)}")
     if rank is None:
         X[:, :k] = V
     else:

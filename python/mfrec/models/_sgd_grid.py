@@ -97,8 +97,8 @@ class BlockGridTrainer(EpochsTrainer):
         self.grid = block_grid(data, data.ratings, B, rng,
                                engine.threads(work_ns("sort", data.nnz)))
         self.P, self.Q = self._initial_factors(rng, data, k_pad, engine)
-        given_rows(model, "user_factors", self.P, self.grid.user_rank)
-        given_rows(model, "item_factors", self.Q, self.grid.item_rank)
+        given_rows(model, "user_factors", self.P, k, self.grid.user_rank)
+        given_rows(model, "item_factors", self.Q, k, self.grid.item_rank)
         self.bu = np.zeros(n_users, dtype=np.float32)
         self.bi = np.zeros(n_items, dtype=np.float32)
         self.Gu, self.Gi = adagrad_sums(n_users, n_items, p["adagrad"])

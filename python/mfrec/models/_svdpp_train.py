@@ -98,7 +98,7 @@ class SvdppTrainer:
         self.Y = normal_rows(n_items, k, k_pad, seed=seeds[2], **init)
         for name, X in (("user_factors", self.P), ("item_factors", self.Q),
                         ("implicit_factors", self.Y)):
-            given_rows(model, name, X)
+            given_rows(model, name, X, k)
         self.order_seed = int(seeds[3])
         self.bu = np.zeros(n_users, dtype=np.float32)
         self.bi = np.zeros(n_items, dtype=np.float32)
@@ -182,7 +182,7 @@ class SvdppGridTrainer(SvdppTrainer):
         for name, X, rank in (("user_factors", self.P, ur),
                               ("item_factors", self.Q, self.grid.item_rank),
                               ("implicit_factors", self.Y, self.grid.item_rank)):
-            given_rows(model, name, X, rank)
+            given_rows(model, name, X, self.k, rank)
         counts = np.diff(data.indptr)
         if implicit_items is None:
             self.pattern = (self.grid.user, self.grid.item, self.grid.block_ptr)

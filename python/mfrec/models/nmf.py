@@ -114,8 +114,8 @@ class NMF(Recommender):
     init_high=1.0)``: the same model, loss, multiplicative update and update order (up to
     float32, the random draws and, when biased, the biases' steps taken in the half-sweeps),
     so results agree statistically, not bit for bit (``mfrec.compat.surprise.NMF`` also
-    starts from the initial factors Surprise draws for the seed, and then reproduces
-    Surprise's fit to float32 arithmetic). In general Surprise's
+    starts from the initial factors Surprise draws for the seed, and then, unbiased,
+    reproduces Surprise's fit to float32 arithmetic). In general Surprise's
     ``reg_pu``, ``reg_qi`` are ``reg_user``, ``reg_item``; ``reg_bu = reg_bi`` is
     ``reg_bias`` and ``lr_bu = lr_bi`` is ``lr_bias`` (mfrec has one of each for both sides:
     Surprise settings with different user and item bias terms have no exact equivalent).
@@ -254,8 +254,8 @@ class _MuTrainer(EpochsTrainer):
         self.k, self.nnz, self.n_epochs, self.p = k, data.nnz, p["n_epochs"], p
         self.P = _uniform_rows(rng, data.n_users, k, k_pad, p["init_low"], p["init_high"])
         self.Q = _uniform_rows(rng, data.n_items, k, k_pad, p["init_low"], p["init_high"])
-        given_rows(model, "user_factors", self.P)
-        given_rows(model, "item_factors", self.Q)
+        given_rows(model, "user_factors", self.P, k)
+        given_rows(model, "item_factors", self.Q, k)
         self.bu = np.zeros(data.n_users, dtype=np.float32)
         self.bi = np.zeros(data.n_items, dtype=np.float32)
         by_user = Csr(data.indptr, data.item_index, data.ratings)

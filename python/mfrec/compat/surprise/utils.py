@@ -40,13 +40,21 @@ def get_rng(random_state):
 
 
 def seed_of(random_state, random_init: bool = True) -> int:
-    """The seed handed to an mfrec model (its initial factors and its SGD order): the int
-    itself, else one draw from the RandomState (None: numpy's global one), so that
-    ``np.random.seed`` fixes it as it fixes Surprise's initial factors. Surprise's SGD order
-    is fixed, so a fit that draws no random initial values (``random_init=False``: standard
-    deviation 0) is the same every time there; here it gets seed 0 for the same reason."""
+    """The seed handed to an mfrec model (its SGD order; the SVD/SVDpp/NMF algorithms give it
+    Surprise's initial factors separately): the int itself, else a value peeked from the
+    RandomState (None: numpy's global one) — drawn, then the RandomState's state restored —,
+    so that ``np.random.seed`` fixes it, and the stream moves on exactly as far as Surprise's
+    own draws move it (a second fit from the same stream, e.g. the next fold of a
+    cross-validation, starts from the factors Surprise's second fit would). Surprise's SGD
+    order is fixed, so a fit that draws no random initial values (``random_init=False``:
+    standard deviation 0) is the same every time there; here it gets seed 0 for the same
+    reason."""
     if isinstance(random_state, (numbers.Integral, np.integer)):
         return int(random_state)
     if not random_init:
         return 0
-    return int(get_rng(random_state).randint(0, 2**31 - 1))
+    rng = get_rng(random_state)
+    state = rng.get_state()
+    seed = int(rng.randint(0, 2**31 - 1))
+    rng.set_state(state)
+    return seed
