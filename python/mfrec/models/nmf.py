@@ -250,7 +250,9 @@ class _MuTrainer(EpochsTrainer):
         rng = check_random_state(model.random_state)
         biased = bool(model.biased)
         k = p["k"]
-        k_pad = padded_k(k)  # rows padded with zeros, which the updates keep at zero
+        # rows padded with zeros, which the updates keep at zero: to the SGD trainers' width
+        # up to 64 floats, where the vector row takes them (nmf_mu_simd.hpp), else to 8
+        k_pad = padded_k(k) if k <= 64 else -(-k // 8) * 8
         self.k, self.nnz, self.n_epochs, self.p = k, data.nnz, p["n_epochs"], p
         self.P = _uniform_rows(rng, data.n_users, k, k_pad, p["init_low"], p["init_high"])
         self.Q = _uniform_rows(rng, data.n_items, k, k_pad, p["init_low"], p["init_high"])
